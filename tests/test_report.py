@@ -1,0 +1,44 @@
+import pytest
+
+from snippets import report
+
+
+def test_metric_text_and_record():
+    shown = report.metric("test_accuracy", 0.98504, abs=0.005)
+    bundle = shown._repr_mimebundle_()
+    assert bundle["text/plain"] == "test_accuracy = 0.9850"
+    (rec,) = bundle[report.MIME]["metrics"]
+    assert rec == {"name": "test_accuracy", "value": 0.98504, "tol": {"abs": 0.005}}
+
+
+@pytest.mark.parametrize("reproduced, ok", [(0.9840, True), (0.9801, True),
+                                            (0.9799, False), (0.9901, False)])
+def test_within_absolute_tolerance(reproduced, ok):
+    published = report.record("acc", 0.985, abs=0.005)
+    assert report.within(published, reproduced) is ok
+
+
+def test_within_relative_tolerance():
+    published = report.record("loss", 2.0, rel=0.05)
+    assert report.within(published, 2.09)
+    assert not report.within(published, 2.11)
+
+
+def test_default_tolerance_is_tight():
+    published = report.record("x", 1.0)
+    assert report.within(published, 1.0 + 5e-7)
+    assert not report.within(published, 1.001)
+
+
+def test_table_records_every_cell():
+    shown = report.metric_table({"a": {"acc": 0.5}, "b": {"acc": 0.75}}, abs=0.01)
+    bundle = shown._repr_mimebundle_()
+    names = [r["name"] for r in bundle[report.MIME]["metrics"]]
+    assert names == ["a / acc", "b / acc"]
+    assert "0.7500" in bundle["text/plain"]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), "high"])
+def test_bad_values_are_refused(bad):
+    with pytest.raises((ValueError, TypeError), match="metric 'x'"):
+        report.metric("x", bad)

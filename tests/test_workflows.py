@@ -1,0 +1,45 @@
+"""The GitHub workflows and .ci/run stay valid and run the README's commands."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journal import paths
+
+CHECK_JSONSCHEMA = str(Path(sys.executable).with_name("check-jsonschema"))
+WORKFLOWS = sorted((paths.ROOT / ".github" / "workflows").glob("*.yml"))
+
+
+def test_there_are_workflows():
+    assert {w.name for w in WORKFLOWS} >= {"ci.yml", "pages.yml"}
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_github_schema(workflow):
+    exe = CHECK_JSONSCHEMA
+    result = subprocess.run(
+        [exe, "--builtin-schema", "vendor.github-workflows", str(workflow)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_can_fail(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("on: push\njobs:\n  x:\n    steps: 3\n")
+    exe = CHECK_JSONSCHEMA
+    result = subprocess.run([exe, "--builtin-schema", "vendor.github-workflows",
+                             str(bad)], capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+
+
+def test_ci_runs_the_readme_commands():
+    readme = (paths.ROOT / "README.md").read_text()
+    ci = (paths.ROOT / ".ci" / "run").read_text()
+    for command in ("make test", "make site"):
+        assert command in readme and command in ci
+    for workflow in ("ci.yml",):
+        text = (paths.ROOT / ".github" / "workflows" / workflow).read_text()
+        assert "make test" in text and "make site" in text
