@@ -136,5 +136,7 @@ def run_in_place(path: Path, **kwargs) -> nbformat.NotebookNode:
     """Read, execute and atomically rewrite one notebook."""
     nb = read_notebook(path)
     execute(nb, path, **kwargs)
+    from journal.safety import clean_for_publishing  # (it imports this module)
+    clean_for_publishing(nb, path)  # relative paths in outputs; refuses secrets
     write_atomic(nb, path)
     return nb

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile
 
-from journal import paths, runenv
+from journal import compare, execute, paths, runenv, safety
 
 CELL_TIMEOUT_S = 600
 
@@ -69,9 +69,26 @@ def pytest_collect_file(file_path, parent):
 
 
 class NotebookFile(IPyNbFile):
-    """A project notebook: nbval's collector with the journal's cell type."""
+    """A project notebook: nbval's collector with the journal's cell type.
+
+    A notebook that is not valid JSON, or whose code cells were committed
+    without being run, fails collection with a message naming the file.
+    """
 
     def collect(self):
+        try:
+            nb = execute.read_notebook(Path(self.fspath))
+        except execute.NotebookError as err:
+            raise self.CollectError(str(err)) from None
+        unrun = [i for i, c in enumerate(execute.code_cells(nb))
+                 if c.source.strip() and c.get("execution_count") is None]
+        if unrun:
+            name = paths.display_path(Path(self.fspath))
+            raise self.CollectError(
+                f"{name} cell {unrun[0]}: committed without outputs ({len(unrun)} "
+                f"code cell(s) never run); run `journal run {name}` and commit "
+                f"the result"
+            )
         for item in super().collect():
             yield NotebookCell.from_parent(
                 self, name=item.name, cell_num=item.cell_num,
@@ -80,7 +97,12 @@ class NotebookFile(IPyNbFile):
 
 
 class NotebookCell(IPyNbCell):
-    """One code cell; failures name the notebook and the cell first."""
+    """One code cell; failures name the notebook and the cell first.
+
+    Outputs are compared by `journal.compare`: metrics within their published
+    tolerance, figures by fingerprint, the rest exactly (by nbval), with a
+    small tolerance for floats printed as bare text.
+    """
 
     @property
     def notebook(self) -> str:
@@ -88,11 +110,63 @@ class NotebookCell(IPyNbCell):
 
     def repr_failure(self, excinfo):
         detail = super().repr_failure(excinfo)
-        return f"{self.notebook} cell {self.cell_num}: verification failed\n{detail}"
+        problems = getattr(self, "_journal_problems", None) or [self._what_failed(excinfo)]
+        lead = "\n".join(f"{self.notebook} cell {self.cell_num}: {p}" for p in problems)
+        return f"{lead}\n{detail}"
+
+    def _what_failed(self, excinfo) -> str:
+        message = str(excinfo.value)
+        if "Timeout" in message:
+            return (f"did not finish within {self.config.option.nbval_cell_timeout} s "
+                    f"(per-cell timeout)")
+        errors = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
+        if errors:
+            return f"raised {errors[-1].get('ename')}: {errors[-1].get('evalue')}"
+        return "verification failed"
+
+    def compare_outputs(self, test, ref, skip_compare=None):
+        self._journal_problems = problems = []
+        problems += compare.compare_metrics(ref, test)
+        problems += compare.compare_figures(ref, test)
+        test_rest = [compare.strip_checked(o) for o in test]
+        ref_rest = [compare.strip_checked(o) for o in ref]
+        exact = super().compare_outputs(test_rest, ref_rest, skip_compare)
+        if not exact and self._texts_match(test_rest, ref_rest):
+            exact = True
+        if not exact:
+            self.comparison_traceback.insert(0, "text output differs:")
+        if problems:
+            self.comparison_traceback[:0] = problems
+        return exact and not problems
+
+    def sanitize(self, s):
+        """Local absolute paths as `journal run` writes them, then tests/sanitize.cfg."""
+        if isinstance(s, str):
+            s = safety.normalise_text(s, Path(self.fspath).parent)
+        return super().sanitize(s)
+
+    def _texts_match(self, test, ref) -> bool:
+        """nbval found a difference: is it only floats within the text tolerance?"""
+        a, b = _texts(ref), _texts(test)
+        return len(a) == len(b) and all(
+            ka == kb and compare.text_matches(self.sanitize(ta), self.sanitize(tb))
+            for (ka, ta), (kb, tb) in zip(a, b))
 
     def runtest(self):
         super().runtest()
         self.config._journal_verified[self.notebook] += 1
+
+
+def _texts(outputs) -> list[tuple[str, str]]:
+    """(kind, text) of every text in the outputs, grouped by kind like nbval."""
+    found = []
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            found.append((f"stream:{out.get('name')}", out.get("text", "")))
+        for key, value in (out.get("data") or {}).items():
+            if isinstance(value, str) and not key.startswith("image/"):
+                found.append((key, value))
+    return sorted(found, key=lambda kv: kv[0])
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
