@@ -44,6 +44,7 @@ def mounted_files(config) -> list[File]:
 
 @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
 def on_files(files: Files, config) -> Files:
+    _check_posts()
     for file in mounted_files(config):
         if files.get_file_from_path(file.src_uri) is not None:
             raise PluginError(
@@ -52,6 +53,16 @@ def on_files(files: Files, config) -> Files:
             )
         files.append(file)
     return files
+
+
+def _check_posts() -> None:
+    """Front matter, dates and local links of every post (journal/postcheck.py)."""
+    from journal import postcheck
+
+    try:
+        postcheck.check_posts(paths.POSTS)
+    except postcheck.PostError as err:
+        raise PluginError(str(err)) from None
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

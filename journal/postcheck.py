@@ -1,0 +1,174 @@
+"""Checks on a post before the site is built, with errors that name file and line.
+
+The blog plugin and MkDocs catch most mistakes, but their messages give no
+line and some ("month must be in 1..12") do not say which field. This module
+runs first (from `journal.site_hooks.on_files`) and reports:
+
+- missing or malformed front matter (no ``---`` block, YAML that does not
+  parse, a mapping expected);
+- ``date`` missing, without ``created``, or a date that is not a real
+  ``YYYY-MM-DD`` date;
+- the ``<!-- more -->`` excerpt marker missing;
+- a relative link or image whose target file does not exist.
+
+Run ``python -m journal.postcheck posts/*.md`` to check posts by hand.
+"""
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+from journal import paths
+
+FENCE = re.compile(r"^\s*(```|~~~)")
+LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+INLINE_CODE = re.compile(r"`[^`]*`")
+EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML that keeps dates as text, so a bad one is reported here, with its line."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                        lambda loader, node: loader.construct_scalar(node))
+
+
+class PostError(Exception):
+    """A post that the site cannot be built from; the message names file and line."""
+
+
+def _front_matter(text: str, name: str) -> tuple[dict, int]:
+    """(front matter, line where the body starts)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != "---":
+        raise PostError(f"{name}:1: no front matter: a post starts with a '---' line, "
+                        f"then date.created, categories and tags, then '---'")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        raise PostError(f"{name}:1: front matter is not closed by a '---' line") from None
+    try:
+        meta = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(err, "problem", None) or str(err)
+        raise PostError(f"{name}:{line}: malformed front matter: {problem}") from None
+    if not isinstance(meta, dict):
+        raise PostError(f"{name}:2: front matter must be a mapping of fields, "
+                        f"got {type(meta).__name__}")
+    return meta, end + 2
+
+
+def _line_of(text: str, pattern: str, default: int = 1) -> int:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if re.match(pattern, line):
+            return i
+    return default
+
+
+def check_date(meta: dict, text: str, name: str) -> None:
+    line = _line_of(text, r"^date\s*:")
+    if "date" not in meta or meta["date"] is None:
+        raise PostError(f"{name}:{line}: front matter has no date; add\n"
+                        f"date:\n  created: YYYY-MM-DD")
+    date = meta["date"]
+    created = date.get("created") if isinstance(date, dict) else date
+    where = "date.created" if isinstance(date, dict) else "date"
+    if isinstance(date, dict):
+        line = _line_of(text, r"^\s+created\s*:", line)
+    if created is None:
+        raise PostError(f"{name}:{line}: front matter has no date.created")
+    if isinstance(created, (dt.date, dt.datetime)):
+        return
+    value = str(created).strip()
+    if DATE.match(value[:10]):
+        try:
+            dt.datetime.fromisoformat(value)
+            return
+        except ValueError as err:
+            raise PostError(f"{name}:{line}: {where} {value!r} is not a real date: "
+                            f"{err}") from None
+    raise PostError(f"{name}:{line}: {where} {value!r} is not a date in the form "
+                    f"YYYY-MM-DD")
+
+
+def _target_file(target: str, post: Path) -> Path | None:
+    """The file a relative link from ``post`` points at (None: not a local file)."""
+    target = target.split("#", 1)[0].split("?", 1)[0]
+    if not target or EXTERNAL.match(target):
+        return None
+    # Posts are mounted at pages/posts/, projects at pages/projects/.
+    virtual = Path("posts") / post.relative_to(paths.POSTS).parent / target
+    parts = []
+    for part in virtual.parts:
+        if part == "..":
+            if parts:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    if parts and parts[0] == "posts":
+        return paths.POSTS.joinpath(*parts[1:])
+    if parts and parts[0] == "projects":
+        return paths.PROJECTS.joinpath(*parts[1:])
+    return paths.ROOT.joinpath("pages", *parts)
+
+
+def check_links(text: str, post: Path, name: str) -> None:
+    in_fence = False
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        plain = INLINE_CODE.sub("", line)
+        targets = [("image" if m.group(0).startswith("!") else "link", m.group(1))
+                   for m in LINK.finditer(plain)]
+        ref = REF_DEF.match(plain)
+        if ref:
+            targets.append(("link", ref.group(1)))
+        for kind, target in targets:
+            path = _target_file(target, post)
+            if path is not None and not path.exists():
+                raise PostError(f"{name}:{lineno}: broken {kind} {target!r}: "
+                                f"{paths.display_path(path)} does not exist")
+
+
+def check_post(path: Path) -> None:
+    """Raise `PostError` (naming file and line) if ``path`` is not a valid post."""
+    path = Path(path)
+    name = paths.display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise PostError(f"{name}: cannot read post: {err}") from None
+    meta, _ = _front_matter(text, name)
+    check_date(meta, text, name)
+    if "<!-- more -->" not in text:
+        raise PostError(f"{name}: no '<!-- more -->' excerpt marker after the first "
+                        f"paragraph")
+    check_links(text, path, name)
+
+
+def check_posts(folder: Path = paths.POSTS) -> None:
+    """Check every post under ``folder`` (drafts included)."""
+    for path in sorted(Path(folder).rglob("*.md")):
+        check_post(path)
+
+
+if __name__ == "__main__":
+    status = 0
+    for arg in sys.argv[1:] or [str(p) for p in sorted(paths.POSTS.rglob("*.md"))]:
+        try:
+            check_post(Path(arg))
+        except PostError as err:
+            print(f"error: {err}", file=sys.stderr)
+            status = 1
+    sys.exit(status)
