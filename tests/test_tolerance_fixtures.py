@@ -1,0 +1,134 @@
+"""The harness against edited copies of a small healthy notebook.
+
+tests/fixtures/verify/centroids.ipynb publishes a metric (abs tolerance 0.005),
+an exact count and a figure. Copies are edited as a careless or dishonest
+author might, and the plugin must pass or fail them for the right reason:
+
+- metric moved within its tolerance: passes;
+- metric moved beyond it: fails with "published X, reproduced Y, tolerance ±T";
+- figure changed: fails, naming the figure;
+- count edited: fails (integers are exact).
+
+The edited copies go through one pytest run (two kernels) to keep the suite fast.
+"""
+
+import base64
+import copy
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from PIL import Image, ImageDraw
+
+from journal import paths
+from snippets.report import MIME
+
+FIXTURE = paths.TESTS / "fixtures" / "verify" / "centroids.ipynb"
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def shift_metric(nb, delta):
+    """Move the stored metric by ``delta`` (record and text, as an edit would)."""
+    for i, cell in enumerate(code_cells(nb)):
+        for out in cell.get("outputs", []):
+            if MIME in out.get("data", {}):
+                rec = out["data"][MIME]["metrics"][0]
+                rec["value"] += delta
+                out["data"]["text/plain"] = f"{rec['name']} = {rec['value']:.4f}"
+                return i, rec
+    raise AssertionError("no metric in the fixture")
+
+
+def deface_figure(nb):
+    """Paint a block over a quarter of the stored figure."""
+    for i, cell in enumerate(code_cells(nb)):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if png:
+                image = Image.open(io.BytesIO(base64.b64decode("".join(png))))
+                image = image.convert("RGBA")
+                w, h = image.size
+                ImageDraw.Draw(image).rectangle([0, 0, w // 4, h], fill="black")
+                buf = io.BytesIO()
+                image.save(buf, format="PNG")
+                out["data"]["image/png"] = base64.b64encode(buf.getvalue()).decode()
+                return i
+    raise AssertionError("no figure in the fixture")
+
+
+def edit_count(nb):
+    for i, cell in enumerate(code_cells(nb)):
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", []))
+            if "test images wrong" in text:
+                n = int(text.split()[0])
+                out["text"] = text.replace(f"{n} of", f"{n - 1} of", 1)
+                return i
+    raise AssertionError("no count in the fixture")
+
+
+@pytest.fixture(scope="module")
+def verified(tmp_path_factory):
+    """Two copies, one pytest run: ``within`` must pass; in ``broken`` the metric
+    drifted beyond tolerance, the figure changed and a count was edited, each in
+    its own cell, so each must fail on its own."""
+    work = tmp_path_factory.mktemp("tolerance")
+    base = json.loads(FIXTURE.read_text(encoding="utf-8"))
+
+    within = copy.deepcopy(base)
+    shift_metric(within, +0.004)
+    broken = copy.deepcopy(base)
+    metric_cell, rec = shift_metric(broken, +0.02)
+    case = {"metric_cell": metric_cell, "published": rec["value"],
+            "figure_cell": deface_figure(broken), "count_cell": edit_count(broken)}
+    paths_ = {}
+    for name, nb in (("within", within), ("broken", broken)):
+        paths_[name] = work / f"{name}.ipynb"
+        paths_[name].write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    before = {p: p.read_bytes() for p in paths_.values()}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks",
+         "-p", "no:cacheprovider", "-q", "-rA", *map(str, paths_.values())],
+        cwd=work, capture_output=True, text=True, timeout=600,
+    )
+    assert all(p.read_bytes() == b for p, b in before.items()), "verification wrote"
+    return paths_, case, result
+
+
+def outcome_lines(result, path):
+    return [line for line in result.stdout.splitlines()
+            if line.startswith(("PASSED", "FAILED", "ERROR")) and path.name in line]
+
+
+def test_within_tolerance_passes(verified):
+    paths_, _, result = verified
+    lines = outcome_lines(result, paths_["within"])
+    assert lines and all(line.startswith("PASSED") for line in lines), \
+        result.stdout[-4000:]
+
+
+def test_metric_beyond_tolerance_fails_with_published_reproduced_tolerance(verified):
+    paths_, case, result = verified
+    published = case["published"]
+    assert result.returncode == 1
+    lead = (f"{paths_['broken']} cell {case['metric_cell']}: test_accuracy published "
+            f"{published:.6g}, reproduced {published - 0.02:.6g}, tolerance ±0.005")
+    assert lead in result.stdout, result.stdout[-4000:]
+
+
+def test_changed_figure_fails(verified):
+    paths_, case, result = verified
+    lead = f"{paths_['broken']} cell {case['figure_cell']}: figure changed: mean difference"
+    assert lead in result.stdout, result.stdout[-4000:]
+
+
+def test_edited_count_fails(verified):
+    paths_, case, result = verified
+    lead = f"{paths_['broken']} cell {case['count_cell']}: verification failed"
+    assert lead in result.stdout, result.stdout[-4000:]
+    assert "text output differs" in result.stdout
