@@ -181,24 +181,29 @@ def scan_site(site_dir: Path, names: dict[str, str] | None = None) -> list[Findi
 
 # -- normalising outputs before they are written ---------------------------------
 
-def _replacements(notebook_dir: Path) -> list[tuple[str, str]]:
-    """Local absolute prefixes, longest first, and what replaces each."""
-    pairs = [(str(Path(notebook_dir).resolve()) + os.sep, ""),
-             (str(paths.ROOT) + os.sep, ""),
-             (str(Path(tempfile.gettempdir()).resolve()) + os.sep, "<tmp>/"),
-             (str(Path.home()) + os.sep, "~/")]
-    seen, result = set(), []
-    for old, new in sorted(pairs, key=lambda p: -len(p[0])):
-        if len(old) > 1 and old not in seen and old != os.sep:
-            seen.add(old)
-            result.append((old, new))
+def _replacements(notebook_dir: Path) -> list[tuple[re.Pattern, str]]:
+    """(pattern, replacement) for each local absolute prefix, longest first.
+
+    The notebook's folder and the repository become relative paths, the
+    temporary folder ``<tmp>`` and the home directory ``~``.
+    """
+    prefixes = {str(Path(notebook_dir).resolve()): ".", str(paths.ROOT): ".",
+                str(Path(tempfile.gettempdir()).resolve()): "<tmp>",
+                str(Path.home()): "~"}
+    result = []
+    for old in sorted(prefixes, key=len, reverse=True):
+        if len(old) > 1:
+            pattern = re.compile(re.escape(old) + r"(?:[/\\]|(?![\w.-]))")
+            result.append((pattern, prefixes[old]))
     return result
 
 
 def normalise_text(text: str, notebook_dir: Path) -> str:
     """Local absolute paths in ``text`` made relative (repository) or ``~``/``<tmp>``."""
-    for old, new in _replacements(notebook_dir):
-        text = text.replace(old, new)
+    for pattern, new in _replacements(notebook_dir):
+        text = pattern.sub(
+            lambda m: ("" if new == "." else new + "/") if m.group(0)[-1] in "/\\"
+            else new, text)
     return text
 
 
