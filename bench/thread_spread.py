@@ -1,0 +1,123 @@
+"""Measure how much each published result moves with the CPU thread count.
+
+    python bench/thread_spread.py                       # every project notebook
+    python bench/thread_spread.py projects/convnet --threads 1 2 4
+
+Each notebook is executed in memory (nothing is written) once per thread count,
+in the same kernel environment as the tests. For every metric the script prints
+the published value, the spread (largest minus smallest over the runs and the
+published value) and the published tolerance, and for every figure the largest
+fingerprint distance. Text outputs must be identical after the test sanitizer.
+
+Exit status 1 if any spread exceeds its tolerance, a figure moves past the
+figure thresholds, or text differs: the notebook would then fail `make test`
+on some thread count, and its tolerance should be chosen from this spread
+(pages/verification.md says how).
+"""
+
+import argparse
+import copy
+import sys
+import time
+from pathlib import Path
+
+from journal import compare, execute, paths
+from snippets.report import describe_tolerance, records_in, within
+
+
+def run(path: Path, threads: int):
+    nb = copy.deepcopy(execute.read_notebook(path))
+    start = time.perf_counter()
+    execute.execute(nb, path, threads=threads)
+    return nb, time.perf_counter() - start
+
+
+def metrics(nb) -> dict[str, dict]:
+    return {r["name"]: r for cell in execute.code_cells(nb)
+            for out in cell.get("outputs", []) for r in records_in(out)}
+
+
+def figures(nb) -> list[tuple[int, str]]:
+    return [(i, out["data"]["image/png"])
+            for i, cell in enumerate(execute.code_cells(nb))
+            for out in cell.get("outputs", []) if compare.is_figure(out)]
+
+
+def texts(nb) -> list[tuple[int, str]]:
+    found = []
+    for i, cell in enumerate(execute.code_cells(nb)):
+        for out in cell.get("outputs", []):
+            stripped = compare.strip_checked(out)
+            if stripped.get("output_type") == "stream":
+                found.append((i, stripped.get("text", "")))
+            for key, value in (stripped.get("data") or {}).items():
+                if isinstance(value, str):
+                    found.append((i, value))
+    return found
+
+
+def spread_report(path: Path, thread_counts: list[int]) -> bool:
+    name = paths.display_path(path)
+    published = execute.read_notebook(path)
+    runs = {}
+    for t in thread_counts:
+        nb, seconds = run(path, t)
+        runs[t] = nb
+        print(f"{name}: {t} thread(s) ran in {seconds:.1f} s", flush=True)
+    ok = True
+    pub_metrics = metrics(published)
+    for metric, rec in pub_metrics.items():
+        values = [rec["value"]] + [metrics(nb)[metric]["value"] for nb in runs.values()
+                                   if metric in metrics(nb)]
+        spread = max(values) - min(values)
+        fits = all(within(rec, v) for v in values)
+        ok &= fits and len(values) == len(runs) + 1
+        print(f"  metric {metric!r}: published {rec['value']:.6g}, runs "
+              + ", ".join(f"{t}t={metrics(nb).get(metric, {}).get('value', float('nan')):.6g}"
+                          for t, nb in runs.items())
+              + f"; spread {spread:.3g}, tolerance {describe_tolerance(rec['tol'])}"
+              + ("" if fits else "  <-- exceeds tolerance"))
+    pub_figs = figures(published)
+    for k, (cell, png) in enumerate(pub_figs):
+        worst = (0.0, 0.0)
+        for t, nb in runs.items():
+            figs = figures(nb)
+            if k >= len(figs):
+                print(f"  figure {k + 1} (cell {cell}): missing with {t} thread(s)")
+                ok = False
+                continue
+            problems = compare.compare_figure(png, figs[k][1])
+            _, fp_a = compare.fingerprint(compare.decode_png(png))
+            _, fp_b = compare.fingerprint(compare.decode_png(figs[k][1]))
+            dist = compare.figure_distance(fp_a, fp_b)
+            worst = max(worst, dist)
+            ok &= not problems
+        print(f"  figure {k + 1} (cell {cell}): largest distance mean {worst[0]:.5f}, "
+              f"worst block {worst[1]:.5f} (thresholds {compare.FIGURE_MEAN_TOLERANCE}, "
+              f"{compare.FIGURE_BLOCK_TOLERANCE})")
+    pub_texts = texts(published)
+    for t, nb in runs.items():
+        got = texts(nb)
+        if len(got) != len(pub_texts) or not all(
+                a[0] == b[0] and compare.text_matches(a[1], b[1])
+                for a, b in zip(pub_texts, got)):
+            print(f"  text differs with {t} thread(s) (run `make test` to see where)")
+            ok = False
+    print(f"  {name}: {'within tolerance on every thread count' if ok else 'FAILS'}")
+    return ok
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("paths", nargs="*", help="notebooks or folders (default: all)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4])
+    args = parser.parse_args(argv)
+    notebooks = []
+    for p in map(Path, args.paths or [paths.PROJECTS]):
+        notebooks += paths.project_notebooks(p) if p.is_dir() else [p]
+    results = [spread_report(nb, args.threads) for nb in notebooks]
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
