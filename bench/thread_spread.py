@@ -25,10 +25,10 @@ from journal import compare, execute, paths
 from snippets.report import describe_tolerance, records_in, within
 
 
-def run(path: Path, threads: int):
+def run(path: Path, threads: int, timeout: int):
     nb = copy.deepcopy(execute.read_notebook(path))
     start = time.perf_counter()
-    execute.execute(nb, path, threads=threads)
+    execute.execute(nb, path, threads=threads, timeout=timeout)
     return nb, time.perf_counter() - start
 
 
@@ -56,15 +56,19 @@ def texts(nb) -> list[tuple[int, str]]:
     return found
 
 
-def spread_report(path: Path, thread_counts: list[int]) -> bool:
+def spread_report(path: Path, thread_counts: list[int], timeout: int) -> bool:
     name = paths.display_path(path)
     published = execute.read_notebook(path)
-    runs = {}
+    runs, ok = {}, True
     for t in thread_counts:
-        nb, seconds = run(path, t)
+        try:
+            nb, seconds = run(path, t, timeout)
+        except execute.NotebookError as err:
+            print(f"{name}: {t} thread(s) failed: {err}", flush=True)
+            ok = False
+            continue
         runs[t] = nb
         print(f"{name}: {t} thread(s) ran in {seconds:.1f} s", flush=True)
-    ok = True
     pub_metrics = metrics(published)
     for metric, rec in pub_metrics.items():
         values = [rec["value"]] + [metrics(nb)[metric]["value"] for nb in runs.values()
@@ -111,11 +115,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("paths", nargs="*", help="notebooks or folders (default: all)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--timeout", type=int, default=execute.CELL_TIMEOUT_S,
+                        help="per-cell timeout in seconds")
     args = parser.parse_args(argv)
     notebooks = []
     for p in map(Path, args.paths or [paths.PROJECTS]):
         notebooks += paths.project_notebooks(p) if p.is_dir() else [p]
-    results = [spread_report(nb, args.threads) for nb in notebooks]
+    results = [spread_report(nb, args.threads, args.timeout) for nb in notebooks]
     return 0 if all(results) else 1
 
 

@@ -47,10 +47,6 @@ def fmt(value: float) -> str:
 
 # -- metrics ---------------------------------------------------------------------
 
-def is_metric(output) -> bool:
-    return MIME in (output.get("data") or {}) if isinstance(output, dict) else False
-
-
 def compare_metric_records(published: list[dict], reproduced: list[dict]) -> list[str]:
     """Each published record against the reproduced one of the same name."""
     problems = []

@@ -4,7 +4,12 @@ Loaded for the whole suite by ``addopts = -p journal.pytest_notebooks`` in
 pyproject.toml. Each notebook under ``projects/`` becomes one pytest collector
 whose items are its code cells; nbval runs them in a fresh kernel and compares
 each cell's outputs with the committed ones, after the committed sanitizer
-(``tests/sanitize.cfg``) has normalised volatile text.
+(``tests/sanitize.cfg``) has normalised volatile text. What "the same" means
+per kind of output (metrics within their published tolerance, figures by
+fingerprint, other text exactly) is `journal.compare`'s business.
+
+A notebook that is not valid JSON, or was committed without being run, fails
+at collection with a message naming it.
 
 The kernel's environment (threads, hash seed, backend) comes from
 `journal.runenv`, the same one `journal run` uses.
