@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from journal import compare, execute, paths
+from journal import compare, execute, paths, safety
 from snippets.report import describe_tolerance, records_in, within
 
 
@@ -37,22 +37,37 @@ def metrics(nb) -> dict[str, dict]:
             for out in cell.get("outputs", []) for r in records_in(out)}
 
 
-def figures(nb) -> list[tuple[int, str]]:
-    return [(i, out["data"]["image/png"])
+def figures(nb) -> list[tuple[int, str, dict]]:
+    return [(i, out["data"]["image/png"], cell.get("metadata"))
             for i, cell in enumerate(execute.code_cells(nb))
             for out in cell.get("outputs", []) if compare.is_figure(out)]
 
 
-def texts(nb) -> list[tuple[int, str]]:
+def sanitizer():
+    """The test suite's normalisation: tests/sanitize.cfg after local paths."""
+    import re
+
+    pairs = re.findall(r"^regex: (.*)$\n^replace: (.*)$",
+                       paths.SANITIZE_FILE.read_text(encoding="utf-8"), re.MULTILINE)
+
+    def clean(text: str, folder: Path) -> str:
+        text = safety.normalise_text(text, folder)
+        for regex, replace in pairs:
+            text = re.sub(regex, replace, text)
+        return text
+    return clean
+
+
+def texts(nb, folder: Path, clean=sanitizer()) -> list[tuple[int, str]]:
     found = []
     for i, cell in enumerate(execute.code_cells(nb)):
         for out in cell.get("outputs", []):
             stripped = compare.strip_checked(out)
             if stripped.get("output_type") == "stream":
-                found.append((i, stripped.get("text", "")))
+                found.append((i, clean(stripped.get("text", ""), folder)))
             for key, value in (stripped.get("data") or {}).items():
                 if isinstance(value, str):
-                    found.append((i, value))
+                    found.append((i, clean(value, folder)))
     return found
 
 
@@ -82,31 +97,39 @@ def spread_report(path: Path, thread_counts: list[int], timeout: int) -> bool:
               + f"; spread {spread:.3g}, tolerance {describe_tolerance(rec['tol'])}"
               + ("" if fits else "  <-- exceeds tolerance"))
     pub_figs = figures(published)
-    for k, (cell, png) in enumerate(pub_figs):
-        worst = (0.0, 0.0)
+    for k, (cell, png, meta) in enumerate(pub_figs):
+        tol = compare.figure_tolerance(meta)
+        worst, per_run = (0.0, 0.0), []
         for t, nb in runs.items():
             figs = figures(nb)
             if k >= len(figs):
                 print(f"  figure {k + 1} (cell {cell}): missing with {t} thread(s)")
                 ok = False
                 continue
-            problems = compare.compare_figure(png, figs[k][1])
+            problems = compare.compare_figure(png, figs[k][1], tol=tol)
             _, fp_a = compare.fingerprint(compare.decode_png(png))
             _, fp_b = compare.fingerprint(compare.decode_png(figs[k][1]))
             dist = compare.figure_distance(fp_a, fp_b)
             worst = max(worst, dist)
+            per_run.append(f"{t}t={dist[0]:.5f}/{dist[1]:.5f}")
             ok &= not problems
         print(f"  figure {k + 1} (cell {cell}): largest distance mean {worst[0]:.5f}, "
-              f"worst block {worst[1]:.5f} (thresholds {compare.FIGURE_MEAN_TOLERANCE}, "
-              f"{compare.FIGURE_BLOCK_TOLERANCE})")
-    pub_texts = texts(published)
+              f"worst block {worst[1]:.5f} (thresholds {tol['mean']:g}, {tol['block']:g}); "
+              f"mean/block per run: "
+              + ", ".join(per_run))
+    pub_texts = texts(published, path.parent)
     for t, nb in runs.items():
-        got = texts(nb)
-        if len(got) != len(pub_texts) or not all(
-                a[0] == b[0] and compare.text_matches(a[1], b[1])
-                for a, b in zip(pub_texts, got)):
-            print(f"  text differs with {t} thread(s) (run `make test` to see where)")
+        got = texts(nb, path.parent)
+        if len(got) != len(pub_texts):
+            print(f"  {len(got)} text outputs with {t} thread(s), {len(pub_texts)} "
+                  f"published")
             ok = False
+            continue
+        for (cell, a), (_, b) in zip(pub_texts, got):
+            if not compare.text_matches(a, b):
+                print(f"  text of cell {cell} differs with {t} thread(s): published "
+                      f"{a[:70]!r}, reproduced {b[:70]!r}")
+                ok = False
     print(f"  {name}: {'within tolerance on every thread count' if ok else 'FAILS'}")
     return ok
 

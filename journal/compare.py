@@ -7,8 +7,9 @@ The pytest plugin (`journal.pytest_notebooks`) sends each kind of output here:
   text/plain rendering is not compared (it is derived from the records).
 - **Figures** (``image/png``): compared by a perceptual fingerprint, a small
   grey thumbnail, within `FIGURE_MEAN_TOLERANCE` (whole image) and
-  `FIGURE_BLOCK_TOLERANCE` (worst 8x8 block). A changed plot fails; a
-  re-rendering with sub-pixel differences does not.
+  `FIGURE_BLOCK_TOLERANCE` (worst 8x8 block), or a tolerance the cell declares
+  (`figure_tolerance`). A changed plot fails; a re-rendering with sub-pixel
+  differences does not.
 - **Text**: exact, except that a bare float printed in text (``0.9850``) may move
   by `TEXT_FLOAT_TOLERANCE`. Integers, shapes and words are always exact.
 
@@ -115,7 +116,28 @@ def figure_distance(published: np.ndarray, reproduced: np.ndarray) -> tuple[floa
     return float(diff.mean()), float(blocks.max())
 
 
-def compare_figure(published_png, reproduced_png, label: str = "figure") -> list[str]:
+def figure_tolerance(cell_metadata) -> dict[str, float]:
+    """The figure tolerance of one cell: the defaults, or what the cell declares.
+
+    A figure that moves with the thread count by more than the defaults (say a
+    learning curve, or a grid of the first misclassified images) declares its
+    own, measured with ``bench/thread_spread.py``, in the cell's metadata:
+    ``"journal": {"figure_tolerance": {"mean": 0.01, "block": 0.08}}``.
+    """
+    tol = {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
+    declared = ((cell_metadata or {}).get("journal") or {}).get("figure_tolerance")
+    if declared is None:
+        return tol
+    if not isinstance(declared, dict) or set(declared) - set(tol) or not all(
+            isinstance(v, (int, float)) and 0 <= v <= 1 for v in declared.values()):
+        raise ValueError(f"figure_tolerance must map 'mean' and/or 'block' to numbers "
+                         f"in [0, 1], got {declared!r}")
+    return {**tol, **{k: float(v) for k, v in declared.items()}}
+
+
+def compare_figure(published_png, reproduced_png, label: str = "figure",
+                   tol: dict | None = None) -> list[str]:
+    tol = tol or {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
     try:
         size_p, fp_p = fingerprint(decode_png(published_png))
     except Exception as err:
@@ -128,14 +150,15 @@ def compare_figure(published_png, reproduced_png, label: str = "figure") -> list
         return [f"{label} changed size: published {size_p[0]}x{size_p[1]} px, "
                 f"reproduced {size_r[0]}x{size_r[1]} px"]
     mean, block = figure_distance(fp_p, fp_r)
-    if mean > FIGURE_MEAN_TOLERANCE or block > FIGURE_BLOCK_TOLERANCE:
+    if mean > tol["mean"] or block > tol["block"]:
         return [f"{label} changed: mean difference {mean:.4f} (tolerance "
-                f"{FIGURE_MEAN_TOLERANCE}), worst region {block:.4f} (tolerance "
-                f"{FIGURE_BLOCK_TOLERANCE})"]
+                f"{tol['mean']:g}), worst region {block:.4f} (tolerance "
+                f"{tol['block']:g})"]
     return []
 
 
-def compare_figures(published_outputs: list, reproduced_outputs: list) -> list[str]:
+def compare_figures(published_outputs: list, reproduced_outputs: list,
+                    tol: dict | None = None) -> list[str]:
     pub = [o["data"]["image/png"] for o in published_outputs if is_figure(o)]
     rep = [o["data"]["image/png"] for o in reproduced_outputs if is_figure(o)]
     if len(pub) != len(rep):
@@ -143,7 +166,7 @@ def compare_figures(published_outputs: list, reproduced_outputs: list) -> list[s
     problems = []
     for k, (p, r) in enumerate(zip(pub, rep), start=1):
         label = "figure" if len(pub) == 1 else f"figure {k}"
-        problems += compare_figure(p, r, label)
+        problems += compare_figure(p, r, label, tol)
     return problems
 
 

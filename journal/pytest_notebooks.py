@@ -132,7 +132,11 @@ class NotebookCell(IPyNbCell):
     def compare_outputs(self, test, ref, skip_compare=None):
         self._journal_problems = problems = []
         problems += compare.compare_metrics(ref, test)
-        problems += compare.compare_figures(ref, test)
+        try:
+            tol = compare.figure_tolerance(self.cell.get("metadata"))
+        except ValueError as err:
+            tol, problems = None, [f"bad cell metadata: {err}"]
+        problems += compare.compare_figures(ref, test, tol)
         test_rest = [compare.strip_checked(o) for o in test]
         ref_rest = [compare.strip_checked(o) for o in ref]
         exact = super().compare_outputs(test_rest, ref_rest, skip_compare)

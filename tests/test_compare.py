@@ -153,3 +153,15 @@ def test_undecodable_figure_is_reported():
     good = curve(np.exp(-X))
     (problem,) = compare.compare_figure("bm90IGEgcG5n", good)
     assert problem.startswith("figure: the published image cannot be decoded")
+
+
+def test_cell_declares_its_own_figure_tolerance():
+    a, b = curve(np.exp(-X)), curve(np.exp(-X) * 1.05)
+    loose = compare.figure_tolerance({"journal": {"figure_tolerance": {"mean": 0.05,
+                                                                      "block": 0.5}}})
+    assert compare.compare_figure(a, b, tol=loose) == []
+    (problem,) = compare.compare_figure(a, b)
+    assert "(tolerance 0.004)" in problem
+    assert compare.figure_tolerance({}) == {"mean": 0.004, "block": 0.02}
+    with pytest.raises(ValueError, match="figure_tolerance"):
+        compare.figure_tolerance({"journal": {"figure_tolerance": {"mean": "big"}}})
