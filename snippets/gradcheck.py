@@ -36,7 +36,9 @@ def numerical_gradient(f, x, eps=1e-6):
 
 
 def relative_error(a, b, floor=1e-12):
-    """max |a - b| / max(|a| + |b|, floor), elementwise: scale-free agreement."""
+    """||a - b|| / (||a|| + ||b||): scale-free, and not fooled by the many
+    entries that are (almost) zero, where an entry-by-entry ratio is noise."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)))
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b),
+                                             floor))
 # --8<-- [end:numerical]
