@@ -22,7 +22,6 @@ Every op is checked against ``torch.autograd`` in ``tests/test_autograd.py``.
 import numpy as np
 
 
-# --8<-- [start:backends]
 class NumpyBackend:
     """The few array operations the engine needs, spelled for NumPy."""
 
@@ -59,6 +58,7 @@ class NumpyBackend:
         return np.broadcast_to(x, shape)
 
 
+# --8<-- [start:backends]
 class TorchBackend:
     """The same operations on torch tensors, on the device you choose."""
 
