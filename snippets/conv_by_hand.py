@@ -9,6 +9,10 @@ The module grows in the order I could understand it:
 4. `batchnorm2d_forward` / `batchnorm2d_backward` and `BatchNorm2d`, which
    also keeps the running statistics that evaluation mode uses.
 
+    from snippets.conv_by_hand import conv2d, BatchNorm2d
+    maps = conv2d(images, kernels, bias, stride=1, padding=1)   # (N, O, H, W)
+    out = BatchNorm2d(maps.shape[1])(maps)
+
 Everything works on NumPy arrays (use float64 to compare with torch at 1e-5);
 ``tests/test_conv_by_hand.py`` checks outputs and gradients against
 ``torch.nn.Conv2d`` and ``torch.nn.BatchNorm2d``.
