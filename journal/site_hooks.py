@@ -51,7 +51,20 @@ def on_files(files: Files, config) -> Files:
                 f"{config['docs_dir']}; keep one copy"
             )
         files.append(file)
+    add_vendored_assets(files, config)
     return files
+
+
+def add_vendored_assets(files: Files, config) -> None:
+    """Serve the pinned MathJax from the site itself (see journal/vendor.py)."""
+    from journal import vendor
+
+    try:
+        vendored = vendor.site_files()
+    except vendor.VendorError as err:
+        raise PluginError(str(err)) from err
+    for uri, path in vendored:
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
