@@ -93,7 +93,7 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def translate_path(self, path):
         if not path.startswith(self.prefix):
-            return str(Path(self.directory) / "\0-outside-the-site")  # a 404
+            return str(Path(self.directory) / ".outside-the-site")  # a 404
         return super().translate_path("/" + path[len(self.prefix):])
 
     def log_message(self, format, *args):  # noqa: A002 - signature from the base class
