@@ -178,6 +178,8 @@ EMBED = re.compile(r"\{%\s*embed\s", re.M)
 def _plain_text(markdown: str) -> str:
     """Markdown to plain text, good enough to compare words with a rendered page."""
     text = re.sub(r"\{%.*?%\}", " ", markdown)  # markers expand to other text
+    text = re.sub(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]+\$", " ", text,
+                  flags=re.S)  # maths is typeset into other characters
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]", r"\1\2", text)
     text = re.sub(r"[*_`#>]", " ", text)
     return " ".join(text.split())

@@ -19,9 +19,15 @@ NOTEBOOKS = paths.project_notebooks()
 FIGURES = ".md-content img:not([src*='assets/'])"
 
 
-def words(text: str, n: int = 8) -> str:
+def words(text: str, n: int | None = None) -> list[str]:
     text = text.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return " ".join(text.split()[:n])
+    return text.split()[:n]
+
+
+def in_order(needles: list[str], haystack: list[str]) -> bool:
+    """Whether ``needles`` occur in ``haystack`` in order (gaps allowed)."""
+    rest = iter(haystack)
+    return all(word in rest for word in needles)
 
 
 def visit(page, path: str):
@@ -74,7 +80,7 @@ def test_home_lists_every_post_with_its_excerpt(page, posts_by_title):
         assert post.title in listed, f"home page does not list {post.title!r}"
         href, text = listed[post.title]
         assert href.rstrip("/").endswith(post_path(posts_by_title, post).rstrip("/"))
-        assert words(post.excerpt) in words(text, 10_000), (
+        assert in_order(words(post.excerpt, 12), words(text)), (
             f"home page excerpt of {post.title!r} does not start like the post's")
 
 
