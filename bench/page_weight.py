@@ -4,8 +4,10 @@
 
 prints one row per post page (its HTML, its own images, the total against the
 budget) and the size of the search index, and exits non-zero when anything is
-over budget. Theme assets (``assets/``: CSS, JavaScript, fonts, the vendored
-MathJax) are shared by every page and cached, so they are not counted.
+over budget. A page's own images are the ``<img>`` files in its content (the
+``.md-content`` area, embedded figures included); theme assets (CSS, JavaScript,
+fonts, the vendored MathJax, the logo) are shared by every page and cached, so
+they are not counted.
 
 Budgets: a post page is at most 300 KB of HTML plus its own images; the search
 index, which every search downloads whole, is at most 1 MB.
@@ -24,7 +26,6 @@ from bs4 import BeautifulSoup
 POST_BUDGET = 300 * 1024
 SEARCH_INDEX_BUDGET = 1024 * 1024
 SEARCH_INDEX = Path("search") / "search_index.json"
-THEME_ASSETS = "assets/"
 # Only blog post pages carry this navigation block (Material's blog plugin).
 POST_MARKER = "md-post__meta"
 
@@ -79,9 +80,9 @@ def is_post_page(html: str) -> bool:
 
 
 def own_images(page: Path, soup: BeautifulSoup, site_dir: Path):
-    """Local image files an HTML page references (data: URIs are in its HTML)."""
+    """Local image files in a page's content (data: URIs are in its HTML)."""
     found, missing = {}, []
-    for img in soup.find_all("img"):
+    for img in soup.select(".md-content img"):
         src = img.get("src", "")
         parts = urlsplit(src)
         if not src or parts.scheme or parts.netloc:  # data:, http(s): not local files
@@ -89,8 +90,6 @@ def own_images(page: Path, soup: BeautifulSoup, site_dir: Path):
         target = (page.parent / unquote(parts.path)).resolve()
         rel = target.relative_to(site_dir.resolve()).as_posix() \
             if target.is_relative_to(site_dir.resolve()) else str(target)
-        if rel.startswith(THEME_ASSETS):
-            continue
         if target.is_file():
             found[rel] = target.stat().st_size
         else:

@@ -15,8 +15,8 @@ pytestmark = pytest.mark.browser
 
 POSTS = [p for p in preview.source_posts() if not p.draft]
 NOTEBOOKS = paths.project_notebooks()
-# Images that are content (figures), not theme decoration.
-FIGURES = ".md-content img:not([src*='assets/'])"
+# Images in the page's content (figures), not the header's logo.
+FIGURES = ".md-content img"
 
 
 def words(text: str, n: int | None = None) -> list[str]:

@@ -102,3 +102,23 @@ def test_page_weight_flags_a_heavy_page(site_dir, tmp_path):
     report = page_weight.measure(site_dir)
     report.pages[0].html = page_weight.POST_BUDGET + 1
     assert not report.ok and "NO" in report.table()
+
+
+def test_page_weight_counts_a_posts_own_images_once(tmp_path):
+    page_weight = load_page_weight()
+    post = tmp_path / "2026" / "a-post"
+    (tmp_path / "assets" / "embeds").mkdir(parents=True)
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "search_index.json").write_text("{}")
+    (tmp_path / "assets" / "embeds" / "fig.png").write_bytes(b"x" * 5000)
+    (tmp_path / "assets" / "logo.png").write_bytes(b"x" * 9000)
+    post.mkdir(parents=True)
+    (post / "index.html").write_text(
+        '<img src="../../assets/logo.png"><div class="md-content">'
+        '<a class="md-post__back"></a><nav class="md-post__meta"></nav>'
+        '<img src="../../assets/embeds/fig.png"><img src="../../assets/embeds/fig.png">'
+        '<img src="data:image/png;base64,AAAA"></div>')
+    report = page_weight.measure(tmp_path)
+    [page] = report.pages
+    assert (page.page, page.images) == ("2026/a-post/", 5000)
+    assert page.html == (post / "index.html").stat().st_size

@@ -22,7 +22,7 @@ BG_COLOUR = """() => {
   probe.remove();
   return colour.match(/[0-9.]+/g).slice(0, 3).map(Number);
 }"""
-FIGURES = ".md-content img:not([src*='assets/'])"
+FIGURES = ".md-content img"
 
 
 def unique_word(site_dir):
