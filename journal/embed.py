@@ -182,7 +182,7 @@ def _fence(text: str, lang: str) -> str:
     return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
 
 
-def render_output(out, ctx: Context) -> str | None:
+def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
     kind = out.get("output_type")
     if kind == "stream":
         text = out.get("text", "")
@@ -196,7 +196,6 @@ def render_output(out, ctx: Context) -> str | None:
             uri = image_uri(content, ext)
             if ctx.on_image:
                 ctx.on_image(uri, content)
-            alt = "figure"
             return f"![{alt}]({ctx.rel_file(uri)}){{ .journal-figure }}"
     if "text/html" in data:
         html = data["text/html"]
@@ -222,8 +221,9 @@ def render_cell(cell, show: str, ctx: Context) -> list[str]:
             code = '??? "code"\n\n' + textwrap.indent(code, "    ")
         parts.append(code)
     if show in ("output", "both") and REMOVE_OUTPUT not in cell_tags:
+        alt = f"Figure from cell {cell.get('id', '')}".strip()
         for out in cell.get("outputs", []):
-            block = render_output(out, ctx)
+            block = render_output(out, ctx, alt)
             if block:
                 parts.append(block)
     return parts
@@ -239,7 +239,8 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
     # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
     download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
     stamp = provenance.stamp(nb, paths.PROJECTS / rel)
-    return (f'<small class="journal-stamp">From the notebook [{stem}]({page}) '
+    title = posixpath.basename(stem)
+    return (f'<small class="journal-stamp">From the notebook [{title}]({page}) '
             f'(<a href="{download}" download>.ipynb</a>): {stamp}</small>')
 
 

@@ -146,10 +146,29 @@ def on_page_content(html: str, page, config, files) -> str:
 
     path = paths.PROJECTS / src.removeprefix("projects/")
     nb = read_notebook(path)
-    stamp = _inline_code(provenance.stamp(nb, path))
-    html = fold_hidden_inputs(html, nb)
-    return (f'<p class="journal-stamp"><small>{provenance.status(nb).capitalize()}: '
-            f'{stamp}</small></p>\n{html}')
+    stamp = (f'<p class="journal-stamp"><small>{provenance.status(nb).capitalize()}: '
+             f'{_inline_code(provenance.stamp(nb, path))} '
+             f'(<a href="{page.url and _up(page.url)}notebooks/">all notebooks</a>)'
+             f'</small></p>')
+    return stamp_and_fold(html, nb, stamp)
+
+
+def _up(url: str) -> str:
+    """The relative path from a page URL back to the site root."""
+    return "../" * url.rstrip("/").count("/") + ("../" if url.endswith("/") else "")
+
+
+def stamp_and_fold(html: str, nb, stamp: str) -> str:
+    """Put the stamp under the notebook's title; fold ``hide-input`` cells."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(fold_hidden_inputs(html, nb), "html.parser")
+    title = soup.find("h1")
+    stamp_tag = BeautifulSoup(stamp, "html.parser")
+    if title is not None:
+        title.insert_after(stamp_tag)
+        return str(soup)
+    return stamp + "\n" + str(soup)
 
 
 def _inline_code(text: str) -> str:
@@ -168,9 +187,9 @@ def fold_hidden_inputs(html: str, nb) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
-    for cell in soup.select(".jp-Cell.celltag_hide-input"):
-        inputs = cell.select_one(".jp-Cell-inputWrapper")
-        if inputs is None:
+    # mkdocs-jupyter nests two elements with the cell's classes: fold each input once.
+    for inputs in soup.select(".jp-Cell.celltag_hide-input .jp-Cell-inputWrapper"):
+        if inputs.find_parent("details", class_="journal-hidden-input"):
             continue
         details = soup.new_tag("details", attrs={"class": "journal-hidden-input"})
         summary = soup.new_tag("summary")
