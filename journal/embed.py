@@ -7,6 +7,14 @@ Two markers, each on the notebook path relative to ``projects/``:
 
 ``embed`` (on a line of its own) inserts the cell(s) carrying the tag (or the
 cell with ``id="..."``); ``show`` is ``code``, ``output`` or ``both`` (default).
+Code becomes a ```python block, streams and plain results ```text blocks,
+figures image files (`images_in` lists them so the site can write them under
+``assets/embeds/``), HTML results raw HTML. The cell tags ``remove-cell``,
+``remove-input``, ``remove-output`` and ``hide-input`` (code folded into a
+closed ``??? "code"`` block) are honoured. Each embed ends with links to the
+notebook page and its ``.ipynb`` and the provenance stamp
+(`journal.provenance`).
+
 ``value`` inserts one published metric (recorded with `snippets.report`),
 formatted with a Python format spec. Unknown notebooks, tags, ids or metrics
 raise `EmbedError` naming the post and line.
