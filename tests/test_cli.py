@@ -60,28 +60,54 @@ def quick(tmp_path):
     return copy
 
 
-def test_run_stamps_then_skips_until_forced(quick):
-    first = journal("run", quick)
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """One `journal run` of the quick notebook, shared by the tests below."""
+    copy = tmp_path_factory.mktemp("ran") / "quick" / "quick.ipynb"
+    copy.parent.mkdir()
+    shutil.copy(FIXTURES / "quick.ipynb", copy)
+    result = journal("run", copy)
+    return result, copy.read_bytes()
+
+
+@pytest.fixture
+def ran_quick(quick, first_run):
+    quick.write_bytes(first_run[1])
+    return quick
+
+
+def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
+    first, _ = first_run
     assert first.returncode == 0, first.stderr
     assert "running 2 code cells" in first.stdout and "stamped" in first.stdout
     assert "cell 1/2" in first.stderr and "cell 2/2" in first.stderr
-    nb = nbformat.read(quick, 4)
+    nb = nbformat.read(ran_quick, 4)
     assert nb.cells[1].outputs[0]["text"] == "45\n"
     prov = provenance.recorded(nb)["provenance"]
     assert set(prov["cell_seconds"]) == {"total", "double"}
     assert prov["threads"] == 1 and prov["python"].startswith("3.11")
     assert provenance.status(nb) == "up to date"
 
-    before = quick.read_bytes()
-    second = journal("run", quick)
+
+def test_unchanged_notebook_is_skipped_until_forced(ran_quick):
+    before = ran_quick.read_bytes()
+    second = journal("run", ran_quick)
     assert second.returncode == 0
     assert "up to date (inputs unchanged since" in second.stdout
     assert "skipped" in second.stdout and "nothing to run" in second.stdout
     assert "cell 1/2" not in second.stderr
-    assert quick.read_bytes() == before
+    assert ran_quick.read_bytes() == before
 
-    forced = journal("run", "--force", quick)
+    forced = journal("run", "--force", ran_quick)
     assert forced.returncode == 0 and "stamped" in forced.stdout
+    assert "cell 2/2" in forced.stderr
+
+
+def test_changed_code_cell_makes_it_stale(ran_quick):
+    nb = nbformat.read(ran_quick, 4)
+    nb.cells[2].source = "total * 3"
+    nbformat.write(nb, ran_quick)
+    assert provenance.status(nbformat.read(ran_quick, 4)) == "stale"
 
 
 def test_failing_run_leaves_file_unchanged(quick):
@@ -139,16 +165,15 @@ def test_bad_path_is_refused(tmp_path):
 
 # --- check ----------------------------------------------------------------------
 
-def test_check_agrees_with_the_test_suite(quick):
-    assert journal("run", quick).returncode == 0
-    ok = journal("check", quick)
+def test_check_agrees_with_the_test_suite(ran_quick):
+    ok = journal("check", ran_quick)
     assert ok.returncode == 0, ok.stdout[-2000:]
     assert "code cells re-executed and matched" in ok.stdout
-    raw = json.loads(quick.read_text())
+    raw = json.loads(ran_quick.read_text())
     raw["cells"][1]["outputs"][0]["text"] = ["46\n"]
-    quick.write_text(json.dumps(raw, indent=1))
-    before = quick.read_bytes()
-    bad = journal("check", quick)
+    ran_quick.write_text(json.dumps(raw, indent=1))
+    before = ran_quick.read_bytes()
+    bad = journal("check", ran_quick)
     assert bad.returncode == 1
     assert "quick.ipynb cell 0: verification failed" in bad.stdout
-    assert quick.read_bytes() == before
+    assert ran_quick.read_bytes() == before
