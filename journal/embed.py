@@ -50,9 +50,33 @@ class Marker:
     line: int
 
 
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.MULTILINE)
+
+
+def fenced_spans(markdown: str) -> list[tuple[int, int]]:
+    """Character ranges of fenced code blocks, where markers are shown, not run."""
+    spans, opening = [], None
+    for match in FENCE.finditer(markdown):
+        fence = match.group(1)
+        if opening is None:
+            opening = match
+        elif fence[0] == opening.group(1)[0] and len(fence) >= len(opening.group(1)):
+            spans.append((opening.start(), match.end()))
+            opening = None
+    if opening is not None:
+        spans.append((opening.start(), len(markdown)))
+    return spans
+
+
 def parse(markdown: str, source: str):
-    """Yield (match, Marker) for every marker; malformed ones raise EmbedError."""
+    """Yield (match, Marker) for every marker; malformed ones raise EmbedError.
+
+    Markers inside fenced code blocks are left alone, so a post can show one.
+    """
+    spans = fenced_spans(markdown)
     for match in MARKER.finditer(markdown):
+        if any(a <= match.start() < b for a, b in spans):
+            continue
         line = markdown.count("\n", 0, match.start()) + 1
         try:
             words = shlex.split(match.group(2))

@@ -86,10 +86,11 @@ def snippet_modules(nb, snippets_dir: Path = paths.SNIPPETS) -> list[Path]:
     return sorted(seen)
 
 
-def snippet_assets(modules: list[Path]) -> list[Path]:
+def snippet_assets(modules: list[Path], snippets_dir: Path = paths.SNIPPETS
+                   ) -> list[Path]:
     """Data files that imported modules read (the figure style of `runtime`)."""
-    if any(m.name == "runtime.py" for m in modules):
-        return sorted(modules[0].parent.glob("*.mplstyle")) if modules else []
+    if any(m == snippets_dir / "runtime.py" for m in modules):
+        return sorted(snippets_dir.glob("*.mplstyle"))
     return []
 
 
@@ -113,7 +114,7 @@ def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         add(f"cell {i}", cell.source.encode())
     modules = snippet_modules(nb, snippets_dir)
-    files = modules + snippet_assets(modules)
+    files = modules + snippet_assets(modules, snippets_dir)
     for path in files:
         add(f"snippets/{path.relative_to(snippets_dir).as_posix()}", path.read_bytes())
     if lock_file.is_file():

@@ -164,3 +164,12 @@ def test_unknown_notebook_names_post_and_line(projects):
 def test_notebook_outside_projects_is_refused(projects):
     with pytest.raises(embed.EmbedError, match="unknown notebook"):
         expand(projects, '{% embed "../../etc/x.ipynb" tag="x" %}')
+
+
+def test_markers_in_fenced_code_are_shown_not_expanded(projects):
+    shown = '```text\n' + marker('tag="nope"') + '\n```\n'
+    text = shown + "\n" + marker('tag="pair" show="code"') + "\n\n````md\n```\n" \
+        + marker('tag="nope"') + "\n````\n"
+    out = expand(projects, text)
+    assert out.startswith(shown)
+    assert "print(a)" in out and out.count('tag="nope"') == 2
