@@ -65,9 +65,10 @@ def execute(nb, path: Path, timeout: int = CELL_TIMEOUT_S, threads: int | None =
     """Run every cell of ``nb`` (in memory) as the tests would. Returns ``nb``.
 
     ``on_cell(index, cell)`` is called before each code cell, for progress;
-    ``index`` counts code cells only, as error messages do. If ``record`` is a dict, it receives ``cell_seconds`` (wall time per cell
-    id), ``wall_seconds`` and ``kernel`` (`snippets.runtime.run_record` as
-    the kernel saw it after the last cell).
+    ``index`` counts code cells only, as error messages do. If ``record`` is
+    a dict, it receives ``cell_seconds`` (wall time per cell id),
+    ``wall_seconds`` and ``kernel`` (`snippets.runtime.run_record` as the
+    kernel saw it after the last cell).
     """
     path = Path(path)
     name = paths.display_path(path)
