@@ -152,13 +152,20 @@ def has_outputs(nb) -> bool:
 # --- recording ------------------------------------------------------------------
 
 def git_commit(root: Path = paths.ROOT) -> str | None:
-    """The checked-out commit (short), with ``+dirty`` if the tree has changes."""
+    """The checked-out commit (short), with ``+dirty`` if the tree has changes.
+
+    Project notebooks are left out of the dirty check: they are what
+    ``journal run`` writes, so running several notebooks in one command must not
+    mark the later ones dirty because the earlier ones were just rewritten. Their
+    code cells are covered by the inputs fingerprint instead.
+    """
     try:
         head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root,
                               capture_output=True, text=True, timeout=30)
         if head.returncode != 0:
             return None
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                "--", ".", ":(exclude)projects/**/*.ipynb"],
                                cwd=root, capture_output=True, text=True, timeout=30)
         return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
