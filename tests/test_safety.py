@@ -5,9 +5,6 @@ not look like it holds credentials.
 """
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -130,23 +127,8 @@ def test_site_scan_finds_planted_leaks(tmp_path):
     ]
 
 
-@pytest.fixture(scope="module")
-def built_site(tmp_path_factory):
-    """The real site, built strictly once into a temporary folder."""
-    out = tmp_path_factory.mktemp("site")
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
-        cwd=paths.ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return out
-
-
-def test_built_site_publishes_nothing_private(built_site):
-    assert (built_site / "search" / "search_index.json").is_file()
-    findings = safety.scan_site(built_site)
-    assert not findings, "\n".join(map(str, findings[:20]))
+# The real site is scanned in tests/browser/test_site_safety.py, on the build
+# that the browser tests make once per session.
 
 
 # -- `journal run`: paths normalised, secrets refused ----------------------------
