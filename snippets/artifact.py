@@ -228,9 +228,11 @@ class Predictor:
         if x.ndim == 2 and x.shape[1] == per_image:
             x = x.reshape(len(x), *self.image_shape)
         if x.ndim != 1 + len(self.image_shape) or x.shape[1:] != self.image_shape:
+            single = x.shape in (self.image_shape, (per_image,), self.image_shape[1:])
             raise InputError(
                 f"expected shape (N, {', '.join(map(str, self.image_shape))}) or "
-                f"(N, {per_image}), got {x.shape}; a single image needs x[None]")
+                f"(N, {per_image}), got {x.shape}"
+                + ("; a single image needs x[None]" if single else ""))
         if x.dtype.kind != "f":
             hint = (f"; divide by {self.manifest['input']['scale']:g} first"
                     if x.dtype.kind in "ui" else "")
