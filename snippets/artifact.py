@@ -255,7 +255,8 @@ class Predictor:
     def predict_proba(self, x, batch_size=256) -> np.ndarray:
         """Class probabilities, (N, n_labels) float32, computed in batches."""
         if not isinstance(batch_size, int) or batch_size < 1:
-            raise InputError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise InputError(
+                f"batch_size must be a positive integer, got {batch_size!r}")
         x = self.validate(x)
         out = np.zeros((len(x), len(self.labels)), dtype=np.float32)
         for start in range(0, len(x), batch_size):
@@ -273,7 +274,8 @@ class Predictor:
     def __repr__(self):
         m = self.manifest
         return (f"Predictor({m['name']} v{m['version']}, {len(self.labels)} labels, "
-                f"input {self.image_shape} {self.dtype} in [{self.low:g}, {self.high:g}])")
+                f"input {self.image_shape} {self.dtype} "
+                f"in [{self.low:g}, {self.high:g}])")
 
 
 def main(argv=None) -> int:

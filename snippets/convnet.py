@@ -65,7 +65,7 @@ def count_parameters(model: nn.Module) -> int:
 
 
 # --8<-- [start:device]
-def to_tensors(X: np.ndarray, y: np.ndarray, device) -> tuple[torch.Tensor, torch.Tensor]:
+def to_tensors(X: np.ndarray, y: np.ndarray, device):
     """Rows of flattened 28x28 images -> (N, 1, 28, 28) float32 on ``device``, once."""
     X = torch.as_tensor(np.asarray(X, dtype=np.float32)).reshape(-1, *IMAGE_SHAPE)
     y = torch.as_tensor(np.asarray(y, dtype=np.int64))

@@ -36,7 +36,8 @@ def test_folder_contents_and_checksums(saved):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["labels"] == [str(d) for d in range(10)]
     assert set(manifest["versions"]) == {"python", "torch", "numpy"}
-    assert manifest["files"]["weights.pt"] == artifact.sha256_file(folder / "weights.pt")
+    weights_hash = artifact.sha256_file(folder / "weights.pt")
+    assert manifest["files"]["weights.pt"] == weights_hash
     listed = artifact.verify_files(folder)
     assert set(listed) == {"manifest.json", "weights.pt"}
     assert not folder.with_name("digits-v1.partial").exists()
@@ -79,7 +80,7 @@ def test_corrupted_weights_are_refused(saved):
     data[len(data) // 2] ^= 0xFF
     (folder / "weights.pt").write_bytes(bytes(data))
     with pytest.raises(ArtifactError,
-                       match=r"digits-v1/weights.pt: SHA-256 does not match .* changed"):
+                       match=r"digits-v1/weights.pt: SHA-256 does not match .*changed"):
         Predictor.load(folder)
 
 
@@ -111,7 +112,8 @@ def test_consistent_but_invalid_manifest_is_refused(saved):
 def test_missing_file_is_refused(saved, missing):
     folder, _ = saved
     (folder / missing).unlink()
-    with pytest.raises(ArtifactError, match=f"digits-v1/.*{missing}|{missing}.*missing"):
+    pattern = f"digits-v1/.*{missing}|{missing}.*missing"
+    with pytest.raises(ArtifactError, match=pattern):
         Predictor.load(folder)
 
 
