@@ -12,7 +12,7 @@ export NO_MKDOCS_2_WARNING := 1
 # The CPU build of torch: keeps installs small on machines without a GPU index.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup serve site test lock clean
+.PHONY: setup serve site test bench screenshots lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ site: setup ## strict build of the static site into site/
 
 test: setup ## unit tests, then every notebook re-executed and compared
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup ## timings and sizes against their targets; writes bench/results.json
+	$(BIN)/python bench/run.py
+
+screenshots: setup ## PNGs of home, a post and a notebook, light and dark, in screenshots/
+	$(BIN)/python bench/screenshots.py
 
 lock: ## re-resolve requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

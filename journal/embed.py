@@ -7,13 +7,25 @@ Two markers, each on the notebook path relative to ``projects/``:
 
 ``embed`` (on a line of its own) inserts the cell(s) carrying the tag (or the
 cell with ``id="..."``); ``show`` is ``code``, ``output`` or ``both`` (default).
+Code becomes a ```python block, streams and plain results ```text blocks,
+figures image files (`images_in` lists them so the site can write them under
+``assets/embeds/``), HTML results raw HTML. The cell tags ``remove-cell``,
+``remove-input``, ``remove-output`` and ``hide-input`` (code folded into a
+closed ``??? "code"`` block) are honoured. Each embed ends with links to the
+notebook page and its ``.ipynb`` and the provenance stamp
+(`journal.provenance`).
+
 ``value`` inserts one published metric (recorded with `snippets.report`),
 formatted with a Python format spec. Unknown notebooks, tags, ids or metrics
 raise `EmbedError` naming the post and line.
 """
 
+import base64
+import hashlib
+import posixpath
 import re
 import shlex
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +50,33 @@ class Marker:
     line: int
 
 
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.MULTILINE)
+
+
+def fenced_spans(markdown: str) -> list[tuple[int, int]]:
+    """Character ranges of fenced code blocks, where markers are shown, not run."""
+    spans, opening = [], None
+    for match in FENCE.finditer(markdown):
+        fence = match.group(1)
+        if opening is None:
+            opening = match
+        elif fence[0] == opening.group(1)[0] and len(fence) >= len(opening.group(1)):
+            spans.append((opening.start(), match.end()))
+            opening = None
+    if opening is not None:
+        spans.append((opening.start(), len(markdown)))
+    return spans
+
+
 def parse(markdown: str, source: str):
-    """Yield (match, Marker) for every marker; malformed ones raise EmbedError."""
+    """Yield (match, Marker) for every marker; malformed ones raise EmbedError.
+
+    Markers inside fenced code blocks are left alone, so a post can show one.
+    """
+    spans = fenced_spans(markdown)
     for match in MARKER.finditer(markdown):
+        if any(a <= match.start() < b for a, b in spans):
+            continue
         line = markdown.count("\n", 0, match.start()) + 1
         try:
             words = shlex.split(match.group(2))
@@ -110,34 +146,155 @@ def render_value(rec: dict, marker: Marker, where: str) -> str:
         raise EmbedError(f"{where}: bad format {spec!r}: {err}") from err
 
 
-def output_text(out) -> str | None:
-    if out.get("output_type") == "stream":
-        return out.get("text", "")
+HIDE_INPUT, REMOVE_INPUT = "hide-input", "remove-input"
+REMOVE_OUTPUT, REMOVE_CELL = "remove-output", "remove-cell"
+IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg",
+               "image/gif": "gif"}
+IMAGE_DIR = "assets/embeds"
+
+
+def tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []))
+
+
+def image_bytes(mime: str, data) -> bytes:
+    """The file contents of an image output (base64 for bitmaps, text for SVG)."""
+    if isinstance(data, list):
+        data = "".join(data)
+    if mime == "image/svg+xml":
+        return data.encode("utf-8")
+    return base64.b64decode(data)
+
+
+def image_uri(content: bytes, ext: str) -> str:
+    """Where an image lives in the site: named by its content, so never stale."""
+    return f"{IMAGE_DIR}/{hashlib.sha256(content).hexdigest()[:16]}.{ext}"
+
+
+def images_in(nb):
+    """Every image output of a notebook as ``(site path, bytes)``."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            for mime, ext in IMAGE_TYPES.items():
+                if mime in out.get("data", {}):
+                    content = image_bytes(mime, out["data"][mime])
+                    yield image_uri(content, ext), content
+                    break
+
+
+@dataclass
+class Context:
+    """Where the expanded Markdown will live, so that links resolve.
+
+    ``source`` is the post's path in the site's file list (``posts/x.md``);
+    ``page_url`` its URL (``2026/11/02/x/``), needed for raw HTML links;
+    ``on_image(uri, content)`` is told about every image an embed uses.
+    """
+
+    source: str
+    page_url: str | None = None
+    on_image: object = None
+
+    def rel_file(self, uri: str) -> str:
+        """A Markdown link from the source file to another site file."""
+        return posixpath.relpath(uri, posixpath.dirname(self.source) or ".")
+
+    def rel_url(self, url: str) -> str:
+        """An HTML link from the built page to a built URL."""
+        base = self.page_url
+        if base is None:
+            base = posixpath.splitext(self.source)[0] + "/"
+        base_dir = base if base.endswith("/") else posixpath.dirname(base)
+        return posixpath.relpath(url, base_dir or ".")
+
+
+def _fence(text: str, lang: str) -> str:
+    ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`{3,}", text)),
+                                 default=0))
+    return f"{ticks}{lang}\n{text.rstrip()}\n{ticks}"
+
+
+def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
+    kind = out.get("output_type")
+    if kind == "stream":
+        text = out.get("text", "")
+        return _fence(text, "text") if text.strip() else None
+    if kind == "error":
+        return _fence(f"{out.get('ename')}: {out.get('evalue')}", "text")
     data = out.get("data", {})
-    if "text/plain" in data and not any(k.startswith("image/") for k in data):
-        return data["text/plain"]
+    for mime, ext in IMAGE_TYPES.items():
+        if mime in data:
+            content = image_bytes(mime, data[mime])
+            uri = image_uri(content, ext)
+            if ctx.on_image:
+                ctx.on_image(uri, content)
+            return f"![{alt}]({ctx.rel_file(uri)}){{ .journal-figure }}"
+    if "text/html" in data:
+        html = data["text/html"]
+        html = "".join(html) if isinstance(html, list) else html
+        return f'<div class="journal-output" markdown="0">\n{html.strip()}\n</div>'
+    if "text/markdown" in data:
+        return data["text/markdown"].strip()
+    if "text/plain" in data:
+        return _fence(data["text/plain"], "text")
     return None
 
 
-def render_cells(cells, marker: Marker, where: str) -> str:
+def render_cell(cell, show: str, ctx: Context) -> list[str]:
+    """One cell as Markdown blocks, honouring the remove-*/hide-input tags."""
+    cell_tags = tags(cell)
+    if REMOVE_CELL in cell_tags:
+        return []
+    parts = []
+    if show in ("code", "both") and cell.cell_type == "code" \
+            and REMOVE_INPUT not in cell_tags:
+        code = _fence(cell.source, "python")
+        if HIDE_INPUT in cell_tags:
+            code = '??? "code"\n\n' + textwrap.indent(code, "    ")
+        parts.append(code)
+    if show in ("output", "both") and REMOVE_OUTPUT not in cell_tags:
+        alt = f"Figure from cell {cell.get('id', '')}".strip()
+        for out in cell.get("outputs", []):
+            block = render_output(out, ctx, alt)
+            if block:
+                parts.append(block)
+    return parts
+
+
+def notebook_links(marker: Marker, nb, ctx: Context) -> str:
+    """Links to the notebook page and its .ipynb, then the provenance stamp."""
+    from journal import provenance
+
+    rel = posixpath.normpath(marker.notebook)
+    page = ctx.rel_file(f"projects/{rel}")
+    stem = posixpath.splitext(rel)[0]
+    # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
+    download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
+    stamp = provenance.stamp(nb, paths.PROJECTS / rel)
+    title = posixpath.basename(stem)
+    return (f'<small class="journal-stamp">From the notebook [{title}]({page}) '
+            f'(<a href="{download}" download>.ipynb</a>): {stamp}</small>')
+
+
+def render_cells(cells, marker: Marker, where: str, ctx: Context | None = None,
+                 nb=None) -> str:
     show = marker.options.get("show", "both")
     if show not in SHOW:
         raise EmbedError(f"{where}: show must be one of {', '.join(SHOW)}, got {show!r}")
+    ctx = ctx or Context(where.rsplit(":", 1)[0])
     parts = []
     for cell in cells:
-        if show in ("code", "both") and cell.cell_type == "code":
-            parts.append(f"```python\n{cell.source}\n```")
-        if show in ("output", "both"):
-            for out in cell.get("outputs", []):
-                text = output_text(out)
-                if text:
-                    parts.append(f"```text\n{text.rstrip()}\n```")
+        parts += render_cell(cell, show, ctx)
+    if nb is not None:
+        parts.append(notebook_links(marker, nb, ctx))
     return "\n\n".join(parts)
 
 
-def expand(markdown: str, source: str, cache: NotebookCache | None = None) -> str:
+def expand(markdown: str, source: str, cache: NotebookCache | None = None,
+           ctx: Context | None = None) -> str:
     """Replace every marker in ``markdown`` (from file ``source``)."""
     cache = cache or NotebookCache()
+    ctx = ctx or Context(source)
     pieces, last = [], 0
     for match, marker in parse(markdown, source):
         where = f"{source}:{marker.line}"
@@ -145,7 +302,12 @@ def expand(markdown: str, source: str, cache: NotebookCache | None = None) -> st
         if marker.kind == "value":
             text = render_value(find_metric(nb, marker, where), marker, where)
         else:
-            text = render_cells(select_cells(nb, marker, where), marker, where)
+            text = render_cells(select_cells(nb, marker, where), marker, where,
+                                ctx, nb)
+            # An indented marker (inside a list or admonition) keeps its indent.
+            indent = markdown[markdown.rfind("\n", 0, match.start()) + 1:match.start()]
+            if indent and not indent.strip():
+                text = text.replace("\n", "\n" + indent)
         pieces += [markdown[last:match.start()], text]
         last = match.end()
     pieces.append(markdown[last:])

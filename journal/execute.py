@@ -6,9 +6,12 @@ the same folder that replaces the original only after every cell succeeded:
 a run that fails or is interrupted leaves the notebook byte-identical.
 """
 
+import ast
 import json
 import os
 import tempfile
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -51,11 +54,21 @@ def code_cells(nb) -> list:
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
+KERNEL_RECORD = (
+    "__import__('json').dumps(__import__('snippets.runtime', "
+    "fromlist=['run_record']).run_record())"
+)
+
+
 def execute(nb, path: Path, timeout: int = CELL_TIMEOUT_S, threads: int | None = None,
-            on_cell=None):
+            on_cell=None, record: dict | None = None):
     """Run every cell of ``nb`` (in memory) as the tests would. Returns ``nb``.
 
-    ``on_cell(index, cell)`` is called before each code cell, for progress.
+    ``on_cell(index, cell)`` is called before each code cell, for progress;
+    ``index`` counts code cells only, as error messages do. If ``record`` is
+    a dict, it receives ``cell_seconds`` (wall time per cell id),
+    ``wall_seconds`` and ``kernel`` (`snippets.runtime.run_record` as the
+    kernel saw it after the last cell).
     """
     path = Path(path)
     name = paths.display_path(path)
@@ -69,12 +82,27 @@ def execute(nb, path: Path, timeout: int = CELL_TIMEOUT_S, threads: int | None =
         record_timing=False,
         allow_errors=False,
     )
-    client.on_cell_execute = (
-        (lambda cell, cell_index: on_cell(cell_index, cell)) if on_cell else None
-    )
+    cell_seconds: dict[str, float] = {}
+    start = time.perf_counter()
     try:
         with _environ(env):
-            client.execute()
+            client.reset_execution_trackers()
+            with client.setup_kernel():
+                info = client.wait_for_reply(client.kc.kernel_info())
+                nb.metadata["language_info"] = info["content"]["language_info"]
+                code_index = 0
+                for index, cell in enumerate(nb.cells):
+                    if on_cell and cell.cell_type == "code":
+                        on_cell(code_index, cell)
+                        code_index += 1
+                    t0 = time.perf_counter()
+                    client.execute_cell(cell, index,
+                                        execution_count=client.code_cells_executed + 1)
+                    if cell.cell_type == "code":
+                        cell_seconds[cell.get("id") or str(index)] = (
+                            time.perf_counter() - t0)
+                kernel = _kernel_record(client, name) if record is not None else None
+            client.set_widgets_metadata()
     except CellTimeoutError as err:
         index = _failing_cell(nb)
         raise NotebookError(
@@ -85,7 +113,22 @@ def execute(nb, path: Path, timeout: int = CELL_TIMEOUT_S, threads: int | None =
         raise NotebookError(
             f"{name} cell {index}: raised {err.ename}: {err.evalue}"
         ) from err
+    if record is not None:
+        record.update(cell_seconds=cell_seconds, kernel=kernel,
+                      wall_seconds=time.perf_counter() - start)
     return nb
+
+
+def _kernel_record(client, name: str) -> dict:
+    """Ask the still-running kernel what it ran with (versions, seed, datasets)."""
+    msg_id = client.kc.execute("", silent=True, store_history=False,
+                               user_expressions={"record": KERNEL_RECORD})
+    reply = client.wait_for_reply(msg_id)
+    result = (reply or {}).get("content", {}).get("user_expressions", {}).get("record")
+    if not result or result.get("status") != "ok":
+        detail = (result or {}).get("evalue", "no reply from the kernel")
+        raise NotebookError(f"{name}: could not read the run record: {detail}")
+    return json.loads(ast.literal_eval(result["data"]["text/plain"]))
 
 
 def _failing_cell(nb) -> int:
@@ -133,8 +176,18 @@ def write_atomic(nb, path: Path) -> None:
 
 
 def run_in_place(path: Path, **kwargs) -> nbformat.NotebookNode:
-    """Read, execute and atomically rewrite one notebook."""
+    """Read, execute, stamp and atomically rewrite one notebook.
+
+    The provenance stamp and inputs fingerprint (`journal.provenance`) go into
+    the notebook's metadata; nothing is written unless every cell succeeded.
+    """
+    from journal import provenance
+
     nb = read_notebook(path)
-    execute(nb, path, **kwargs)
+    started = datetime.now(timezone.utc)
+    run: dict = {}
+    execute(nb, path, record=run, **kwargs)
+    provenance.record(nb, provenance.build_record(
+        run["kernel"], run["cell_seconds"], run["wall_seconds"], started))
     write_atomic(nb, path)
     return nb

@@ -51,16 +51,162 @@ def on_files(files: Files, config) -> Files:
                 f"{config['docs_dir']}; keep one copy"
             )
         files.append(file)
+    for file in generated_files(config):
+        if files.get_file_from_path(file.src_uri) is None:
+            files.append(file)
+    add_vendored_assets(files, config)
     return files
+
+
+def add_vendored_assets(files: Files, config) -> None:
+    """Serve the pinned MathJax from the site itself (see journal/vendor.py)."""
+    from journal import vendor
+
+    try:
+        vendored = vendor.site_files()
+    except vendor.VendorError as err:
+        raise PluginError(str(err)) from err
+    for uri, path in vendored:
+        files.append(File.generated(config, uri, abs_src_path=str(path)))
+
+
+# --- notebook embeds, figures and provenance stamps -----------------------------
+
+NOTEBOOKS_PAGE = "notebooks.md"
+
+
+def _notebooks():
+    """(path relative to projects/, notebook) for every readable project notebook."""
+    from journal.execute import NotebookError, read_notebook
+
+    for path in paths.project_notebooks():
+        try:
+            yield path.relative_to(paths.PROJECTS).as_posix(), read_notebook(path)
+        except NotebookError as err:
+            raise PluginError(str(err)) from err
+
+
+def generated_files(config) -> list[File]:
+    """Figures of every notebook as image files, and the notebooks page.
+
+    Embedded figures are real files under ``assets/embeds/`` named by their
+    content, so `mkdocs build` writes them and `mkdocs serve` serves them.
+    """
+    from journal import embed
+
+    found, seen = [], set()
+    notebooks = list(_notebooks())
+    for _, nb in notebooks:
+        for uri, content in embed.images_in(nb):
+            if uri not in seen:
+                seen.add(uri)
+                found.append(File.generated(config, uri, content=content))
+    found.append(File.generated(config, NOTEBOOKS_PAGE,
+                                content=notebooks_page(notebooks)))
+    return found
+
+
+def notebooks_page(notebooks) -> str:
+    """The site page listing every notebook with its stamp and status."""
+    from journal import provenance
+
+    lines = [
+        "# Notebooks",
+        "",
+        "Every project notebook, with the run its committed outputs come from. "
+        "*Up to date* means its code cells, the `snippets` modules it imports, "
+        "the lock file and its datasets are unchanged since that run; *stale* "
+        "means one of them changed and the notebook needs `journal run`.",
+        "",
+    ]
+    for rel, nb in notebooks:
+        state = provenance.status(nb)
+        outputs = "outputs committed" if provenance.has_outputs(nb) else "no outputs"
+        lines += [
+            f"## [{rel.rsplit('/', 1)[-1].removesuffix('.ipynb')}](projects/{rel})",
+            "",
+            f"**{state}**, {outputs}. "
+            + provenance.stamp(nb, paths.PROJECTS / rel),
+            "",
+        ]
+    if not notebooks:
+        lines.append("No notebooks yet.")
+    return "\n".join(lines) + "\n"
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """Expand ``{% embed ... %}`` and ``{% value ... %}`` markers in posts."""
-    from mkdocs.exceptions import PluginError
-
     from journal import embed
 
+    def on_image(uri, content):
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, content=content))
+
+    ctx = embed.Context(page.file.src_uri, page_url=page.url, on_image=on_image)
     try:
-        return embed.expand(markdown, page.file.src_uri)
+        return embed.expand(markdown, page.file.src_uri, ctx=ctx)
     except embed.EmbedError as err:
         raise PluginError(str(err)) from err
+
+
+def on_page_content(html: str, page, config, files) -> str:
+    """Notebook pages: the provenance stamp on top, ``hide-input`` cells folded."""
+    src = page.file.src_uri
+    if not (src.startswith("projects/") and src.endswith(".ipynb")):
+        return html
+    from journal import provenance
+    from journal.execute import read_notebook
+
+    path = paths.PROJECTS / src.removeprefix("projects/")
+    nb = read_notebook(path)
+    stamp = (f'<p class="journal-stamp"><small>{provenance.status(nb).capitalize()}: '
+             f'{_inline_code(provenance.stamp(nb, path))} '
+             f'(<a href="{page.url and _up(page.url)}notebooks/">all notebooks</a>)'
+             f'</small></p>')
+    return stamp_and_fold(html, nb, stamp)
+
+
+def _up(url: str) -> str:
+    """The relative path from a page URL back to the site root."""
+    return "../" * url.rstrip("/").count("/") + ("../" if url.endswith("/") else "")
+
+
+def stamp_and_fold(html: str, nb, stamp: str) -> str:
+    """Put the stamp under the notebook's title; fold ``hide-input`` cells."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(fold_hidden_inputs(html, nb), "html.parser")
+    title = soup.find("h1")
+    stamp_tag = BeautifulSoup(stamp, "html.parser")
+    if title is not None:
+        title.insert_after(stamp_tag)
+        return str(soup)
+    return stamp + "\n" + str(soup)
+
+
+def _inline_code(text: str) -> str:
+    import html as html_lib
+    import re
+
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html_lib.escape(text, quote=False))
+
+
+def fold_hidden_inputs(html: str, nb) -> str:
+    """Wrap the input of every ``hide-input`` cell in a closed <details>."""
+    hidden = [i for i, c in enumerate(nb.cells)
+              if "hide-input" in c.get("metadata", {}).get("tags", [])]
+    if not hidden:
+        return html
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    # mkdocs-jupyter nests two elements with the cell's classes: fold each input once.
+    for inputs in soup.select(".jp-Cell.celltag_hide-input .jp-Cell-inputWrapper"):
+        if inputs.find_parent("details", class_="journal-hidden-input"):
+            continue
+        details = soup.new_tag("details", attrs={"class": "journal-hidden-input"})
+        summary = soup.new_tag("summary")
+        summary.string = "code"
+        inputs.wrap(details)
+        details.insert(0, summary)
+    return str(soup)

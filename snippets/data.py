@@ -23,6 +23,11 @@ import numpy as np
 
 SPLIT_SEED = 0
 
+# Every dataset loaded in this process, name -> SHA-256 of its raw arrays.
+# `journal run` reads it from the kernel after a notebook ran, so each
+# notebook's provenance stamp lists exactly the data it read.
+LOADED: dict[str, str] = {}
+
 # SHA-256 of the raw (unscaled) arrays as the packages ship them.
 EXPECTED_SHA256 = {
     "digits": "0b3e4ee14f82503950f2fd8375b2e78056c1dd5ef2cb04e4cd0cc4827c0e6bb6",
@@ -97,6 +102,7 @@ def stratified_split(X, y, test_size, seed=SPLIT_SEED):
 def _make_split(name, X_raw, y_raw, scale, test_size, image_shape, expected):
     digest = sha256_arrays(X_raw, y_raw)
     verify_checksum(name, digest, expected)
+    LOADED[name] = digest
     X = (np.asarray(X_raw, dtype=np.float64) / scale).astype(np.float32)
     y = np.asarray(y_raw, dtype=np.int64)
     X_train, X_test, y_train, y_test = stratified_split(X, y, test_size)

@@ -18,7 +18,9 @@ Environment variables read here:
 """
 
 import os
+import platform
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,3 +114,52 @@ def setup(seed: int = 0, device: str | None = None):
 
 
 setup.last = None
+
+
+def device_name(device: str) -> str:
+    """A human name for the device: the GPU's name, or the CPU model."""
+    if device == "cuda":
+        import torch
+
+        return torch.cuda.get_device_name(0)
+    if device == "mps":
+        return f"Apple MPS ({platform.machine()})"
+    return cpu_model()
+
+
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo, else what `platform` knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def run_record() -> dict:
+    """What this process ran with, for the provenance stamp of `journal run`.
+
+    Versions, the `setup` choices (seed, threads, device) and the checksums of
+    every dataset loaded through `snippets.data`. Without a `setup` call, seed
+    and device are ``None`` and threads is the pinned ``JOURNAL_THREADS``.
+    """
+    import numpy
+    import torch
+
+    from snippets import data
+
+    last = setup.last
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "platform": f"{sys.platform}-{platform.machine()}",
+        "seed": last.seed if last else None,
+        "threads": last.threads if last else thread_count(),
+        "device": last.device if last else None,
+        "device_name": device_name(last.device) if last else cpu_model(),
+        "datasets": dict(sorted(data.LOADED.items())),
+    }

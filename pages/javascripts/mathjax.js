@@ -1,15 +1,17 @@
-// MathJax settings for pymdownx.arithmatex (generic mode), re-typeset on
-// Material's instant navigation.
+// MathJax settings for pymdownx.arithmatex (generic mode) in posts and for the
+// Markdown cells of notebook pages ($...$ as in Jupyter), re-typeset on
+// Material's instant navigation. MathJax itself is served from the site
+// (assets/vendor/mathjax/, see journal/vendor.py).
 window.MathJax = {
   tex: {
-    inlineMath: [["\\(", "\\)"]],
-    displayMath: [["\\[", "\\]"]],
+    inlineMath: [["\\(", "\\)"], ["$", "$"]],
+    displayMath: [["\\[", "\\]"], ["$$", "$$"]],
     processEscapes: true,
     processEnvironments: true
   },
   options: {
     ignoreHtmlClass: ".*|",
-    processHtmlClass: "arithmatex"
+    processHtmlClass: "arithmatex|jp-MarkdownOutput"
   }
 };
 

@@ -1,0 +1,334 @@
+"""Benchmarks of the journal: how long verification, re-runs and site builds take.
+
+    make bench                      # everything; prints a table
+    .venv/bin/python bench/run.py --skip-serial   # skip the one-process suite run
+
+Writes ``bench/results.json`` and the site page ``pages/benchmarks.md`` from the
+same run. Targets (checked here, never in unit tests):
+
+- full verification of every notebook <= 180 s of wall time on this machine;
+- a no-change ``journal run`` <= 5% of a full run;
+- the site builds at >= 30 pages/s and within 1.5x the time of a plain-Markdown
+  site with the same number of pages, built in the same run;
+- every post page within its weight budget (bench/page_weight.py);
+- on a GPU, the convnet trains >= 20x faster per epoch than on 2 CPU threads.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from journal import execute, paths  # noqa: E402
+
+BIN = Path(sys.executable).parent
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+TARGETS = {
+    "verification_s": 180.0,
+    "nochange_fraction": 0.05,
+    "site_pages_per_s": 30.0,
+    "site_vs_plain_ratio": 1.5,
+    "gpu_speedup": 20.0,
+}
+
+
+def timed(cmd, **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True,
+                            **kwargs)
+    return time.perf_counter() - start, result
+
+
+# ---------------------------------------------------------------------------
+# Notebooks: each executed in memory (nothing written), one kernel thread
+
+
+def bench_notebooks() -> dict[str, float]:
+    times = {}
+    for path in paths.project_notebooks():
+        nb = execute.read_notebook(path)
+        start = time.perf_counter()
+        execute.execute(nb, path)
+        times[paths.display_path(path)] = time.perf_counter() - start
+        print(f"  executed {paths.display_path(path)} in {times[paths.display_path(path)]:.1f} s",
+              flush=True)
+    return times
+
+
+# ---------------------------------------------------------------------------
+# Verification: the notebook half of `make test`, spread over processes or not
+
+
+def bench_verification(workers: int) -> float:
+    cmd = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "projects"]
+    if workers > 1:
+        cmd += ["-n", str(workers), "--dist", "loadscope"]
+    seconds, result = timed(cmd)
+    if result.returncode != 0:
+        raise SystemExit(f"verification failed:\n{result.stdout[-3000:]}")
+    return seconds
+
+
+def bench_nochange_run() -> float:
+    """``journal run`` on a tree where every notebook is up to date."""
+    seconds, result = timed([str(BIN / "journal"), "run"])
+    if result.returncode != 0:
+        raise SystemExit(f"journal run failed:\n{result.stdout}{result.stderr}")
+    if "nothing to run" not in result.stdout:
+        raise SystemExit("journal run executed notebooks, so this was not a no-change "
+                         "run; commit fresh outputs first:\n" + result.stdout)
+    return seconds
+
+
+# ---------------------------------------------------------------------------
+# Site build, against a plain-Markdown site with the same number of pages
+
+PLAIN_PAGE = """# Page {n}
+
+Plain Markdown text for a baseline build. It has a list, a table and code.
+
+- one
+- two
+
+| a | b |
+|---|---|
+| {n} | {n2} |
+
+```python
+def f(x):
+    return x * {n}
+```
+"""
+
+
+def count_pages(site: Path) -> int:
+    return sum(1 for p in site.rglob("*.html") if p.name != "404.html")
+
+
+def bench_site(repeats: int = 2) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        journal_s = min(
+            timed([str(BIN / "mkdocs"), "build", "--strict", "-q", "-d",
+                   str(tmp / "journal")])[0]
+            for _ in range(repeats)
+        )
+        pages = count_pages(tmp / "journal")
+
+        plain = tmp / "plain"
+        (plain / "docs").mkdir(parents=True)
+        for n in range(pages):
+            name = "index.md" if n == 0 else f"page-{n:03d}.md"
+            (plain / "docs" / name).write_text(PLAIN_PAGE.format(n=n, n2=n * n))
+        (plain / "mkdocs.yml").write_text(
+            "site_name: plain\ntheme:\n  name: material\nplugins:\n  - search\n"
+            "markdown_extensions:\n  - tables\n  - pymdownx.superfences\n"
+            "  - pymdownx.highlight\n"
+        )
+        plain_s = min(
+            timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(plain / "mkdocs.yml"),
+                   "-d", str(tmp / "plain-site")])[0]
+            for _ in range(repeats)
+        )
+    return {
+        "pages": pages,
+        "journal_s": journal_s,
+        "plain_s": plain_s,
+        "pages_per_s": pages / journal_s,
+        "plain_pages_per_s": pages / plain_s,
+        "ratio": journal_s / plain_s,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Convnet training speed: 2 CPU threads, and the GPU when there is one
+
+
+def bench_convnet(device: str, threads: int = 2, epochs: int = 6) -> dict:
+    """Train the convnet project's recipe once; time per epoch and accuracy."""
+    import torch
+
+    from snippets import convnet
+    from snippets.data import load_mnist5k
+    from snippets.runtime import setup
+
+    torch.set_num_threads(threads)
+    setup(seed=0, device=device)
+    torch.set_num_threads(threads)  # setup pins JOURNAL_THREADS; the bench wants this
+    mnist = load_mnist5k()
+    X, y = convnet.to_tensors(mnist.X_train, mnist.y_train, device)
+    X_test, y_test = convnet.to_tensors(mnist.X_test, mnist.y_test, device)
+    model = convnet.Net().to(device)
+    history = convnet.train(model, X, y, epochs=epochs, batch_size=64, lr=0.01)
+    _, accuracy, _ = convnet.evaluate(model, X_test, y_test)
+    return {
+        "device": device,
+        "threads": threads,
+        "epochs": epochs,
+        "epoch_s": history.wall_s / epochs,
+        "images_per_s": history.images_per_s,
+        "test_accuracy": float(accuracy),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def row(name, value, target=None, ok=None):
+    return {"name": name, "value": value, "target": target, "ok": ok}
+
+
+def collect(args) -> dict:
+    import torch
+
+    from bench import page_weight
+    from journal.preview import build_site
+
+    results = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpu": platform.processor() or platform.machine(),
+            "cores": os.cpu_count(),
+            "torch": torch.__version__,
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        }
+    }
+    print("executing each notebook (one kernel thread)...", flush=True)
+    results["notebooks_s"] = bench_notebooks()
+    print("verifying every notebook...", flush=True)
+    results["verification_parallel_s"] = bench_verification(workers=2)
+    if not args.skip_serial:
+        results["verification_serial_s"] = bench_verification(workers=1)
+    print("journal run with nothing changed...", flush=True)
+    results["nochange_s"] = bench_nochange_run()
+    print("building the site and a plain-Markdown site...", flush=True)
+    results["site"] = bench_site()
+    with tempfile.TemporaryDirectory(prefix="journal-site-") as tmp:
+        report = page_weight.measure(build_site(Path(tmp)))
+    results["page_weight"] = {
+        "pages": {p.page: {"bytes": p.total, "ok": p.ok} for p in report.pages},
+        "search_index_bytes": report.search_index,
+        "ok": report.ok,
+    }
+    print("training the convnet...", flush=True)
+    results["convnet_cpu"] = bench_convnet("cpu", threads=2)
+    if torch.cuda.is_available():
+        results["convnet_gpu"] = bench_convnet("cuda", threads=2)
+    return results
+
+
+def summarise(r: dict) -> list[dict]:
+    full_run = sum(r["notebooks_s"].values())
+    rows = [row(f"run {name}", f"{s:.1f} s") for name, s in r["notebooks_s"].items()]
+    rows.append(row("run all notebooks (sum)", f"{full_run:.1f} s"))
+    v = r["verification_parallel_s"]
+    rows.append(row("verify all notebooks, 2 processes", f"{v:.1f} s",
+                    f"<= {TARGETS['verification_s']:.0f} s", v <= TARGETS["verification_s"]))
+    if "verification_serial_s" in r:
+        s = r["verification_serial_s"]
+        rows.append(row("verify all notebooks, 1 process", f"{s:.1f} s",
+                        f"<= {TARGETS['verification_s']:.0f} s",
+                        s <= TARGETS["verification_s"]))
+    frac = r["nochange_s"] / full_run
+    rows.append(row("journal run, nothing changed", f"{r['nochange_s']:.2f} s "
+                    f"({frac:.1%} of a full run)",
+                    f"<= {TARGETS['nochange_fraction']:.0%}",
+                    frac <= TARGETS["nochange_fraction"]))
+    site = r["site"]
+    rows.append(row(f"site build ({site['pages']} pages)",
+                    f"{site['journal_s']:.2f} s, {site['pages_per_s']:.0f} pages/s",
+                    f">= {TARGETS['site_pages_per_s']:.0f} pages/s",
+                    site["pages_per_s"] >= TARGETS["site_pages_per_s"]))
+    rows.append(row("plain-Markdown site, same page count",
+                    f"{site['plain_s']:.2f} s, {site['plain_pages_per_s']:.0f} pages/s"))
+    rows.append(row("journal site / plain site", f"{site['ratio']:.2f}x",
+                    f"<= {TARGETS['site_vs_plain_ratio']}x",
+                    site["ratio"] <= TARGETS["site_vs_plain_ratio"]))
+    pw = r["page_weight"]
+    for page, w in pw["pages"].items():
+        rows.append(row(f"page weight {page}", f"{w['bytes'] / 1024:.0f} KB",
+                        "<= 300 KB", w["ok"]))
+    rows.append(row("search index", f"{pw['search_index_bytes'] / 1024:.0f} KB",
+                    "<= 1024 KB", pw["search_index_bytes"] <= 1024 * 1024))
+    cpu = r["convnet_cpu"]
+    rows.append(row("convnet, CPU 2 threads", f"{cpu['epoch_s']:.2f} s/epoch, "
+                    f"{cpu['images_per_s']:.0f} images/s, "
+                    f"test accuracy {cpu['test_accuracy']:.4f}"))
+    gpu = r.get("convnet_gpu")
+    if gpu:
+        speedup = cpu["epoch_s"] / gpu["epoch_s"]
+        same = abs(gpu["test_accuracy"] - cpu["test_accuracy"]) <= 0.005
+        rows.append(row(f"convnet, GPU ({r['machine']['cuda']})",
+                        f"{gpu['epoch_s']:.3f} s/epoch, {gpu['images_per_s']:.0f} "
+                        f"images/s, test accuracy {gpu['test_accuracy']:.4f}"))
+        rows.append(row("GPU speed-up per epoch", f"{speedup:.1f}x",
+                        f">= {TARGETS['gpu_speedup']:.0f}x, accuracy within ±0.005",
+                        speedup >= TARGETS["gpu_speedup"] and same))
+    else:
+        rows.append(row("convnet, GPU", "no CUDA device on this machine", "-", None))
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    cells = [("measure", "value", "target", "met")] + [
+        (r["name"], r["value"], r["target"] or "", "" if r["ok"] is None
+         else ("yes" if r["ok"] else "NO")) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def markdown_page(rows: list[dict], results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "How long it takes to verify, re-run and publish this journal, from the last",
+        "`make bench` (written by `bench/run.py`; raw numbers in `bench/results.json`).",
+        f"Machine: {m['cores']} CPU cores ({m['cpu']}), Python {m['python']}, "
+        f"torch {m['torch']}, GPU: {m['cuda'] or 'none'}.",
+        "",
+        "| measure | value | target | met |",
+        "|---|---|---|---|",
+    ]
+    for r in rows:
+        met = "" if r["ok"] is None else ("yes" if r["ok"] else "**no**")
+        lines.append(f"| {r['name']} | {r['value']} | {r['target'] or ''} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--skip-serial", action="store_true",
+                        help="skip timing verification in a single process")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print only; do not write results.json or the page")
+    args = parser.parse_args(argv)
+    results = collect(args)
+    rows = summarise(results)
+    print()
+    print(table(rows))
+    if not args.no_write:
+        results["rows"] = rows
+        (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        (ROOT / "pages" / "benchmarks.md").write_text(markdown_page(rows, results))
+        print("\nwrote bench/results.json and pages/benchmarks.md")
+    missed = [r["name"] for r in rows if r["ok"] is False]
+    if missed:
+        print("targets missed: " + "; ".join(missed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""Screenshots of the site for review: ``make screenshots``.
+
+Builds the site, serves it on localhost, and saves full-page PNGs of the home
+page, the newest post and one notebook page, each in the light and the dark
+theme, into ``screenshots/`` (ignored by git):
+
+    screenshots/home-light.png   screenshots/home-dark.png
+    screenshots/post-light.png   screenshots/post-dark.png
+    screenshots/notebook-light.png   screenshots/notebook-dark.png
+
+Needs Debian's ``chromium``. Options: ``--out DIR``, ``--post NAME`` (a file stem
+in posts/), ``--notebook NAME`` (a project folder).
+"""
+
+import argparse
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from journal import paths, preview
+
+VIEWPORT = {"width": 1280, "height": 900}
+SCHEMES = {"light": "light", "dark": "dark"}  # Material follows the OS preference
+
+
+def pick(items, name, what):
+    if name is None:
+        return items[-1]
+    for item in items:
+        if name in (item.stem, item.parent.name):
+            return item
+    raise SystemExit(f"error: no {what} named {name!r}")
+
+
+def targets(site_dir: Path, post_name=None, notebook_name=None) -> dict[str, str]:
+    sys.path.insert(0, str(paths.TESTS / "browser"))
+    from sitemap_helpers import post_pages
+
+    posts = [p for p in preview.source_posts() if not p.draft]
+    found = {"home": "."}
+    if posts:
+        post = pick([p.path for p in posts], post_name, "post")
+        title = next(p.title for p in posts if p.path == post)
+        found["post"] = post_pages(site_dir)[title]
+    notebooks = paths.project_notebooks()
+    if notebooks:
+        found["notebook"] = preview.notebook_url(pick(notebooks, notebook_name, "notebook"))
+    return found
+
+
+def take(out: Path, post_name=None, notebook_name=None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with preview.built_and_served() as (site_dir, url), preview.chromium() as browser:
+        for theme, scheme in SCHEMES.items():
+            context = browser.new_context(viewport=VIEWPORT, color_scheme=scheme,
+                                          device_scale_factor=1, base_url=url)
+            # Off-site requests (GitHub's API for the header's repository facts)
+            # are refused: the screenshots show the site as served, offline.
+            origin = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+            context.route("**/*", lambda r: r.continue_()
+                          if r.request.url.startswith(origin) else r.abort())
+            page = context.new_page()
+            for name, path in targets(site_dir, post_name, notebook_name).items():
+                page.goto(path, wait_until="networkidle")
+                page.wait_for_function("[...document.images].every(i => i.complete)")
+                target = out / f"{name}-{theme}.png"
+                page.screenshot(path=str(target), full_page=True)
+                saved.append(target)
+            context.close()
+    return saved
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=paths.ROOT / "screenshots")
+    parser.add_argument("--post")
+    parser.add_argument("--notebook")
+    args = parser.parse_args(argv)
+    if preview.find_chromium() is None:
+        print("error: no Chromium installed (Debian: apt-get install chromium)",
+              file=sys.stderr)
+        return 1
+    for path in take(args.out, args.post, args.notebook):
+        print(paths.display_path(path))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Where a notebook's outputs came from, and whether they are still current.
+
+`journal run` records, in the notebook's metadata under ``journal``:
+
+- ``provenance``: date, git commit, Python/torch/NumPy versions, device, thread
+  count, seed, total and per-cell wall time, and the checksum of every dataset
+  the notebook loaded (see `snippets.runtime.run_record`);
+- ``inputs``: a fingerprint of everything the outputs depend on: the code
+  cells, the `snippets` modules they import (transitively), the lock file and
+  the datasets' checksums.
+
+A notebook whose current fingerprint equals the recorded one is *up to date*
+and `journal run` skips it. `stamp` renders the compact line shown on notebook
+pages and under every embed.
+"""
+
+import ast
+import hashlib
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+
+from journal import paths
+
+KEY = "journal"
+RUN_COMMAND = "journal run"
+
+
+# --- inputs fingerprint -------------------------------------------------------
+
+def _python_source(text: str) -> str:
+    """Cell source with IPython magics and shell lines blanked, so ast can parse."""
+    lines = []
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        lines.append("" if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
+def _imported_names(source: str, package: str | None = None) -> set[str]:
+    """Dotted module names a piece of Python imports (relative ones resolved)."""
+    try:
+        tree = ast.parse(_python_source(source))
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level and package:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(p for p in [*parts, base] if p)
+            found.add(base)
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _module_file(name: str, snippets_dir: Path) -> Path | None:
+    parts = name.split(".")
+    if parts[0] != "snippets":
+        return None
+    rel = Path(*parts[1:]) if len(parts) > 1 else Path("__init__")
+    for candidate in (snippets_dir / f"{rel}.py", snippets_dir / rel / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def snippet_modules(nb, snippets_dir: Path = paths.SNIPPETS) -> list[Path]:
+    """The `snippets` module files a notebook imports, directly or through others."""
+    todo = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            todo |= _imported_names(cell.source)
+    seen: dict[Path, None] = {}
+    while todo:
+        name = todo.pop()
+        path = _module_file(name, snippets_dir)
+        if path is None or path in seen:
+            continue
+        seen[path] = None
+        package = "snippets" if path.name != "__init__.py" else name
+        todo |= _imported_names(path.read_text(encoding="utf-8"), package)
+    return sorted(seen)
+
+
+def snippet_assets(modules: list[Path], snippets_dir: Path = paths.SNIPPETS
+                   ) -> list[Path]:
+    """Data files that imported modules read (the figure style of `runtime`)."""
+    if any(m == snippets_dir / "runtime.py" for m in modules):
+        return sorted(snippets_dir.glob("*.mplstyle"))
+    return []
+
+
+def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
+           snippets_dir: Path = paths.SNIPPETS,
+           lock_file: Path = paths.LOCK_FILE) -> dict:
+    """The fingerprint of what the notebook's outputs depend on.
+
+    ``recorded_datasets`` are the checksums from the last run; each is checked
+    against the checksum `snippets.data` now expects for that dataset, so a
+    changed expected checksum makes the notebook stale.
+    """
+    from snippets.data import EXPECTED_SHA256
+
+    h = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        h.update(f"{label}\0{len(data)}\0".encode())
+        h.update(data)
+
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        add(f"cell {i}", cell.source.encode())
+    modules = snippet_modules(nb, snippets_dir)
+    files = modules + snippet_assets(modules, snippets_dir)
+    for path in files:
+        add(f"snippets/{path.relative_to(snippets_dir).as_posix()}", path.read_bytes())
+    if lock_file.is_file():
+        add("lock", lock_file.read_bytes())
+    datasets = dict(sorted((recorded_datasets or {}).items()))
+    for name, digest in datasets.items():
+        add(f"dataset {name}", f"{digest} {EXPECTED_SHA256.get(name, '')}".encode())
+    return {
+        "fingerprint": h.hexdigest(),
+        "snippets": [f"snippets/{p.relative_to(snippets_dir).as_posix()}" for p in files],
+        "datasets": datasets,
+    }
+
+
+def recorded(nb) -> dict:
+    """``{"provenance": ..., "inputs": ...}`` from the last run (empty if none)."""
+    return dict(nb.metadata.get(KEY, {}))
+
+
+def status(nb, **kwargs) -> str:
+    """``up to date``, ``stale`` (inputs changed) or ``never run``."""
+    rec = recorded(nb)
+    if "inputs" not in rec or "provenance" not in rec:
+        return "never run"
+    datasets = rec["provenance"].get("datasets", {})
+    now = inputs(nb, datasets, **kwargs)["fingerprint"]
+    return "up to date" if now == rec["inputs"].get("fingerprint") else "stale"
+
+
+def has_outputs(nb) -> bool:
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return bool(code) and all(c.get("execution_count") for c in code)
+
+
+# --- recording ------------------------------------------------------------------
+
+def git_commit(root: Path = paths.ROOT) -> str | None:
+    """The checked-out commit (short), with ``+dirty`` if the tree has changes.
+
+    Project notebooks are left out of the dirty check: they are what
+    ``journal run`` writes, so running several notebooks in one command must not
+    mark the later ones dirty because the earlier ones were just rewritten. Their
+    code cells are covered by the inputs fingerprint instead.
+    """
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=root,
+                              capture_output=True, text=True, timeout=30)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                "--", ".", ":(exclude)projects/**/*.ipynb"],
+                               cwd=root, capture_output=True, text=True, timeout=30)
+        return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def build_record(kernel_record: dict, cell_seconds: dict[str, float],
+                 wall_seconds: float, started: datetime | None = None) -> dict:
+    """The provenance block stored in the notebook after a successful run."""
+    started = started or datetime.now(timezone.utc)
+    return {
+        "date": started.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "commit": git_commit(),
+        **kernel_record,
+        "wall_seconds": round(wall_seconds, 2),
+        "cell_seconds": {k: round(v, 3) for k, v in cell_seconds.items()},
+    }
+
+
+def record(nb, provenance: dict) -> None:
+    """Store provenance and the matching inputs fingerprint in ``nb.metadata``."""
+    meta = dict(nb.metadata.get(KEY, {}))
+    meta["provenance"] = provenance
+    meta["inputs"] = inputs(nb, provenance.get("datasets", {}))
+    nb.metadata[KEY] = meta
+
+
+# --- display ----------------------------------------------------------------------
+
+def run_command(notebook: Path) -> str:
+    """The command that re-runs a notebook: its project folder."""
+    return f"{RUN_COMMAND} {paths.display_path(Path(notebook).parent)}"
+
+
+def _device(prov: dict) -> str:
+    name = prov.get("device_name") or "unknown device"
+    kind = prov.get("device") or "cpu"
+    return name if kind == "cpu" else f"{name} ({kind})"
+
+
+def stamp_text(prov: dict | None, notebook: Path) -> str:
+    """One line: reproduced on DATE at COMMIT with VERSIONS on DEVICE in T s."""
+    if not prov:
+        return f"not yet run by `{RUN_COMMAND}` — run `{run_command(notebook)}`"
+    date = prov.get("date", "?")[:10]
+    commit = prov.get("commit") or "an uncommitted tree"
+    threads = prov.get("threads")
+    seed = prov.get("seed")
+    data = ", ".join(f"{n} `{d[:12]}`" for n, d in prov.get("datasets", {}).items())
+    parts = [
+        f"reproduced on {date} at `{commit}`",
+        f"with Python {prov.get('python')}, torch {prov.get('torch')}, "
+        f"NumPy {prov.get('numpy')}",
+        f"on {_device(prov)}"
+        + (f", {threads} thread{'s' if threads != 1 else ''}" if threads else "")
+        + (f", seed {seed}" if seed is not None else ""),
+    ]
+    if data:
+        parts.append(f"data {data}")
+    parts.append(f"in {prov.get('wall_seconds', 0):.1f} s")
+    return " ".join(parts[:2]) + " " + ", ".join(parts[2:]) + \
+        f" — re-run with `{run_command(notebook)}`"
+
+
+def stamp(nb, notebook: Path) -> str:
+    return stamp_text(recorded(nb).get("provenance"), notebook)

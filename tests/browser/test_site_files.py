@@ -1,0 +1,124 @@
+"""The built site's files: no broken internal link, a valid feed, light pages.
+
+These read the build from disk and need no browser, so they always run.
+"""
+
+import importlib.util
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup
+
+from journal import paths, preview
+from sitemap_helpers import post_pages
+
+POSTS = [p for p in preview.source_posts() if not p.draft]
+
+
+def load_page_weight():
+    spec = importlib.util.spec_from_file_location(
+        "page_weight", paths.ROOT / "bench" / "page_weight.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def target_file(site_dir: Path, page: Path, url_path: str) -> Path:
+    """The file a relative URL path from ``page`` resolves to (index.html for /)."""
+    target = (page.parent / unquote(url_path)) if url_path else page
+    if target.is_dir() or url_path.endswith("/"):
+        target = target / "index.html"
+    return target.resolve()
+
+
+def ids_of(path: Path, cache: dict) -> set[str]:
+    if path not in cache:
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        cache[path] = {t["id"] for t in soup.find_all(id=True)} | {
+            t["name"] for t in soup.find_all("a", attrs={"name": True})}
+    return cache[path]
+
+
+def broken_links(site_dir: Path) -> list[str]:
+    """Every internal href/src whose file, or #anchor in it, does not exist."""
+    site_root = site_dir.resolve()
+    broken, id_cache = [], {}
+    for page in sorted(site_dir.rglob("*.html")):
+        if page.name == "404.html":
+            continue  # uses absolute paths under site_url; checked in the browser
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        for tag in soup.find_all(["a", "link", "img", "script", "source"]):
+            for attr in ("href", "src"):
+                url = tag.get(attr)
+                if not url:
+                    continue
+                parts = urlsplit(url)
+                if parts.scheme or parts.netloc or url.startswith(("mailto:", "#__")):
+                    continue  # external, or Material's own toggles (#__drawer)
+                where = f"{page.relative_to(site_dir)}: {attr}={url!r}"
+                target = target_file(site_dir, page, parts.path)
+                if not target.is_relative_to(site_root) or not target.is_file():
+                    broken.append(f"{where} (no file {target})")
+                elif parts.fragment and target.suffix == ".html" and \
+                        unquote(parts.fragment) not in ids_of(target, id_cache):
+                    broken.append(f"{where} (no id {parts.fragment!r})")
+    return broken
+
+
+def test_no_broken_internal_link_or_anchor(site_dir):
+    assert broken_links(site_dir) == []
+
+
+def test_link_checker_finds_a_broken_link(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text(
+        '<h2 id="here">x</h2><a href="#here">ok</a><a href="../b/">gone</a>'
+        '<a href="#nowhere">bad anchor</a><img src="fig.png">')
+    found = broken_links(tmp_path)
+    assert len(found) == 3, found
+
+
+def test_feed_is_valid_xml_listing_every_post(site_dir):
+    built = post_pages(site_dir)
+    for feed in ("feed_rss_created.xml", "feed_rss_updated.xml"):
+        channel = ET.parse(site_dir / feed).getroot().find("channel")
+        items = {" ".join(i.findtext("title").split()): urlsplit(i.findtext("link")).path
+                 for i in channel.findall("item")}
+        assert sorted(items) == sorted(p.title for p in POSTS), feed
+        for title, link in items.items():
+            assert link.rstrip("/").endswith(built[title].rstrip("/")), (feed, title)
+
+
+def test_post_pages_and_search_index_are_within_budget(site_dir):
+    page_weight = load_page_weight()
+    report = page_weight.measure(site_dir)
+    assert len(report.pages) == len(POSTS)
+    assert report.ok, "\n" + report.table()
+
+
+def test_page_weight_flags_a_heavy_page(site_dir, tmp_path):
+    page_weight = load_page_weight()
+    report = page_weight.measure(site_dir)
+    report.pages[0].html = page_weight.POST_BUDGET + 1
+    assert not report.ok and "NO" in report.table()
+
+
+def test_page_weight_counts_a_posts_own_images_once(tmp_path):
+    page_weight = load_page_weight()
+    post = tmp_path / "2026" / "a-post"
+    (tmp_path / "assets" / "embeds").mkdir(parents=True)
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "search_index.json").write_text("{}")
+    (tmp_path / "assets" / "embeds" / "fig.png").write_bytes(b"x" * 5000)
+    (tmp_path / "assets" / "logo.png").write_bytes(b"x" * 9000)
+    post.mkdir(parents=True)
+    (post / "index.html").write_text(
+        '<img src="../../assets/logo.png"><div class="md-content">'
+        '<a class="md-post__back"></a><nav class="md-post__meta"></nav>'
+        '<img src="../../assets/embeds/fig.png"><img src="../../assets/embeds/fig.png">'
+        '<img src="data:image/png;base64,AAAA"></div>')
+    report = page_weight.measure(tmp_path)
+    [page] = report.pages
+    assert (page.page, page.images) == ("2026/a-post/", 5000)
+    assert page.html == (post / "index.html").stat().st_size

@@ -1,0 +1,97 @@
+"""Search and the light/dark toggle, in headless Chromium."""
+
+import json
+import re
+from collections import defaultdict
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from figure_check import MIN_CONTRAST, contrast, image_bytes, ink_colour, is_transparent
+from journal import paths, preview
+from sitemap_helpers import post_pages
+
+pytestmark = pytest.mark.browser
+
+WORD = re.compile(r"[a-z]{7,}")
+BG_COLOUR = """() => {
+  const probe = document.createElement('div');
+  probe.style.background = 'var(--md-default-bg-color)';
+  document.body.appendChild(probe);
+  const colour = getComputedStyle(probe).backgroundColor;
+  probe.remove();
+  return colour.match(/[0-9.]+/g).slice(0, 3).map(Number);
+}"""
+FIGURES = ".md-content img"
+
+
+def unique_word(site_dir):
+    """A word found on exactly one page of the site, that page being a post.
+
+    Words sharing their first six letters with a word elsewhere are skipped, so
+    the search engine's stemming cannot match another page.
+    """
+    index = json.loads((site_dir / "search" / "search_index.json").read_text())
+    words_on = defaultdict(set)
+    for doc in index["docs"]:
+        page = doc["location"].split("#")[0]
+        for word in WORD.findall(f"{doc['title']} {doc['text']}".lower()):
+            words_on[word].add(page)
+    stems = defaultdict(set)
+    for word, pages in words_on.items():
+        stems[word[:6]] |= pages
+    posts = set(post_pages(site_dir).values())
+    for word, pages in sorted(words_on.items()):
+        if len(stems[word[:6]]) == 1 and next(iter(pages)) in posts:
+            return word, next(iter(pages))
+    pytest.fail("no word appears in exactly one post; cannot test search")
+
+
+def test_search_finds_a_word_that_only_one_post_has(page, site_dir, site_url):
+    word, post = unique_word(site_dir)
+    page.goto(".")
+    page.wait_for_load_state("networkidle")  # the search worker has its index
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially(word, delay=20)  # Material searches on key events
+    first = page.wait_for_selector(".md-search-result__item a.md-search-result__link")
+    href = urlsplit(urljoin(page.url, first.get_attribute("href"))).path
+    assert href.startswith(urlsplit(urljoin(site_url, post)).path), (
+        f"searching {word!r}: first result {href}, expected the post {post}")
+    assert page.problems.errors == []
+
+
+def figure_pages(site_dir):
+    pages = list(post_pages(site_dir).values())
+    return pages + [preview.notebook_url(nb) for nb in paths.project_notebooks()]
+
+
+def test_palette_toggle_switches_scheme_and_figures_stay_legible(page, site_dir):
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    toggle = "form[data-md-component='palette'] label:not([hidden])"
+    backgrounds, figures = {}, {}
+    for path in figure_pages(site_dir):
+        page.goto(path)
+        assert page.evaluate(scheme) == "default"
+        backgrounds["default"] = page.evaluate(BG_COLOUR)
+        page.click(toggle)
+        page.wait_for_function(f"{scheme} === 'slate'")
+        backgrounds["slate"] = page.evaluate(BG_COLOUR)
+        page.click(toggle)
+        page.wait_for_function(f"{scheme} === 'default'")
+        for src in page.eval_on_selector_all(FIGURES, "imgs => imgs.map(i => i.src)"):
+            figures[f"{path} {src[:60]}"] = image_bytes(
+                src, lambda url: page.request.get(url).body())
+    assert backgrounds["default"] != backgrounds["slate"]
+    assert contrast(backgrounds["default"], backgrounds["slate"]) > 5
+    illegible = []
+    for name, data in figures.items():
+        ink = ink_colour(data)
+        if not is_transparent(data) or ink is None:
+            continue  # an opaque figure brings its own background
+        for theme, bg in backgrounds.items():
+            ratio = contrast(ink, bg)
+            if ratio < MIN_CONTRAST:
+                illegible.append(f"{name}: text {ink} on {theme} {bg}: {ratio:.2f}:1")
+    assert illegible == []
+    assert page.problems.errors == []

@@ -1,0 +1,175 @@
+"""Embedding notebook cells in posts: every show mode, the cell tags, bad markers."""
+
+import base64
+import hashlib
+
+import nbformat
+import pytest
+
+from journal import embed
+
+V4 = nbformat.v4
+# A 1x1 PNG, as notebooks store it (base64 text).
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9aw"
+       "AAAABJRU5ErkJggg==")
+PNG_BYTES = base64.b64decode(PNG)
+PNG_URI = f"assets/embeds/{hashlib.sha256(PNG_BYTES).hexdigest()[:16]}.png"
+
+
+def code(source, tags=(), outputs=(), id="c-0"):
+    cell = V4.new_code_cell(source, metadata={"tags": list(tags)}, id=id)
+    cell.outputs = list(outputs)
+    cell.execution_count = 1
+    return cell
+
+
+def stream(text):
+    return V4.new_output("stream", name="stdout", text=text)
+
+
+def display(data):
+    return V4.new_output("display_data", data=data)
+
+
+@pytest.fixture
+def projects(tmp_path):
+    nb = V4.new_notebook()
+    nb.cells = [
+        V4.new_markdown_cell("# Demo", id="intro"),
+        code("print('hello')", ["greeting"], [stream("hello\n")], id="c-hello"),
+        code("plot()", ["figure"], [stream("drawing\n"),
+                                    display({"image/png": PNG, "text/plain": "<Figure>"})],
+             id="c-figure"),
+        code("df", ["table"], [display({"text/html": "<table><tr><td>1</td></tr></table>",
+                                        "text/plain": "   a\n0  1"})], id="c-table"),
+        code("secret()", ["quiet", "remove-input"], [stream("only output\n")], id="c-q"),
+        code("noisy()", ["quiet2", "remove-output"], [stream("noise\n")], id="c-n"),
+        code("gone()", ["gone", "remove-cell"], [stream("gone\n")], id="c-gone"),
+        code("folded()", ["fold", "hide-input"], [stream("shown\n")], id="c-fold"),
+        code("a = 1", ["pair"], id="c-pair1"),
+        code("print(a)", ["pair"], [stream("1\n")], id="c-pair2"),
+    ]
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    nbformat.write(nb, folder / "demo.ipynb")
+    return tmp_path
+
+
+def expand(projects, text, images=None, source="posts/2026-01-01-x.md"):
+    ctx = embed.Context(source, page_url="2026/01/01/x/",
+                        on_image=(lambda uri, c: images.__setitem__(uri, c))
+                        if images is not None else None)
+    return embed.expand(text, source, embed.NotebookCache(projects), ctx=ctx)
+
+
+def marker(rest):
+    return '{% embed "demo/demo.ipynb" ' + rest + " %}"
+
+
+def test_show_code_output_both(projects):
+    only_code = expand(projects, marker('tag="greeting" show="code"'))
+    assert "```python\nprint('hello')\n```" in only_code
+    assert "```text\nhello\n```" not in only_code
+    only_out = expand(projects, marker('tag="greeting" show="output"'))
+    assert "```text\nhello\n```" in only_out and "print('hello')" not in only_out
+    both = expand(projects, marker('tag="greeting" show="both"'))
+    assert both.index("print('hello')") < both.index("```text\nhello\n```")
+    default = expand(projects, marker('tag="greeting"'))
+    assert default == both
+
+
+def test_select_by_id_and_several_cells_by_tag(projects):
+    by_id = expand(projects, marker('id="c-pair2" show="code"'))
+    assert "print(a)" in by_id and "a = 1" not in by_id
+    pair = expand(projects, marker('tag="pair"'))
+    assert pair.index("a = 1") < pair.index("print(a)") < pair.index("```text\n1\n```")
+
+
+def test_figure_becomes_an_image_file_not_base64(projects):
+    images = {}
+    text = expand(projects, marker('tag="figure" show="output"'), images)
+    assert images == {PNG_URI: PNG_BYTES}
+    assert f"](../{PNG_URI})" in text
+    assert PNG not in text and "base64" not in text
+    assert "```text\ndrawing\n```" in text
+    assert "<Figure>" not in text  # the image wins over its text fallback
+    assert list(embed.images_in(embed.NotebookCache(projects).get("demo/demo.ipynb", "x"))
+                ) == [(PNG_URI, PNG_BYTES)]
+
+
+def test_html_output_stays_html(projects):
+    text = expand(projects, marker('tag="table" show="output"'))
+    assert "<table><tr><td>1</td></tr></table>" in text
+    assert '<div class="journal-output" markdown="0">' in text
+    assert "0  1" not in text
+
+
+def test_remove_and_hide_tags(projects):
+    quiet = expand(projects, marker('tag="quiet"'))
+    assert "secret()" not in quiet and "only output" in quiet
+    noisy = expand(projects, marker('tag="quiet2"'))
+    assert "noisy()" in noisy and "noise\n" not in noisy
+    gone = expand(projects, marker('tag="gone"'))
+    assert "gone()" not in gone and "gone\n" not in gone
+    fold = expand(projects, marker('tag="fold"'))
+    assert '??? "code"\n\n    ```python\n    folded()\n    ```' in fold
+    assert "```text\nshown\n```" in fold
+
+
+def test_links_and_stamp_follow_every_embed(projects):
+    text = expand(projects, marker('tag="greeting"'))
+    assert "[demo](../projects/demo/demo.ipynb)" in text
+    # mkdocs-jupyter's copy of the source, relative to the post's URL
+    assert '<a href="../../../../projects/demo/demo/demo.ipynb" download>' in text
+    assert "not yet run by `journal run`" in text
+
+
+def test_value_marker_unchanged(projects, tmp_path):
+    nb = V4.new_notebook()
+    nb.cells = [code("m", outputs=[V4.new_output("execute_result", data={
+        "text/plain": "acc = 0.9", "application/vnd.journal.metric+json":
+        {"metrics": [{"name": "acc", "value": 0.912, "tol": {"abs": 0.01}}]}})])]
+    (tmp_path / "m").mkdir()
+    nbformat.write(nb, tmp_path / "m" / "m.ipynb")
+    text = expand(projects, 'got {% value "m/m.ipynb" "acc" format=".1%" %} right')
+    assert text == "got 91.2% right"
+
+
+def test_indented_marker_keeps_indent(projects):
+    text = expand(projects, "- item\n\n    " + marker('tag="pair" show="code"'))
+    assert "\n    ```python\n    print(a)\n    ```" in text
+
+
+@pytest.mark.parametrize("rest, message", [
+    ('tag="nope"', "has no cell tagged 'nope'"),
+    ('id="nope"', "has no cell with id 'nope'"),
+    ('show="code"', 'needs tag="..." or id="..."'),
+    ('tag="greeting" show="all"', "show must be one of code, output, both"),
+])
+def test_unknown_tag_or_id_names_post_and_line(projects, rest, message):
+    text = "# Post\n\nsome text\n" + marker(rest) + "\n"
+    with pytest.raises(embed.EmbedError) as err:
+        expand(projects, text)
+    assert str(err.value).startswith("posts/2026-01-01-x.md:4: ")
+    assert message in str(err.value)
+
+
+def test_unknown_notebook_names_post_and_line(projects):
+    text = 'line one\n\n{% embed "nope/nope.ipynb" tag="x" %}\n'
+    with pytest.raises(embed.EmbedError, match=r"^posts/2026-01-01-x.md:3: unknown "
+                                               r"notebook 'nope/nope.ipynb'"):
+        expand(projects, text)
+
+
+def test_notebook_outside_projects_is_refused(projects):
+    with pytest.raises(embed.EmbedError, match="unknown notebook"):
+        expand(projects, '{% embed "../../etc/x.ipynb" tag="x" %}')
+
+
+def test_markers_in_fenced_code_are_shown_not_expanded(projects):
+    shown = '```text\n' + marker('tag="nope"') + '\n```\n'
+    text = shown + "\n" + marker('tag="pair" show="code"') + "\n\n````md\n```\n" \
+        + marker('tag="nope"') + "\n````\n"
+    out = expand(projects, text)
+    assert out.startswith(shown)
+    assert "print(a)" in out and out.count('tag="nope"') == 2

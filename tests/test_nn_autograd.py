@@ -1,0 +1,56 @@
+"""The optimiser and augmentation used to train the autograd network."""
+
+import numpy as np
+import torch
+
+from snippets.autograd import Tensor
+from snippets.nn_autograd import SGD, ResidualMLP, cross_entropy, shift_images
+
+
+def test_sgd_with_momentum_matches_torch_optim_sgd():
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal((4, 3))
+    grads = [rng.standard_normal((4, 3)) for _ in range(5)]
+    ours = Tensor(w0.copy(), requires_grad=True)
+    ref = torch.tensor(w0.copy(), requires_grad=True)
+    opt, ref_opt = SGD([ours], lr=0.1, momentum=0.9), torch.optim.SGD(
+        [ref], lr=0.1, momentum=0.9)
+    for g in grads:
+        ours.grad, ref.grad = g, torch.tensor(g)
+        opt.step()
+        ref_opt.step()
+    np.testing.assert_allclose(ours.data, ref.detach().numpy(), atol=1e-12)
+
+
+def test_weight_decay_shrinks_weights_without_gradient():
+    w = Tensor(np.ones(3), requires_grad=True)
+    w.grad = np.zeros(3)
+    SGD([w], lr=0.1, momentum=0.0, weight_decay=0.5).step()
+    np.testing.assert_allclose(w.data, np.full(3, 0.95))
+
+
+def test_shift_images_moves_pixels_and_keeps_them():
+    image = np.zeros((1, 28, 28), dtype=np.float32)
+    image[0, 10:14, 12:15] = 1.0  # a blob well inside the frame
+    X = image.reshape(1, -1)
+    assert np.array_equal(shift_images(X, np.random.default_rng(0), max_shift=0), X)
+    moved = shift_images(X, np.random.default_rng(3), max_shift=2).reshape(28, 28)
+    assert moved.sum() == image.sum()  # nothing fell off the edge
+    ys, xs = np.nonzero(moved)
+    assert abs(ys.min() - 10) <= 2 and abs(xs.min() - 12) <= 2
+
+
+def test_a_few_steps_reduce_the_loss():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 10))
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = ResidualMLP(10, 16, 2, blocks=1, seed=0)
+    opt = SGD(model.parameters(), lr=0.1)
+    losses = []
+    for _ in range(30):
+        loss = cross_entropy(model(Tensor(X)), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.numpy()))
+    assert losses[-1] < 0.5 * losses[0]

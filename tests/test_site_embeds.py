@@ -1,0 +1,99 @@
+"""The built site: embeds in posts, figures as files, stamps, the notebooks page."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urljoin, urlparse
+
+import pytest
+from bs4 import BeautifulSoup
+from mkdocs.exceptions import PluginError
+
+from journal import paths, site_hooks
+
+MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
+POST_URL = "2026/11/02/i-stopped-reading-and-fitted-four-models/"
+NOTEBOOK_URL = "projects/digits-baselines/digits-baselines/"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [MKDOCS, "build", "--strict", "--site-dir", str(out)], cwd=paths.ROOT,
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "WARNING" not in result.stderr, result.stderr
+    return out
+
+
+def page(site, url) -> BeautifulSoup:
+    return BeautifulSoup((site / url / "index.html").read_text(), "html.parser")
+
+
+def resolve(site, url, href) -> Path:
+    target = urlparse(urljoin("/" + url, href)).path.lstrip("/")
+    path = site / target
+    return path / "index.html" if path.is_dir() else path
+
+
+def test_post_embeds_code_output_figure_stamp_and_links(site):
+    soup = page(site, POST_URL)
+    article = soup.select_one("article")
+    text = article.get_text()
+    # code, as highlighted fenced code (Material adds its copy button to these)
+    code_blocks = [b.get_text() for b in article.select("div.highlight")]
+    assert any("confusion_matrix_figure(counts" in b for b in code_blocks)
+    # text outputs
+    assert any("4 of 450 test images wrong" in b for b in code_blocks)
+    assert any("SVM (RBF kernel)" in b and "0.99" in b for b in code_blocks)
+    # the figure is an image file in the site, not inline base64
+    images = article.select("img.journal-figure")
+    assert images, "no embedded figure"
+    for img in images:
+        assert not img["src"].startswith("data:")
+        file = resolve(site, POST_URL, img["src"])
+        assert file.is_file() and file.read_bytes().startswith(b"\x89PNG")
+    assert "data:image" not in str(article)
+    # stamp and links after every embed
+    stamps = article.select(".journal-stamp")
+    assert len(stamps) == 2
+    for stamp in stamps:
+        assert "reproduced on" in stamp.get_text()
+        assert "re-run with journal run projects/digits-baselines" in stamp.get_text()
+        hrefs = [a["href"] for a in stamp.select("a")]
+        assert any(h.endswith(".ipynb") for h in hrefs)
+        for href in hrefs:
+            assert resolve(site, POST_URL, href).is_file(), href
+    assert "{%" not in text
+
+
+def test_notebook_page_has_stamp_and_folded_setup_cell(site):
+    soup = page(site, NOTEBOOK_URL)
+    stamp = soup.select_one(".journal-stamp")
+    assert stamp is not None and "Up to date: reproduced on" in stamp.get_text()
+    folded = soup.select("details.journal-hidden-input")
+    assert len(folded) == 1 and "setup(seed=0)" in folded[0].get_text()
+    assert folded[0].get("open") is None
+
+
+def test_notebooks_page_lists_every_notebook(site):
+    soup = page(site, "notebooks/")
+    text = soup.select_one("article").get_text()
+    for nb in paths.project_notebooks():
+        assert nb.stem in text
+    assert "up to date" in text and "outputs committed" in text
+    link = soup.select_one("article h2 a")
+    assert resolve(site, "notebooks/", link["href"]).is_file()
+
+
+def test_unknown_tag_fails_with_post_path_and_line():
+    markdown = 'x\n\n{% embed "digits-baselines/digits-baselines.ipynb" tag="nope" %}\n'
+    fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
+                           url="2026/01/01/demo/")
+    with pytest.raises(PluginError, match=r"posts/2026-01-01-demo.md:3: .*'nope'"):
+        site_hooks.on_page_markdown(markdown, fake, {}, None)
