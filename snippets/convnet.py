@@ -72,7 +72,7 @@ def to_tensors(X: np.ndarray, y: np.ndarray, device):
     return X.to(device), y.to(device)
 
 
-def autocast(device) -> contextlib.AbstractContextManager:
+def autocast(device):
     """bfloat16 autocast on CUDA; a no-op context on CPU and MPS."""
     if torch.device(device).type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
