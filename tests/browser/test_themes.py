@@ -14,6 +14,18 @@ from sitemap_helpers import post_pages
 pytestmark = pytest.mark.browser
 
 WORD = re.compile(r"[a-z]{7,}")
+# Material's search splits text on whitespace and hyphens only, so a word inside
+# code (`_accumulate`, `self.backward`) is not a token of its own: take only
+# tokens that are plain words once sentence punctuation is stripped.
+TOKEN_SPLIT = re.compile(r"[\s\-]+")
+PUNCTUATION = ".,;:!?()[]\"'"
+
+
+def plain_words(text):
+    for token in TOKEN_SPLIT.split(text.lower()):
+        token = token.strip(PUNCTUATION)
+        if WORD.fullmatch(token):
+            yield token
 BG_COLOUR = """() => {
   const probe = document.createElement('div');
   probe.style.background = 'var(--md-default-bg-color)';
@@ -35,7 +47,7 @@ def unique_word(site_dir):
     words_on = defaultdict(set)
     for doc in index["docs"]:
         page = doc["location"].split("#")[0]
-        for word in WORD.findall(f"{doc['title']} {doc['text']}".lower()):
+        for word in plain_words(f"{doc['title']} {doc['text']}"):
             words_on[word].add(page)
     stems = defaultdict(set)
     for word, pages in words_on.items():
