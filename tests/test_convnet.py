@@ -1,0 +1,126 @@
+"""The small convnet: shapes, a training step that helps, determinism, the CLI."""
+
+import numpy as np
+import pytest
+import torch
+
+from snippets import convnet
+
+
+def _batch(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 784), dtype=np.float32)
+    y = rng.integers(0, 10, n)
+    return X, y
+
+
+def test_forward_shape_and_parameter_count():
+    model = convnet.Net()
+    out = model(torch.zeros(5, 1, 28, 28))
+    assert out.shape == (5, 10)
+    # convs 9*(1*16 + 16*32 + 32*64), batch norms 2*(16+32+64), linear 64*3*3*10 + 10
+    assert convnet.count_parameters(model) == 9 * 2576 + 224 + 5770
+    assert convnet.Net(channels=(8, 8)).head[-1].in_features == 8 * 7 * 7
+
+
+def test_to_tensors_reshapes_and_keeps_values():
+    X, y = _batch(3)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    assert Xt.shape == (3, 1, 28, 28) and Xt.dtype == torch.float32
+    assert yt.dtype == torch.int64
+    np.testing.assert_array_equal(Xt.reshape(3, -1).numpy(), X)
+
+
+@pytest.mark.filterwarnings("ignore:CUDA is not available")
+def test_autocast_is_a_no_op_off_cuda():
+    with convnet.autocast("cpu"):
+        out = torch.ones(2, 2) @ torch.ones(2, 2)
+    assert out.dtype == torch.float32
+    assert isinstance(convnet.autocast("cuda"), torch.autocast)
+
+
+def test_random_affine_moves_a_dot_only_a_little():
+    x = torch.zeros(200, 1, 28, 28)
+    x[:, 0, 14, 14] = 1.0
+    out = convnet.random_affine(x, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape
+    # bilinear resampling spreads the dot but keeps (most of) its mass nearby
+    mass = out.sum(dim=(1, 2, 3))
+    assert torch.all(mass > 0.8) and torch.all(mass < 1.25)
+    peak = out.reshape(200, -1).argmax(1)
+    rows, cols = peak // 28, peak % 28
+    assert rows.min() >= 11 and rows.max() <= 17
+    assert cols.min() >= 11 and cols.max() <= 17
+    assert len(set(zip(rows.tolist(), cols.tolist()))) > 5
+
+
+def test_random_affine_with_zero_ranges_is_the_identity():
+    x = torch.rand(4, 1, 28, 28)
+    out = convnet.random_affine(x, torch.Generator().manual_seed(0), degrees=0,
+                                scale=0, shift=0)
+    torch.testing.assert_close(out, x, atol=1e-5, rtol=0)
+
+
+def test_random_affine_depends_only_on_the_generator():
+    x = torch.rand(8, 1, 28, 28)
+    a = convnet.random_affine(x, torch.Generator().manual_seed(7))
+    b = convnet.random_affine(x, torch.Generator().manual_seed(7))
+    torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+def test_training_decreases_loss_on_a_fixed_batch():
+    torch.manual_seed(0)
+    X, y = _batch(64)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    model = convnet.Net()
+    before, _, _ = convnet.evaluate(model, Xt, yt)
+    convnet.train(model, Xt, yt, epochs=5, batch_size=64, lr=0.01, augment=False)
+    after, _, _ = convnet.evaluate(model, Xt, yt)
+    assert after < before
+
+
+def test_training_is_deterministic_given_the_seed():
+    X, y = _batch(128)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(1)
+        model = convnet.Net()
+        hist = convnet.train(model, Xt, yt, epochs=2, batch_size=32, seed=5)
+        runs.append((hist.loss, convnet.predict_logits(model, Xt)))
+    assert runs[0][0] == runs[1][0]
+    torch.testing.assert_close(runs[0][1], runs[1][1], atol=0, rtol=0)
+
+
+def test_history_counts_images_and_throughput():
+    X, y = _batch(100)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    hist = convnet.train(convnet.Net(), Xt, yt, epochs=2, batch_size=32, max_batches=2)
+    assert hist.epochs == 2 and len(hist.loss) == 2
+    assert hist.images_seen == 2 * 2 * 32
+    assert hist.wall_s > 0 and hist.images_per_s > 0
+
+
+def test_evaluate_returns_accuracy_of_argmax():
+    X, y = _batch(20)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    model = convnet.Net()
+    loss, acc, pred = convnet.evaluate(model, Xt, yt, batch_size=7)
+    logits = convnet.predict_logits(model, Xt, batch_size=20)
+    np.testing.assert_array_equal(pred, logits.argmax(1).numpy())
+    assert acc == pytest.approx((pred == y).mean())
+    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, yt).item(),
+                                 rel=1e-5)
+
+
+def test_cli_help_states_defaults(capsys):
+    with pytest.raises(SystemExit):
+        convnet.main(["--help"])
+    text = capsys.readouterr().out
+    assert "--dry-run" in text and "(default: 8)" in text
+
+
+def test_cli_dry_run(capsys):
+    assert convnet.main(["--dry-run", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "device: cpu" in out and "images/s" in out and "test accuracy" in out
