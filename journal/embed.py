@@ -68,7 +68,7 @@ def fenced_spans(markdown: str) -> list[tuple[int, int]]:
     return spans
 
 
-def parse(markdown: str, source: str):
+def parse(markdown: str, source: str, line_offset: int = 0):
     """Yield (match, Marker) for every marker; malformed ones raise EmbedError.
 
     Markers inside fenced code blocks are left alone, so a post can show one.
@@ -77,7 +77,7 @@ def parse(markdown: str, source: str):
     for match in MARKER.finditer(markdown):
         if any(a <= match.start() < b for a, b in spans):
             continue
-        line = markdown.count("\n", 0, match.start()) + 1
+        line = markdown.count("\n", 0, match.start()) + 1 + line_offset
         try:
             words = shlex.split(match.group(2))
         except ValueError as err:
@@ -291,12 +291,16 @@ def render_cells(cells, marker: Marker, where: str, ctx: Context | None = None,
 
 
 def expand(markdown: str, source: str, cache: NotebookCache | None = None,
-           ctx: Context | None = None) -> str:
-    """Replace every marker in ``markdown`` (from file ``source``)."""
+           ctx: Context | None = None, line_offset: int = 0) -> str:
+    """Replace every marker in ``markdown`` (from file ``source``).
+
+    ``line_offset`` is the number of lines before ``markdown`` in the file (its
+    front matter), so errors name the line an author sees in their editor.
+    """
     cache = cache or NotebookCache()
     ctx = ctx or Context(source)
     pieces, last = [], 0
-    for match, marker in parse(markdown, source):
+    for match, marker in parse(markdown, source, line_offset):
         where = f"{source}:{marker.line}"
         nb = cache.get(marker.notebook, where)
         if marker.kind == "value":

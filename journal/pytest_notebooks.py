@@ -22,7 +22,6 @@ Options:
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile
 
 from journal import compare, execute, paths, runenv, safety

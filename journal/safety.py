@@ -16,7 +16,6 @@ The test suite runs the scans over every project notebook and a site build.
 
 import getpass
 import json
-import os
 import re
 import socket
 import tempfile

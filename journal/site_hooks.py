@@ -8,6 +8,7 @@ blog plugin then finds the posts, mkdocs-jupyter renders the notebooks, and
 ``mkdocs serve`` watches those folders (``watch:`` in mkdocs.yml).
 """
 
+import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -145,6 +146,21 @@ def notebooks_page(notebooks) -> str:
     return "\n".join(lines) + "\n"
 
 
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n.*?\n(?:-{3}|\.{3})[ \t]*\n", re.DOTALL)
+
+
+def front_matter_lines(path) -> int:
+    """Lines of YAML front matter MkDocs strips before hooks see a page's text."""
+    if not path:
+        return 0
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError:
+        return 0
+    match = FRONT_MATTER.match(text)
+    return match.group(0).count("\n") if match else 0
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     """Expand ``{% embed ... %}`` and ``{% value ... %}`` markers in posts."""
     from journal import embed
@@ -155,7 +171,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
     ctx = embed.Context(page.file.src_uri, page_url=page.url, on_image=on_image)
     try:
-        return embed.expand(markdown, page.file.src_uri, ctx=ctx)
+        return embed.expand(markdown, page.file.src_uri, ctx=ctx,
+                            line_offset=front_matter_lines(page.file.abs_src_path))
     except embed.EmbedError as err:
         raise PluginError(str(err)) from err
 

@@ -4,7 +4,6 @@ Generic over content: posts come from ``posts/*.md`` and notebooks from
 ``projects/``, so every new post and notebook is checked without a new test.
 """
 
-import re
 
 import pytest
 
