@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from nbval.plugin import coalesce_streams
+
 from journal import compare, execute, paths, safety
 from snippets.report import describe_tolerance, records_in, within
 
@@ -61,7 +63,9 @@ def sanitizer():
 def texts(nb, folder: Path, clean=sanitizer()) -> list[tuple[int, str]]:
     found = []
     for i, cell in enumerate(execute.code_cells(nb)):
-        for out in cell.get("outputs", []):
+        # One stream output may arrive in several messages, split differently
+        # from run to run; merge them as the test harness (nbval) does.
+        for out in coalesce_streams(copy.deepcopy(cell.get("outputs", []))):
             stripped = compare.strip_checked(out)
             if stripped.get("output_type") == "stream":
                 found.append((i, clean(stripped.get("text", ""), folder)))

@@ -46,7 +46,6 @@ def pytest_configure(config):
         opt.nbval_sanitize_with = str(paths.SANITIZE_FILE)
     if opt.nbval_cell_timeout == 2000:  # nbval's own default: far too long
         opt.nbval_cell_timeout = CELL_TIMEOUT_S
-    config._journal_verified = defaultdict(int)
 
 
 def pytest_report_header(config):
@@ -160,9 +159,6 @@ class NotebookCell(IPyNbCell):
             ka == kb and compare.text_matches(self.sanitize(ta), self.sanitize(tb))
             for (ka, ta), (kb, tb) in zip(a, b))
 
-    def runtest(self):
-        super().runtest()
-        self.config._journal_verified[self.notebook] += 1
 
 
 def _texts(outputs) -> list[tuple[str, str]]:
@@ -177,8 +173,20 @@ def _texts(outputs) -> list[tuple[str, str]]:
     return sorted(found, key=lambda kv: kv[0])
 
 
+def pytest_runtest_logreport(report):
+    """Count verified cells from reports, so the summary works under xdist too."""
+    if report.when != "call" or not report.passed:
+        return
+    notebook = report.nodeid.split("::")[0]
+    if notebook.endswith(".ipynb"):
+        _verified_counts[notebook] += 1
+
+
+_verified_counts: defaultdict = defaultdict(int)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    verified = getattr(config, "_journal_verified", {})
+    verified = _verified_counts
     if not verified:
         return
     terminalreporter.section("notebooks verified")
