@@ -177,8 +177,11 @@ def pytest_runtest_logreport(report):
     """Count verified cells from reports, so the summary works under xdist too."""
     if report.when != "call" or not report.passed:
         return
-    notebook = report.nodeid.split("::")[0]
-    if notebook.endswith(".ipynb"):
+    # location[0] is the file relative to the rootdir (the node id is empty for
+    # a notebook outside it, as with `journal check /elsewhere/x.ipynb`).
+    location = report.location[0] if report.location else ""
+    if location.endswith(".ipynb"):
+        notebook = paths.display_path(paths.ROOT / location)
         _verified_counts[notebook] += 1
 
 

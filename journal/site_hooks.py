@@ -172,7 +172,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     ctx = embed.Context(page.file.src_uri, page_url=page.url, on_image=on_image)
     try:
         return embed.expand(markdown, page.file.src_uri, ctx=ctx,
-                            line_offset=front_matter_lines(page.file.abs_src_path))
+                            line_offset=front_matter_lines(getattr(page.file, "abs_src_path", None)))
     except embed.EmbedError as err:
         raise PluginError(str(err)) from err
 
