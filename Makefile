@@ -6,6 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
+# Notebooks are spread over worker processes (one kernel thread each); nbval
+# needs every cell of a notebook on the same worker, hence --dist loadscope.
+# `make test PYTEST_WORKERS=0` runs everything in one process.
+PYTEST_WORKERS ?= auto
 
 # Material for MkDocs prints an end-of-life banner about MkDocs 2 on every run.
 export NO_MKDOCS_2_WARNING := 1
@@ -29,7 +33,7 @@ site: setup ## strict build of the static site into site/
 	$(BIN)/mkdocs build --strict
 
 test: setup ## unit tests, then every notebook re-executed and compared
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 bench: setup ## timings and sizes against their targets; writes bench/results.json
 	$(BIN)/python bench/run.py
