@@ -200,16 +200,18 @@ def _up(url: str) -> str:
 
 
 def stamp_and_fold(html: str, nb, stamp: str) -> str:
-    """Put the stamp under the notebook's title; fold ``hide-input`` cells."""
-    from bs4 import BeautifulSoup
+    """Put the stamp under the notebook's title; fold ``hide-input`` cells.
 
-    soup = BeautifulSoup(fold_hidden_inputs(html, nb), "html.parser")
-    title = soup.find("h1")
-    stamp_tag = BeautifulSoup(stamp, "html.parser")
-    if title is not None:
-        title.insert_after(stamp_tag)
-        return str(soup)
-    return stamp + "\n" + str(soup)
+    The stamp goes in as text after the first heading; the page is parsed only
+    when a cell needs folding (notebook pages are large, and parsing each twice
+    was most of the build's time).
+    """
+    html = fold_hidden_inputs(html, nb)
+    end = html.find("</h1>")
+    if end == -1:
+        return stamp + "\n" + html
+    end += len("</h1>")
+    return html[:end] + stamp + html[end:]
 
 
 def _inline_code(text: str) -> str:

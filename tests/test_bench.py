@@ -35,7 +35,7 @@ def test_all_targets_met():
     v = verdicts(rows)
     assert v["verify all notebooks, 2 processes"] is True
     assert v["journal run, nothing changed"] is True  # 1 s of 50 s = 2%
-    assert v["site build (40 pages)"] is True
+    assert v["site build (40 pages, warm)"] is True
     assert v["journal site / plain site"] is True
     assert v["convnet, GPU"] is None  # no CUDA: reported, not judged
 
@@ -48,7 +48,7 @@ def test_missed_targets_are_flagged():
     v = verdicts(rows)
     assert v["verify all notebooks, 2 processes"] is False
     assert v["journal run, nothing changed"] is False  # 10% of a full run
-    assert v["site build (40 pages)"] is False
+    assert v["site build (40 pages, warm)"] is False
     assert v["journal site / plain site"] is False
     assert "NO" in bench_run.table(rows)
 
