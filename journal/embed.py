@@ -90,10 +90,18 @@ def parse(markdown: str, source: str, line_offset: int = 0):
 
 
 class NotebookCache:
-    """Notebooks read once per build."""
+    """Notebooks read once per build, with their `provenance.status` (which
+    hashes the notebook's inputs) worked out once too."""
 
     def __init__(self, root: Path = paths.PROJECTS):
-        self.root, self._cache = root, {}
+        self.root, self._cache, self._status = root, {}, {}
+
+    def status(self, name: str) -> str:
+        from journal import provenance
+
+        if name not in self._status:
+            self._status[name] = provenance.status(self.get(name, name))
+        return self._status[name]
 
     def get(self, name: str, where: str):
         path = (self.root / name).resolve()

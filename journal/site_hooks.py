@@ -45,6 +45,7 @@ def mounted_files(config) -> list[File]:
 
 @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
 def on_files(files: Files, config) -> Files:
+    _build.clear()  # `mkdocs serve` rebuilds in one process: start from the files
     _check_posts()
     for file in mounted_files(config):
         if files.get_file_from_path(file.src_uri) is not None:
@@ -85,16 +86,27 @@ def add_vendored_assets(files: Files, config) -> None:
 # --- notebook embeds, figures and provenance stamps -----------------------------
 
 NOTEBOOKS_PAGE = "notebooks.md"
+_build = {}  # this build's notebook cache; replaced at the start of every build
+
+
+def _cache():
+    """Notebooks (and their status) read once per build, shared by every hook."""
+    from journal import embed
+
+    if "notebooks" not in _build:
+        _build["notebooks"] = embed.NotebookCache()
+    return _build["notebooks"]
 
 
 def _notebooks():
     """(path relative to projects/, notebook) for every readable project notebook."""
-    from journal.execute import NotebookError, read_notebook
+    from journal import embed
 
     for path in paths.project_notebooks():
+        rel = path.relative_to(paths.PROJECTS).as_posix()
         try:
-            yield path.relative_to(paths.PROJECTS).as_posix(), read_notebook(path)
-        except NotebookError as err:
+            yield rel, _cache().get(rel, paths.display_path(path))
+        except embed.EmbedError as err:
             raise PluginError(str(err)) from err
 
 
@@ -132,7 +144,7 @@ def notebooks_page(notebooks) -> str:
         "",
     ]
     for rel, nb in notebooks:
-        state = provenance.status(nb)
+        state = _cache().status(rel)
         outputs = "outputs committed" if provenance.has_outputs(nb) else "no outputs"
         lines += [
             f"## [{rel.rsplit('/', 1)[-1].removesuffix('.ipynb')}](projects/{rel})",
@@ -170,9 +182,10 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             files.append(File.generated(config, uri, content=content))
 
     ctx = embed.Context(page.file.src_uri, page_url=page.url, on_image=on_image)
+    source_path = getattr(page.file, "abs_src_path", None)
     try:
-        return embed.expand(markdown, page.file.src_uri, ctx=ctx,
-                            line_offset=front_matter_lines(getattr(page.file, "abs_src_path", None)))
+        return embed.expand(markdown, page.file.src_uri, cache=_cache(), ctx=ctx,
+                            line_offset=front_matter_lines(source_path))
     except embed.EmbedError as err:
         raise PluginError(str(err)) from err
 
@@ -183,11 +196,11 @@ def on_page_content(html: str, page, config, files) -> str:
     if not (src.startswith("projects/") and src.endswith(".ipynb")):
         return html
     from journal import provenance
-    from journal.execute import read_notebook
 
-    path = paths.PROJECTS / src.removeprefix("projects/")
-    nb = read_notebook(path)
-    stamp = (f'<p class="journal-stamp"><small>{provenance.status(nb).capitalize()}: '
+    rel = src.removeprefix("projects/")
+    path = paths.PROJECTS / rel
+    nb = _cache().get(rel, src)
+    stamp = (f'<p class="journal-stamp"><small>{_cache().status(rel).capitalize()}: '
              f'{_inline_code(provenance.stamp(nb, path))} '
              f'(<a href="{page.url and _up(page.url)}notebooks/">all notebooks</a>)'
              f'</small></p>')
