@@ -19,9 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from journal import compare  # noqa: E402
-from snippets.data import load_digits  # noqa: E402
+from journal.notebook import load_digits  # noqa: E402
 from snippets.plots import confusion_matrix_figure, image_grid  # noqa: E402
-from snippets.runtime import STYLE_FILE  # noqa: E402
+from journal.runtime import STYLE_FILE  # noqa: E402
 
 
 def png(fig) -> str:

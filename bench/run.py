@@ -183,8 +183,8 @@ def bench_convnet(device: str, threads: int = 2, epochs: int = 6) -> dict:
     import torch
 
     from snippets import convnet
-    from snippets.data import load_mnist5k
-    from snippets.runtime import setup
+    from journal.notebook import load_mnist5k
+    from journal.notebook import setup
 
     torch.set_num_threads(threads)
     setup(seed=0, device=device)

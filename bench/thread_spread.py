@@ -24,7 +24,7 @@ from pathlib import Path
 from nbval.plugin import coalesce_streams
 
 from journal import compare, execute, paths, safety
-from snippets.report import describe_tolerance, records_in, within
+from journal.report import describe_tolerance, records_in, within
 
 
 def run(path: Path, threads: int, timeout: int):

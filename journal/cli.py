@@ -26,7 +26,7 @@ import nbformat
 
 from journal import execute, paths, provenance
 
-SETUP_CELL = "from snippets.runtime import setup\n\ndevice = setup(seed=0)"
+SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
 PROJECT_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 

@@ -2,7 +2,7 @@
 
 The pytest plugin (`journal.pytest_notebooks`) sends each kind of output here:
 
-- **Metrics** (outputs carrying `snippets.report.MIME`): compared record by
+- **Metrics** (outputs carrying `journal.report.MIME`): compared record by
   record, each within the tolerance that was *published* with it. Their
   text/plain rendering is not compared (it is derived from the records).
 - **Figures** (``image/png``): compared by a perceptual fingerprint, a small
@@ -26,9 +26,9 @@ import re
 import numpy as np
 from nbformat import NotebookNode
 
-from snippets.report import DEFAULT_TOLERANCE, MIME, describe_tolerance, records_in, within
+from journal.report import DEFAULT_TOLERANCE, MIME, describe_tolerance, records_in, within
 
-# A float printed outside `snippets.report` may differ in its 4th significant
+# A float printed outside `journal.report` may differ in its 4th significant
 # digit (a rounding flip such as 0.98495 -> "0.9849" / "0.9850"), no more.
 TEXT_FLOAT_TOLERANCE = {"abs": 1e-9, "rel": 2e-4}
 

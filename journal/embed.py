@@ -15,7 +15,7 @@ closed ``??? "code"`` block) are honoured. Each embed ends with links to the
 notebook page and its ``.ipynb`` and the provenance stamp
 (`journal.provenance`).
 
-``value`` inserts one published metric (recorded with `snippets.report`),
+``value`` inserts one published metric (recorded with `journal.report`),
 formatted with a Python format spec. Unknown notebooks, tags, ids or metrics
 raise `EmbedError` naming the post and line.
 """
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from journal import paths
 from journal.execute import NotebookError, read_notebook
-from snippets.report import records_in
+from journal.report import records_in
 
 MARKER = re.compile(r"\{%\s*(embed|value)\s+(.*?)\s*%\}")
 SHOW = ("code", "output", "both")

@@ -55,7 +55,7 @@ def code_cells(nb) -> list:
 
 
 KERNEL_RECORD = (
-    "__import__('json').dumps(__import__('snippets.runtime', "
+    "__import__('json').dumps(__import__('journal.runtime', "
     "fromlist=['run_record']).run_record())"
 )
 
@@ -67,7 +67,7 @@ def execute(nb, path: Path, timeout: int = CELL_TIMEOUT_S, threads: int | None =
     ``on_cell(index, cell)`` is called before each code cell, for progress;
     ``index`` counts code cells only, as error messages do. If ``record`` is
     a dict, it receives ``cell_seconds`` (wall time per cell id),
-    ``wall_seconds`` and ``kernel`` (`snippets.runtime.run_record` as the
+    ``wall_seconds`` and ``kernel`` (`journal.runtime.run_record` as the
     kernel saw it after the last cell).
     """
     path = Path(path)

@@ -6,6 +6,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POSTS = ROOT / "posts"
 PROJECTS = ROOT / "projects"
 SNIPPETS = ROOT / "snippets"
+JOURNAL = ROOT / "journal"
 TESTS = ROOT / "tests"
 SANITIZE_FILE = TESTS / "sanitize.cfg"
 LOCK_FILE = ROOT / "requirements.lock"

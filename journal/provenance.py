@@ -4,7 +4,7 @@
 
 - ``provenance``: date, git commit, Python/torch/NumPy versions, device, thread
   count, seed, total and per-cell wall time, and the checksum of every dataset
-  the notebook loaded (see `snippets.runtime.run_record`);
+  the notebook loaded (see `journal.runtime.run_record`);
 - ``inputs``: a fingerprint of everything the outputs depend on: the code
   cells, the `snippets` modules they import (transitively), the lock file and
   the datasets' checksums.
@@ -57,19 +57,26 @@ def _imported_names(source: str, package: str | None = None) -> set[str]:
     return found
 
 
-def _module_file(name: str, snippets_dir: Path) -> Path | None:
+# Packages whose modules a notebook's outputs depend on: the lesson code, and
+# the journal's kernel-side modules (`journal.notebook` and what it imports).
+SOURCE_PACKAGES = {"snippets": paths.SNIPPETS, "journal": paths.JOURNAL}
+
+
+def _module_file(name: str, packages: dict[str, Path]) -> Path | None:
     parts = name.split(".")
-    if parts[0] != "snippets":
+    root = packages.get(parts[0])
+    if root is None:
         return None
     rel = Path(*parts[1:]) if len(parts) > 1 else Path("__init__")
-    for candidate in (snippets_dir / f"{rel}.py", snippets_dir / rel / "__init__.py"):
+    for candidate in (root / f"{rel}.py", root / rel / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
 
 
-def snippet_modules(nb, snippets_dir: Path = paths.SNIPPETS) -> list[Path]:
-    """The `snippets` module files a notebook imports, directly or through others."""
+def snippet_modules(nb, packages: dict[str, Path] | None = None) -> list[Path]:
+    """The module files a notebook imports from `SOURCE_PACKAGES`, transitively."""
+    packages = SOURCE_PACKAGES if packages is None else packages
     todo = set()
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -77,33 +84,33 @@ def snippet_modules(nb, snippets_dir: Path = paths.SNIPPETS) -> list[Path]:
     seen: dict[Path, None] = {}
     while todo:
         name = todo.pop()
-        path = _module_file(name, snippets_dir)
+        path = _module_file(name, packages)
         if path is None or path in seen:
             continue
         seen[path] = None
-        package = "snippets" if path.name != "__init__.py" else name
+        package = name.split(".")[0] if path.name != "__init__.py" else name
+        if path.name != "__init__.py" and "." in name:
+            package = name.rsplit(".", 1)[0]
         todo |= _imported_names(path.read_text(encoding="utf-8"), package)
     return sorted(seen)
 
 
-def snippet_assets(modules: list[Path], snippets_dir: Path = paths.SNIPPETS
-                   ) -> list[Path]:
+def snippet_assets(modules: list[Path]) -> list[Path]:
     """Data files that imported modules read (the figure style of `runtime`)."""
-    if any(m == snippets_dir / "runtime.py" for m in modules):
-        return sorted(snippets_dir.glob("*.mplstyle"))
-    return []
+    return sorted({asset for m in modules for asset in m.parent.glob("*.mplstyle")
+                   if m.name == "runtime.py"})
 
 
 def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
-           snippets_dir: Path = paths.SNIPPETS,
+           packages: dict[str, Path] | None = None,
            lock_file: Path = paths.LOCK_FILE) -> dict:
     """The fingerprint of what the notebook's outputs depend on.
 
     ``recorded_datasets`` are the checksums from the last run; each is checked
-    against the checksum `snippets.data` now expects for that dataset, so a
+    against the checksum `journal.datasets` now expects for that dataset, so a
     changed expected checksum makes the notebook stale.
     """
-    from snippets.data import EXPECTED_SHA256
+    from journal.datasets import EXPECTED_SHA256
 
     h = hashlib.sha256()
 
@@ -113,10 +120,10 @@ def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
 
     for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         add(f"cell {i}", cell.source.encode())
-    modules = snippet_modules(nb, snippets_dir)
-    files = modules + snippet_assets(modules, snippets_dir)
+    modules = snippet_modules(nb, packages)
+    files = modules + snippet_assets(modules)
     for path in files:
-        add(f"snippets/{path.relative_to(snippets_dir).as_posix()}", path.read_bytes())
+        add(paths.display_path(path), path.read_bytes())
     if lock_file.is_file():
         add("lock", lock_file.read_bytes())
     datasets = dict(sorted((recorded_datasets or {}).items()))
@@ -124,7 +131,7 @@ def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
         add(f"dataset {name}", f"{digest} {EXPECTED_SHA256.get(name, '')}".encode())
     return {
         "fingerprint": h.hexdigest(),
-        "snippets": [f"snippets/{p.relative_to(snippets_dir).as_posix()}" for p in files],
+        "snippets": [paths.display_path(p) for p in files],
         "datasets": datasets,
     }
 

@@ -2,13 +2,13 @@
 
 CPU results depend on the number of threads, so the count is pinned to one value
 (``JOURNAL_THREADS``, default 1) for OpenMP, MKL, OpenBLAS and torch alike. The
-variables are exported before a kernel starts; `snippets.runtime.setup` reads the
+variables are exported before a kernel starts; `journal.runtime.setup` reads the
 same variable inside the kernel and pins torch and the BLAS pools to it.
 """
 
 import os
 
-from snippets.runtime import DEFAULT_THREADS
+from journal.runtime import DEFAULT_THREADS
 
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",

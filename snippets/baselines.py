@@ -3,8 +3,6 @@
 `MODELS` builds fresh, seeded scikit-learn estimators; `evaluate` fits each on
 the training split and scores it on the test split. Used by
 projects/digits-baselines and shown in the first journal post.
-
-    python -m snippets.baselines    # prints the accuracy table
 """
 
 from dataclasses import dataclass
@@ -59,9 +57,3 @@ def confusion_matrix(y_true, y_pred, num_classes: int = 10) -> np.ndarray:
     np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
     return counts
 
-
-if __name__ == "__main__":
-    from snippets.data import load_digits
-
-    for name, result in evaluate(load_digits()).items():
-        print(f"{name:24s} {result.accuracy:.4f}")

@@ -10,17 +10,16 @@ written so the same code uses a GPU when one is there:
   batch order is the same on every device;
 - on CUDA the forward pass runs under ``torch.autocast`` in bfloat16
   (`autocast`); elsewhere it is plain float32. The determinism switches for
-  CUDA are set by ``snippets.runtime.setup``.
+  CUDA are set by the journal's ``setup``.
 
 `train` returns a `History` with the loss per epoch, the wall time and the
 throughput in images per second, which is the number that tells you whether a
 GPU helps at this size.
 
-Run ``python -m snippets.convnet --help`` for the command-line version, and
-``python -m snippets.convnet --dry-run`` for a one-batch smoke test.
+``projects/convnet/train.py`` is the command-line version (``--help``,
+``--dry-run`` for a one-batch smoke test).
 """
 
-import argparse
 import contextlib
 import math
 import time
@@ -215,43 +214,3 @@ def measure_throughput(X, y, *, threads, steps=20, batch_size=64, seed=0) -> flo
     finally:
         torch.set_num_threads(before)
 # --8<-- [end:throughput]
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m snippets.convnet",
-        description="Train the small convnet on MNIST-5k and print test accuracy.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=8, help="passes over the data")
-    parser.add_argument("--batch-size", type=int, default=64, help="images per step")
-    parser.add_argument("--lr", type=float, default=0.01, help="peak learning rate")
-    parser.add_argument("--no-augment", action="store_true",
-                        help="train without random rotations, zooms and shifts")
-    parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--device", choices=["cpu", "cuda", "mps"], default=None,
-                        help="device (default: CUDA, then MPS, then CPU)")
-    parser.add_argument("--dry-run", action="store_true",
-                        help="one epoch of two batches, to check that everything runs")
-    args = parser.parse_args(argv)
-
-    from snippets.data import load_mnist5k
-    from snippets.runtime import setup
-
-    device = setup(seed=args.seed, device=args.device)
-    data = load_mnist5k()
-    X_train, y_train = to_tensors(data.X_train, data.y_train, device)
-    X_test, y_test = to_tensors(data.X_test, data.y_test, device)
-    model = Net().to(device)
-    epochs, max_batches = (1, 2) if args.dry_run else (args.epochs, None)
-    history = train(model, X_train, y_train, epochs=epochs, batch_size=args.batch_size,
-                    lr=args.lr, augment=not args.no_augment, seed=args.seed,
-                    max_batches=max_batches, log=print)
-    _, accuracy, _ = evaluate(model, X_test, y_test)
-    print(f"device: {device.type}")
-    print(f"trained in {history.wall_s:.1f} s, {history.images_per_s:.0f} images/s")
-    print(f"test accuracy: {accuracy:.4f}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -3,7 +3,7 @@
     fig = learning_curves({"train": h.train_acc, "test": h.test_acc}, "accuracy")
     fig = feature_maps(maps, row_titles=["input", "edges"])
 
-The journal style comes from `snippets.runtime.setup`.
+The journal style comes from `journal.runtime.setup`.
 """
 
 import matplotlib.pyplot as plt

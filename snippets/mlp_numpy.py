@@ -9,7 +9,6 @@ input (and its parameters) on the way back. Training is mini-batch SGD.
     net = MLP([784, 100, 10], seed=0)
     history = train_sgd(net, X_train, y_train, X_test, y_test, epochs=10)
 
-Run ``python -m snippets.mlp_numpy`` for a short training run on MNIST-5k.
 The gradients are checked numerically (`snippets.gradcheck`) and against
 ``torch.autograd`` in ``tests/test_mlp_numpy.py``.
 """
@@ -151,12 +150,3 @@ def train_sgd(net, X, y, X_test, y_test, epochs=10, batch_size=32, lr=0.1,
     return history
 # --8<-- [end:train]
 
-
-if __name__ == "__main__":
-    from snippets.data import load_mnist5k
-
-    data = load_mnist5k()
-    net = MLP([784, 100, 10], seed=0)
-    hist = train_sgd(net, data.X_train.astype(np.float64), data.y_train,
-                     data.X_test.astype(np.float64), data.y_test, epochs=5)
-    print("test accuracy per epoch:", [round(a, 3) for a in hist.test_acc])

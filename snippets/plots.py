@@ -1,4 +1,4 @@
-"""Figures shared by several notebooks (style comes from snippets.runtime.setup)."""
+"""Figures shared by several notebooks (style comes from journal.runtime.setup)."""
 
 import matplotlib.pyplot as plt
 import numpy as np

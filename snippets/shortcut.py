@@ -14,9 +14,6 @@ the dot no longer says anything about the digit.
   out one patch at a time and measuring the drop in the predicted probability.
 - `remove_marks` and `randomise_marks` are the two fixes: erase the margin that
   holds the dots, or stamp dots that carry no information about the label.
-
-Run ``python -m snippets.shortcut`` to print the metadata table of a small
-confounded collection.
 """
 
 from dataclasses import dataclass
@@ -153,12 +150,3 @@ def crosstab(rows: np.ndarray, cols: np.ndarray, n_rows=10, n_cols=10) -> np.nda
     np.add.at(table, (np.asarray(rows), np.asarray(cols)), 1)
     return table
 
-
-if __name__ == "__main__":
-    from snippets.data import load_mnist5k
-
-    data = load_mnist5k()
-    coll = add_form_marks(data.X_train, data.y_train)
-    print("rows: label, columns: form")
-    print(crosstab(coll.y, coll.form))
-    print("scanner:", dict(zip(*np.unique(coll.scanner, return_counts=True))))

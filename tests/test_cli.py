@@ -41,7 +41,7 @@ def test_new_project(tmp_path):
     nb = nbformat.read(path, 4)
     nbformat.validate(nb)
     first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert first_code.source == ("from snippets.runtime import setup\n\n"
+    assert first_code.source == ("from journal.notebook import setup\n\n"
                                  "device = setup(seed=0)")
     with pytest.raises(SystemExit, match="already exists"):
         cli.new_project("tiny-mlp", tmp_path)

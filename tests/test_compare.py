@@ -8,10 +8,18 @@ import numpy as np
 import pytest
 
 from journal import compare
-from snippets import report
+from journal import report
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def default_style():
+    """Matplotlib's defaults, whatever style an earlier test's `setup` applied."""
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        yield
 
 
 def metric_output(*shown):
@@ -95,7 +103,7 @@ def test_text_floats_have_a_small_default_tolerance(published, reproduced, ok):
 
 def png_of(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=72)
+    fig.savefig(buf, format="png", dpi=72, bbox_inches=None)
     plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode()
 

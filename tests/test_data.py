@@ -1,16 +1,18 @@
 import numpy as np
 import pytest
 
-from snippets import data
+from journal import datasets as data
 
 
 @pytest.mark.parametrize(
-    "loader, n_train, n_test, n_features",
-    [(data.load_digits, 1347, 450, 64), (data.load_mnist5k, 4000, 1000, 784)],
+    "loader, n_train, n_val, n_test, n_features",
+    [(data.load_digits, 1078, 269, 450, 64), (data.load_mnist5k, 3200, 800, 1000, 784)],
 )
-def test_split_sizes_scaling_and_stratification(loader, n_train, n_test, n_features):
+def test_split_sizes_scaling_and_stratification(loader, n_train, n_val, n_test,
+                                                n_features):
     split = loader()
     assert split.X_train.shape == (n_train, n_features)
+    assert split.X_val.shape == (n_val, n_features)
     assert split.X_test.shape == (n_test, n_features)
     assert split.X_train.dtype == np.float32 and split.y_train.dtype == np.int64
     assert 0.0 <= split.X_train.min() and split.X_train.max() <= 1.0
@@ -23,7 +25,15 @@ def test_mnist5k_split_is_fixed():
     a, b = data.load_mnist5k(), data.load_mnist5k()
     np.testing.assert_array_equal(a.y_test, b.y_test)
     assert np.bincount(a.y_test).tolist() == [100] * 10
-    assert np.bincount(a.y_train).tolist() == [400] * 10
+    assert np.bincount(a.y_train).tolist() == [320] * 10
+    assert np.bincount(a.y_val).tolist() == [80] * 10
+
+
+def test_splits_are_disjoint():
+    split = data.load_mnist5k()
+    rows = {tuple(x) for x in split.X_train.round(4)}
+    assert not any(tuple(x) in rows for x in split.X_val.round(4))
+    assert not any(tuple(x) in rows for x in split.X_test.round(4))
 
 
 def test_checksum_recorded_matches_package_data():

@@ -28,17 +28,20 @@ def snippets_copy(tmp_path):
     (copy / "delta.py").write_text("Y = 2\n")
     lock = tmp_path / "requirements.lock"
     lock.write_text("numpy==2.0.0\n")
-    return copy, lock
+    return {"snippets": copy, "journal": paths.JOURNAL}, lock
 
 
 def test_imports_found_transitively(snippets_copy):
     snippets, _ = snippets_copy
-    nb = notebook("from snippets.runtime import setup\n\ndevice = setup(seed=0)",
+    nb = notebook("from journal.notebook import setup\n\ndevice = setup(seed=0)",
                   "%matplotlib inline\nimport snippets.alpha as a")
-    names = {p.name for p in provenance.snippet_modules(nb, snippets)}
-    # runtime.run_record reads snippets.data; importing a submodule runs __init__
-    assert names == {"__init__.py", "runtime.py", "data.py", "alpha.py", "beta.py",
-                     "gamma.py"}
+    found = {p.relative_to(p.parent.parent).as_posix()
+             for p in provenance.snippet_modules(nb, snippets)}
+    # journal.notebook pulls in the kernel-side modules; a submodule runs __init__
+    assert found == {"journal/__init__.py", "journal/notebook.py", "journal/runtime.py",
+                     "journal/datasets.py", "journal/report.py", "journal/figures.py",
+                     "snippets/__init__.py", "snippets/alpha.py", "snippets/beta.py",
+                     "snippets/gamma.py"}
     other = notebook("from snippets import delta")
     assert {p.name for p in provenance.snippet_modules(other, snippets)} == {
         "__init__.py", "delta.py"}
@@ -47,14 +50,14 @@ def test_imports_found_transitively(snippets_copy):
 def test_real_notebook_imports():
     nb = nbformat.read(paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb", 4)
     names = {p.name for p in provenance.snippet_modules(nb)}
-    assert {"runtime.py", "data.py", "plots.py", "baselines.py", "report.py"} <= names
+    assert {"runtime.py", "datasets.py", "plots.py", "baselines.py", "report.py"} <= names
 
 
 def record_run(nb, snippets, lock, datasets=None):
     prov = {"date": "2026-11-23T06:00:00Z", "datasets": datasets or {}}
     nb.metadata["journal"] = {
         "provenance": prov,
-        "inputs": provenance.inputs(nb, prov["datasets"], snippets_dir=snippets,
+        "inputs": provenance.inputs(nb, prov["datasets"], packages=snippets,
                                     lock_file=lock),
     }
 
@@ -65,11 +68,11 @@ def test_touching_an_imported_module_makes_exactly_that_notebook_stale(snippets_
     uses_delta = notebook("from snippets.delta import Y")
     for nb in (uses_gamma, uses_delta):
         record_run(nb, snippets, lock)
-    kw = dict(snippets_dir=snippets, lock_file=lock)
+    kw = dict(packages=snippets, lock_file=lock)
     assert provenance.status(uses_gamma, **kw) == "up to date"
     assert provenance.status(uses_delta, **kw) == "up to date"
 
-    gamma = snippets / "gamma.py"
+    gamma = snippets["snippets"] / "gamma.py"
     gamma.write_text(gamma.read_text() + "# a comment\n")
     assert provenance.status(uses_gamma, **kw) == "stale"
     assert provenance.status(uses_delta, **kw) == "up to date"
@@ -77,7 +80,7 @@ def test_touching_an_imported_module_makes_exactly_that_notebook_stale(snippets_
 
 def test_code_lock_and_dataset_changes_make_stale(snippets_copy, monkeypatch):
     snippets, lock = snippets_copy
-    kw = dict(snippets_dir=snippets, lock_file=lock)
+    kw = dict(packages=snippets, lock_file=lock)
     digest = "0b3e4ee14f82503950f2fd8375b2e78056c1dd5ef2cb04e4cd0cc4827c0e6bb6"
     nb = notebook("x = 1")
     record_run(nb, snippets, lock, {"digits": digest})
@@ -93,7 +96,7 @@ def test_code_lock_and_dataset_changes_make_stale(snippets_copy, monkeypatch):
     assert provenance.status(nb, **kw) == "stale"
     lock.write_text("numpy==2.0.0\n")
 
-    from snippets import data
+    from journal import datasets as data
     monkeypatch.setitem(data.EXPECTED_SHA256, "digits", "f" * 64)
     assert provenance.status(nb, **kw) == "stale"
 

