@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from journal import paths
-from journal.execute import NotebookError, read_notebook
+from journal.errors import NotebookError
+from journal.nbfile import read as read_notebook
 from journal.report import records_in
 
 MARKER = re.compile(r"\{%\s*(embed|value)\s+(.*?)\s*%\}")

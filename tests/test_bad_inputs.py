@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from journal import embed, execute, paths, postcheck
+from journal import embed, paths, postcheck, publish
+from journal.errors import NotebookError
 
 FIXTURES = paths.TESTS / "fixtures" / "bad"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -106,8 +107,8 @@ RUN_CASES = {k: NOTEBOOK_CASES[k]
 @pytest.mark.parametrize("name", RUN_CASES)
 def test_bad_notebook_fails_journal_run(name, unchanged_sources):
     path = NOTEBOOKS / name
-    with pytest.raises(execute.NotebookError) as err:
-        execute.run_in_place(path, timeout=RUN_TIMEOUT_S)
+    with pytest.raises(NotebookError) as err:
+        publish.run_in_place(path, timeout=RUN_TIMEOUT_S)
     message = str(err.value)
     shown = paths.display_path(path)
     expected = RUN_CASES[name].replace(f"{CELL_TIMEOUT_S} s (per-cell timeout)",
