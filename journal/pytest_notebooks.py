@@ -36,9 +36,9 @@ def pytest_addoption(parser):
     group.addoption("--journal-threads", type=int, default=None,
                     help="CPU threads for notebook kernels (default: "
                          "$JOURNAL_THREADS or 1)")
-    group.addoption("--journal-report", default=str(verification.REPORT_FILE),
-                    help="where to write the verification report "
-                         "(default: reports/verification.json)")
+    group.addoption("--journal-report", default=None,
+                    help="where to write the verification report (default: "
+                         "reports/verification.json, or in $JOURNAL_REPORTS)")
 
 
 def pytest_configure(config):
@@ -166,8 +166,7 @@ class NotebookCell(IPyNbCell):
         folder = Path(self.fspath).parent
         self._verdict = verdict = compare.compare_cell(
             ref, test, rules=_rules(), clean=lambda t: safety.normalise_text(t, folder))
-        if not verdict.ok:
-            self.comparison_traceback[:0] = verdict.problems
+        self.comparison_traceback = list(verdict.problems)
         return verdict.ok
 
 
@@ -209,7 +208,8 @@ def pytest_sessionfinish(session, exitstatus):
         return
     if not _session_cells and not _session_collect_errors:
         return
-    verification.write(Path(session.config.getoption("--journal-report")),
+    target = session.config.getoption("--journal-report")
+    verification.write(Path(target) if target else verification.report_file(),
                        _session_cells, _session_collect_errors,
                        threads=session.config._journal_threads)
 
@@ -225,4 +225,4 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     for notebook, count in sorted(verified.items()):
         terminalreporter.write_line(f"{notebook}: {count} code cells re-executed "
                                     f"and matched")
-    terminalreporter.write_line(f"report: {paths.display_path(Path(config.getoption('--journal-report')))}")
+

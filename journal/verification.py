@@ -25,8 +25,17 @@ from pathlib import Path
 
 from journal import nbfile, paths, provenance, runtime
 
-REPORT_FILE = paths.ROOT / "reports" / "verification.json"
 FORMAT = 1
+REPORTS_VARIABLE = "JOURNAL_REPORTS"  # another folder for the reports (tests use it)
+
+
+def reports_dir() -> Path:
+    return Path(os.environ.get(REPORTS_VARIABLE) or paths.ROOT / "reports")
+
+
+def report_file() -> Path:
+    return reports_dir() / "verification.json"
+
 
 
 class Status(Enum):
@@ -102,7 +111,7 @@ def write(report_file: Path, cells: list[dict], collect_errors: dict[str, str],
     for cell in cells:
         by_notebook.setdefault(cell["notebook"], []).append(cell)
     for notebook in sorted(set(by_notebook) | set(collect_errors)):
-        if not (paths.ROOT / notebook).is_file():
+        if Path(notebook).is_absolute() or not (paths.ROOT / notebook).is_file():
             continue  # a notebook outside the repository: nothing to publish
         report["notebooks"][notebook] = notebook_entry(
             notebook, by_notebook.get(notebook, []), collect_errors.get(notebook),
@@ -118,7 +127,7 @@ def write(report_file: Path, cells: list[dict], collect_errors: dict[str, str],
 def load(*files: Path) -> dict:
     """The merged report of one or more files (newest entry per notebook wins)."""
     merged = {"format": FORMAT, "notebooks": {}, "date": None}
-    for file in files or (REPORT_FILE,):
+    for file in files or (report_file(),):
         try:
             data = json.loads(Path(file).read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -134,9 +143,9 @@ def load(*files: Path) -> dict:
     return merged
 
 
-def report_files(folder: Path = REPORT_FILE.parent) -> list[Path]:
+def report_files(folder: Path | None = None) -> list[Path]:
     """Every report in ``reports/`` (CI shards each leave one)."""
-    return sorted(folder.glob("verification*.json"))
+    return sorted((folder or reports_dir()).glob("verification*.json"))
 
 
 def status(path: Path, nb, report: dict) -> Check:
