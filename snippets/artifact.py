@@ -320,7 +320,8 @@ def check_architecture(manifest: dict, where: str, registry, allow_code_change):
 def read_weights(data: bytes, where: str) -> dict[str, torch.Tensor]:
     """Unpickle tensors only; refuse anything else, and NaN or infinity."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ArtifactError(f"{where}: not a file written by torch.save (a zip archive)")
+        raise ArtifactError(f"{where}: not a file written by torch.save "
+                            f"(a zip archive)")
     try:
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
@@ -370,6 +371,20 @@ def build_model(architecture, kwargs: dict, state: dict, where: str):
 # --8<-- [end:weights]
 
 
+@torch.no_grad()
+def check_fit(model, manifest: dict, where: str) -> None:
+    """One blank image of the manifest's input shape in, one score per label out."""
+    shape = tuple(manifest["input"]["shape"])
+    try:
+        out = model.eval()(torch.zeros(1, *shape))
+    except RuntimeError as err:
+        raise ArtifactError(f"{where}: the model cannot take input.shape {shape} "
+                            f"({(str(err).splitlines() or [''])[0]})") from None
+    if tuple(out.shape) != (1, len(manifest["labels"])):
+        raise ArtifactError(f"{where}: the model gives {tuple(out.shape)[1:]} outputs "
+                            f"per image for {len(manifest['labels'])} labels")
+
+
 class Predictor:
     """A loaded, verified model that checks its input before predicting."""
 
@@ -408,6 +423,7 @@ class Predictor:
         state = read_weights(blobs[WEIGHTS], where)
         model = build_model(architecture, manifest["architecture"]["kwargs"],
                             state, where)
+        check_fit(model, manifest, f"{folder.name}/{MANIFEST}")
         return cls(model, manifest, folder.name, device)
     # --8<-- [end:load]
 

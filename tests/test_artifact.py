@@ -173,6 +173,10 @@ def test_a_consistent_rewrite_is_not_detected(saved):
     (lambda m: m.update(labels=["1", "1"]), "labels must be distinct strings"),
     (lambda m: m["architecture"].update(source_sha256="abc"),
      "architecture.source_sha256 must be 64 lower-case hex digits"),
+    (lambda m: m.update(labels=["a", "b", "c"]),
+     r"manifest.json: the model gives \(10,\) outputs per image for 3 labels"),
+    (lambda m: m["input"].update(shape=[1, 8, 8]),
+     r"manifest.json: the model cannot take input.shape \(1, 8, 8\) \(mat1 and mat2"),
     (lambda m: m["architecture"].update(kwargs={"channels": "abc"}),
      r"weights.pt: cannot build the architecture from the manifest's kwargs "
      r"\(TypeError: "),
