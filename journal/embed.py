@@ -63,11 +63,12 @@ class Marker:
 def parse(markdown: str, source: str, line_offset: int = 0):
     """Yield (match, Marker) for every marker; malformed ones raise EmbedError.
 
-    Markers inside fenced code blocks are left alone, so a post can show one.
+    Markers inside code (fenced blocks or inline) are left alone, so a post can
+    show one.
     """
-    spans = markdown_source.fenced_spans(markdown)
+    visible = markdown_source.blank_code(markdown)
     for match in MARKER.finditer(markdown):
-        if markdown_source.in_spans(match.start(), spans):
+        if visible[match.start()] != "{":  # inside code: shown, not expanded
             continue
         line = markdown.count("\n", 0, match.start()) + 1 + line_offset
         try:
