@@ -9,7 +9,6 @@ from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
-from journal import paths
 from journal.site import weight as page_weight
 from sitemap_helpers import post_pages, source_posts
 
