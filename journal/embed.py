@@ -157,6 +157,10 @@ REMOVE_OUTPUT, REMOVE_CELL = "remove-output", "remove-cell"
 IMAGE_TYPES = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg",
                "image/gif": "gif"}
 IMAGE_DIR = "assets/embeds"
+# The fence of a text output. The search index leaves outputs out
+# (journal/site/search.py); Material's search plugin drops the attribute from
+# the page once it has indexed it, so readers get a plain ```text block.
+OUTPUT_FENCE = 'text {data-search-exclude="output"}'
 
 
 def tags(cell) -> set[str]:
@@ -227,9 +231,9 @@ def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
     kind = out.get("output_type")
     if kind == "stream":
         text = out.get("text", "")
-        return _fence(text, "text") if text.strip() else None
+        return _fence(text, OUTPUT_FENCE) if text.strip() else None
     if kind == "error":
-        return _fence(f"{out.get('ename')}: {out.get('evalue')}", "text")
+        return _fence(f"{out.get('ename')}: {out.get('evalue')}", OUTPUT_FENCE)
     data = out.get("data", {})
     for mime, ext in IMAGE_TYPES.items():
         if mime in data:
@@ -243,7 +247,7 @@ def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
     if "text/markdown" in data:
         return data["text/markdown"].strip()
     if "text/plain" in data:
-        return _fence(data["text/plain"], "text")
+        return _fence(data["text/plain"], OUTPUT_FENCE)
     return None
 
 

@@ -67,11 +67,13 @@ def marker(rest):
 def test_show_code_output_both(projects):
     only_code = expand(projects, marker('tag="greeting" show="code"'))
     assert "```python\nprint('hello')\n```" in only_code
-    assert "```text\nhello\n```" not in only_code
+    assert f"```{embed.OUTPUT_FENCE}\nhello\n```" not in only_code
     only_out = expand(projects, marker('tag="greeting" show="output"'))
-    assert "```text\nhello\n```" in only_out and "print('hello')" not in only_out
+    assert f"```{embed.OUTPUT_FENCE}\nhello\n```" in only_out
+    assert "print('hello')" not in only_out
     both = expand(projects, marker('tag="greeting" show="both"'))
-    assert both.index("print('hello')") < both.index("```text\nhello\n```")
+    output = both.index(f"```{embed.OUTPUT_FENCE}\nhello\n```")
+    assert both.index("print('hello')") < output
     default = expand(projects, marker('tag="greeting"'))
     assert default == both
 
@@ -80,14 +82,15 @@ def test_select_by_id_and_several_cells_by_tag(projects):
     by_id = expand(projects, marker('id="c-pair2" show="code"'))
     assert "print(a)" in by_id and "a = 1" not in by_id
     pair = expand(projects, marker('tag="pair"'))
-    assert pair.index("a = 1") < pair.index("print(a)") < pair.index("```text\n1\n```")
+    output = pair.index(f"```{embed.OUTPUT_FENCE}\n1\n```")
+    assert pair.index("a = 1") < pair.index("print(a)") < output
 
 
 def test_figure_becomes_an_image_file_not_base64(projects):
     text = expand(projects, marker('tag="figure" show="output"'))
     assert f"](../{PNG_URI})" in text
     assert PNG not in text and "base64" not in text
-    assert "```text\ndrawing\n```" in text
+    assert f"```{embed.OUTPUT_FENCE}\ndrawing\n```" in text
     assert "<Figure>" not in text  # the image wins over its text fallback
     assert list(embed.images_in(embed.NotebookCache(projects).get("demo/demo.ipynb", "x"))
                 ) == [(PNG_URI, PNG_BYTES)]
@@ -109,7 +112,7 @@ def test_remove_and_hide_tags(projects):
     assert "gone()" not in gone and "gone\n" not in gone
     fold = expand(projects, marker('tag="fold"'))
     assert '??? "code"\n\n    ```python\n    folded()\n    ```' in fold
-    assert "```text\nshown\n```" in fold
+    assert f"```{embed.OUTPUT_FENCE}\nshown\n```" in fold
 
 
 def test_links_and_stamp_follow_every_embed(projects):

@@ -9,7 +9,14 @@ so `mkdocs serve` starts every rebuild afresh.
   pinned MathJax (`journal.vendor`);
 - ``on_page_markdown``: ``{% embed %}``, ``{% value %}`` and ``{% literal %}``
   markers in posts (`journal.embed`), with verification stamps (`stamps`);
-- ``on_page_content``: notebook pages get their stamp and folded inputs.
+- ``on_page_content``: notebook pages get their stamp and folded inputs; what
+  the search index leaves out is marked (`search`); posts get their cached
+  reading time and excerpts that stop at the separator (`excerpts`);
+- ``on_config``: the search index (`search`) and the build cache (`cache`);
+  ``on_env``, ``on_post_build``: the cache again.
+
+Costly results (highlighted code, expanded markers, notebook pages) come from
+`cache` when their inputs are unchanged.
 """
 
 import os
@@ -21,7 +28,7 @@ from mkdocs.structure.files import File, Files
 
 from journal import embed, markdown_source, paths, postcheck, vendor, verification
 from journal.errors import JournalError, Location
-from journal.site import mount, pages, stamps
+from journal.site import cache, excerpts, mount, pages, search, stamps
 
 # Set by the browser tests, which build the site before the notebooks are verified.
 ALLOW_UNVERIFIED = "JOURNAL_ALLOW_UNVERIFIED"
@@ -50,9 +57,16 @@ def on_startup(command, dirty):
     _command = command
 
 
+@event_priority(-100)  # after the search plugin has made its index
+def on_config(config):
+    cache.configure(config)
+    search.install(config)
+
+
 def on_pre_build(config):
     global _build
     _build = Build(config, _command)
+    cache.begin_build(_build.stamps.report)
 
 
 @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
@@ -83,16 +97,33 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         offset = markdown_source.split_front_matter(
             Path(source).read_text(encoding="utf-8-sig"))[2]
     try:
-        return embed.expand(markdown, page.file.src_uri, cache=_build.notebooks,
-                            ctx=ctx, line_offset=offset)
+        key = cache.embed_key(markdown, page.file.src_uri, page.url, offset,
+                              _build.stamps, _build.notebooks)
+        return cache.memo("embed", key, lambda: embed.expand(
+            markdown, page.file.src_uri, cache=_build.notebooks, ctx=ctx,
+            line_offset=offset))
     except JournalError as err:
         raise PluginError(str(err)) from err
 
 
+@event_priority(50)  # before the blog plugin measures a post's reading time
 def on_page_content(html: str, page, config, files) -> str:
     src = page.file.src_uri
     if not (src.startswith("projects/") and src.endswith(".ipynb")):
+        html = search.leave_out(html)
+        cache.reading_time(page, html, config)
+        excerpts.stop_at_separator(page, config)
         return html
     rel = src.removeprefix("projects/")
     nb = _build.notebooks.get(rel, Location(src))
-    return pages.notebook_page(html, nb, _build.stamps.stamp(rel, nb))
+    stamp = _build.stamps.stamp(rel, nb)
+    return cache.memo("notebook-page", cache.notebook_page_key(html, rel, stamp),
+                      lambda: search.leave_out(pages.notebook_page(html, nb, stamp)))
+
+
+def on_env(env, config, files):
+    return cache.templates(env)
+
+
+def on_post_build(config):
+    cache.end_build()

@@ -1,0 +1,443 @@
+"""How the site's cost grows with the journal: today's, and one of a few years.
+
+    .venv/bin/python bench/scale.py                  # prints a table, records it
+    .venv/bin/python bench/scale.py --posts 100 --notebooks 30 --repeats 3 --edits 5
+
+In a temporary copy of the repository it builds two journals: today's, and one
+grown to ``--posts`` posts and ``--notebooks`` notebooks by copying the real
+ones under new names, one week apart (a copied post's embeds and values point
+at copied notebooks). For each journal, and for a plain-Markdown site with the
+same number of pages, it measures
+
+- a cold build: ``mkdocs build --strict`` in a new process with no build cache
+  (``.cache/`` emptied, the vendored MathJax kept);
+- a warm build: the same command again, with the cache the build before left;
+- a rebuild inside one process after a warm-up, as ``mkdocs serve`` rebuilds,
+  and the pages per second it makes;
+- under ``mkdocs serve``, the time from saving a post to the server answering
+  with the page that shows the new text (the post is edited ``--edits`` times);
+- the size of the search index.
+
+Timings are medians of ``--repeats`` runs (one cold build each). Targets, on a
+2-core machine: at the grown size a warm build <= 8 s, a saved post served
+again <= 2 s and a search index <= 1 MB; today's journal rebuilt within 1.5x
+the time of the plain site. Builds show unverified notebooks with their banner
+(``JOURNAL_ALLOW_UNVERIFIED``): this measures the site, it publishes nothing.
+
+The results go to ``bench/results.json`` under ``"scale"``; ``bench/run.py``
+(``make bench``) runs the same measurement and prints the same table.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from journal import markdown_source, paths
+from journal.site import weight
+
+ROOT = paths.ROOT
+RESULTS = ROOT / "bench" / "results.json"
+
+TARGETS = {
+    "warm_build_s": 8.0,        # at the grown size
+    "serve_s": 2.0,             # saved post to served page, at the grown size
+    "search_index_bytes": weight.SEARCH_INDEX_BUDGET,
+    "vs_plain_ratio": 1.5,      # today's journal rebuilt / plain site rebuilt
+}
+
+# The post edited under `mkdocs serve`: the first one, which embeds outputs.
+EDITED_POST = "2026-11-02-stop-theorising.md"
+# Caches a cold build starts without; the vendored MathJax is a download, kept.
+BUILD_CACHES = (".cache/mkdocs-jupyter", ".cache/journal", ".cache/plugins")
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+# ---------------------------------------------------------------------------
+# The journals: a copy of the repository, and the same grown by copies
+
+
+def copy_repository(dest: Path) -> Path:
+    """The working tree's files (tracked and untracked, not ignored) in ``dest``."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                             "--exclude-standard"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        source = ROOT / rel
+        if source.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / rel)
+    vendor = ROOT / ".cache" / "vendor"
+    if vendor.is_dir():  # saves every copy the npm download
+        shutil.copytree(vendor, dest / ".cache" / "vendor")
+    return dest
+
+
+def retitle_notebook(source: Path, dest: Path, suffix: str) -> None:
+    """A copy of a notebook whose first heading (its page title) ends in ``suffix``."""
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and text.startswith("# "):
+            title, _, rest = text.partition("\n")
+            cell["source"] = title + suffix + "\n" + rest
+            break
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+
+
+def grow(root: Path, posts: int, notebooks: int) -> None:
+    """Add copies of the posts and notebooks under ``root`` up to the given counts.
+
+    Copied notebooks are ``projects/NAME-K/NAME-K.ipynb`` with "(copy K)" in their
+    title, so each converts on its own; copied posts are dated a week apart
+    before the first real post, titled "(entry N)", and embed the copies.
+    """
+    real_notebooks = paths.project_notebooks(root / "projects")
+    copies: dict[str, list[str]] = {}
+    for k in range(max(0, notebooks - len(real_notebooks))):
+        source = real_notebooks[k % len(real_notebooks)]
+        name = f"{source.stem}-{k // len(real_notebooks) + 2}"
+        retitle_notebook(source, root / "projects" / name / f"{name}.ipynb",
+                         f" (copy {k // len(real_notebooks) + 2})")
+        rel = source.relative_to(root / "projects").as_posix()
+        copies.setdefault(rel, []).append(f"{name}/{name}.ipynb")
+
+    real_posts = sorted((root / "posts").glob("*.md"))
+    first = dt.date.fromisoformat(real_posts[0].name[:10])
+    for n in range(max(0, posts - len(real_posts))):
+        source = real_posts[n % len(real_posts)]
+        date = first - dt.timedelta(weeks=n + 1)
+        text = source.read_text(encoding="utf-8")
+        text = re.sub(r"(?m)^(\s*created:\s*)\S+", rf"\g<1>{date.isoformat()}", text,
+                      count=1)
+        front, body, _ = markdown_source.split_front_matter(text)
+        body = re.sub(r"(?m)^# (.+)$", rf"# \1 (entry {n + 1})", body, count=1)
+        for rel, names in copies.items():  # each copy of a post embeds another copy
+            body = body.replace(f'"{rel}"', f'"{names[n % len(names)]}"')
+        text = f"---\n{front}---\n{body}"
+        (root / "posts" / f"{date.isoformat()}{source.name[10:-3]}-{n + 1}.md"
+         ).write_text(text, encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Builds
+
+
+def build_env(root: Path) -> dict:
+    # The journal package of the copy, not the installed one, builds the copy.
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "JOURNAL_ALLOW_UNVERIFIED": "1",
+            "PYTHONPATH": str(root)}
+
+
+def clear_build_cache(root: Path) -> None:
+    for rel in BUILD_CACHES:
+        shutil.rmtree(root / rel, ignore_errors=True)
+
+
+def cli_build(root: Path, site: Path) -> float:
+    """Seconds for ``mkdocs build --strict`` in a new process."""
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
+                             "-d", str(site)], cwd=root, env=build_env(root),
+                            capture_output=True, text=True, timeout=1200)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"mkdocs build failed in {root}:\n{result.stderr[-3000:]}")
+    return seconds
+
+
+# Rebuilds are timed inside one process after a warm-up build, as `mkdocs serve`
+# rebuilds: no interpreter start-up or imports, plugins and hooks kept.
+REBUILD_TIMER = """
+import json, logging, sys, time
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+logging.disable(logging.WARNING)
+config_file, site_dir, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+times = []
+for _ in range(repeats + 1):  # the first build warms caches and imports
+    config = load_config(config_file, site_dir=site_dir)
+    config.plugins.on_startup(command="build", dirty=False)
+    start = time.perf_counter()
+    build(config)
+    times.append(time.perf_counter() - start)
+    config.plugins.on_shutdown()
+print(json.dumps(times[1:]))
+"""
+
+
+def rebuild_seconds(root: Path, site: Path, repeats: int) -> list[float]:
+    result = subprocess.run([sys.executable, "-c", REBUILD_TIMER, "mkdocs.yml", str(site),
+                             str(repeats)], cwd=root, env=build_env(root),
+                            capture_output=True, text=True, timeout=1200)
+    if result.returncode != 0:
+        raise SystemExit(f"site build failed in {root}:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def count_pages(site: Path) -> int:
+    return sum(1 for p in site.rglob("*.html") if p.name != "404.html")
+
+
+# ---------------------------------------------------------------------------
+# mkdocs serve: from saving a post to the page that shows it
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(url: str, text: str, timeout: float, poll: float = 0.02) -> float:
+    """Seconds until ``url`` answers with a page containing ``text``."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        body = fetch(url)
+        if body is not None and text in body:
+            return time.perf_counter() - start
+        time.sleep(poll)
+    raise SystemExit(f"{url} did not show {text!r} within {timeout:.0f} s")
+
+
+def post_url(site: Path, post: Path) -> str:
+    """The post's URL path in a built site (``YYYY/MM/DD/slug/``)."""
+    day = site / post.name[:10].replace("-", "/")
+    pages = sorted(p.parent for p in day.glob("*/index.html"))
+    if len(pages) != 1:
+        raise SystemExit(f"expected one post built under {day}, found {len(pages)}")
+    return pages[0].relative_to(site).as_posix() + "/"
+
+
+def serve_seconds(root: Path, url_path: str, edits: int) -> list[float]:
+    """Save the edited post ``edits`` times under ``mkdocs serve``; seconds each."""
+    port = free_port()
+    post = root / "posts" / EDITED_POST
+    original = post.read_text(encoding="utf-8")
+    log = open(root / "serve.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a",
+                               f"127.0.0.1:{port}"], cwd=root, env=build_env(root),
+                              stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/ml-journal/{url_path}"
+    times = []
+    try:
+        wait_for(url, "</html>", timeout=600, poll=0.2)
+        for n in range(edits):
+            marker = f"Saved again as edit {n + 1} of the scale benchmark"
+            time.sleep(1.0)  # let the watcher settle after the last build
+            start = time.perf_counter()
+            post.write_text(original + f"\n{marker}.\n", encoding="utf-8")
+            times.append(time.perf_counter() - start + wait_for(url, marker, 120))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+        post.write_text(original, encoding="utf-8")
+    return times
+
+
+# ---------------------------------------------------------------------------
+# A plain-Markdown site with the same number of pages
+
+PLAIN_PAGE = """# Page {n}
+
+Plain Markdown text for a baseline build. It has a list, a table and code.
+
+- one
+- two
+
+| a | b |
+|---|---|
+| {n} | {n2} |
+
+```python
+def f(x):
+    return x * {n}
+```
+"""
+
+PLAIN_CONFIG = """site_name: plain
+theme:
+  name: material
+plugins:
+  - search
+markdown_extensions:
+  - tables
+  - pymdownx.superfences
+  - pymdownx.highlight
+"""
+
+
+def plain_site(root: Path, pages: int) -> Path:
+    (root / "docs").mkdir(parents=True)
+    for n in range(pages):
+        name = "index.md" if n == 0 else f"page-{n:03d}.md"
+        (root / "docs" / name).write_text(PLAIN_PAGE.format(n=n, n2=n * n))
+    (root / "mkdocs.yml").write_text(PLAIN_CONFIG)
+    return root
+
+
+# ---------------------------------------------------------------------------
+# One journal, then both
+
+
+def measure_journal(root: Path, out: Path, repeats: int, edits: int) -> dict:
+    cold, warm = [], []
+    for n in range(repeats):
+        clear_build_cache(root)
+        cold.append(cli_build(root, out / f"cold-{n}"))
+        warm.append(cli_build(root, out / f"warm-{n}"))
+    site = out / "warm-0"
+    rebuild = rebuild_seconds(root, out / "rebuild", repeats)
+    pages = count_pages(site)
+    result = {
+        "posts": len(list((root / "posts").glob("*.md"))),
+        "notebooks": len(paths.project_notebooks(root / "projects")),
+        "pages": pages,
+        "cold_s": median(cold), "warm_s": median(warm), "rebuild_s": median(rebuild),
+        "runs": {"cold_s": cold, "warm_s": warm, "rebuild_s": rebuild},
+        "search_index_bytes": (site / weight.SEARCH_INDEX).stat().st_size,
+    }
+    result["pages_per_s"] = pages / result["rebuild_s"]
+    if edits:
+        serve = serve_seconds(root, post_url(site, root / "posts" / EDITED_POST), edits)
+        result["serve_s"] = median(serve)
+        result["runs"]["serve_s"] = serve
+    return result
+
+
+def measure_plain(folder: Path, pages: int, repeats: int) -> dict:
+    root = plain_site(folder, pages)
+    rebuild = rebuild_seconds(root, folder / "site", repeats)
+    return {"pages": pages, "rebuild_s": median(rebuild), "runs": rebuild,
+            "pages_per_s": pages / median(rebuild)}
+
+
+def measure(posts: int = 100, notebooks: int = 30, repeats: int = 3,
+            edits: int = 5) -> dict:
+    """Today's journal and the grown one, each with its plain-Markdown twin."""
+    results = {"repeats": repeats, "edits": edits}
+    with tempfile.TemporaryDirectory(prefix="journal-scale-") as tmp:
+        tmp = Path(tmp)
+        for name, grown in (("today", False), ("grown", True)):
+            print(f"measuring {name}'s journal...", flush=True)
+            root = copy_repository(tmp / name / "repo")
+            if grown:
+                grow(root, posts, notebooks)
+            journal = measure_journal(root, tmp / name, repeats, edits)
+            plain = measure_plain(tmp / name / "plain", journal["pages"], repeats)
+            journal["plain"] = plain
+            journal["vs_plain"] = journal["rebuild_s"] / plain["rebuild_s"]
+            results[name] = journal
+    return results
+
+
+# ---------------------------------------------------------------------------
+# Report
+
+
+def rows(r: dict) -> list[dict]:
+    """One row per figure: today, grown, growth (grown / today), target, met."""
+    today, grown = r["today"], r["grown"]
+
+    def row(name, key, fmt, target=None, judged=None):
+        a, b = today.get(key), grown.get(key)
+        growth = f"{b / a:.1f}x" if a and b is not None else ""
+        value = f"{fmt(a)} -> {fmt(b)} ({growth})" if a is not None else fmt(b)
+        ok = None if judged is None else judged(today, grown)
+        return {"name": f"scale: {name}", "value": value, "target": target, "ok": ok}
+
+    size = f"{today['posts']}/{today['notebooks']} -> {grown['posts']}/{grown['notebooks']}"
+    kb = lambda n: f"{n / 1024:.0f} KB"  # noqa: E731 - a local formatter
+    s = lambda n: f"{n:.2f} s"  # noqa: E731
+    return [
+        {"name": "scale: posts/notebooks, today -> grown", "value": size,
+         "target": None, "ok": None},
+        row("pages", "pages", str),
+        row("cold build (new process, no cache)", "cold_s", s),
+        row("warm build (new process, cache)", "warm_s", s,
+            f"<= {TARGETS['warm_build_s']:.0f} s grown",
+            lambda t, g: g["warm_s"] <= TARGETS["warm_build_s"]),
+        row("rebuild in one process", "rebuild_s", s),
+        row("pages per second (rebuild)", "pages_per_s", lambda n: f"{n:.0f}"),
+        row("saved post to served page (mkdocs serve)", "serve_s", s,
+            f"<= {TARGETS['serve_s']:.0f} s grown",
+            lambda t, g: "serve_s" in g and g["serve_s"] <= TARGETS["serve_s"]),
+        row("search index", "search_index_bytes", kb,
+            f"<= {TARGETS['search_index_bytes'] // 1024} KB grown",
+            lambda t, g: g["search_index_bytes"] <= TARGETS["search_index_bytes"]),
+        {"name": "scale: plain site rebuilt, same page count",
+         "value": f"{s(today['plain']['rebuild_s'])} -> {s(grown['plain']['rebuild_s'])}",
+         "target": None, "ok": None},
+        row("journal rebuild / plain rebuild", "vs_plain", lambda n: f"{n:.2f}x",
+            f"<= {TARGETS['vs_plain_ratio']}x today",
+            lambda t, g: t["vs_plain"] <= TARGETS["vs_plain_ratio"]),
+    ]
+
+
+def table(rows: list[dict]) -> str:
+    cells = [("measure", "value (today -> grown)", "target", "met")] + [
+        (r["name"], r["value"], r["target"] or "", "" if r["ok"] is None
+         else ("yes" if r["ok"] else "NO")) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def record(results: dict, path: Path = RESULTS) -> None:
+    """Put ``results`` under "scale" in ``path``, keeping everything else there."""
+    data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    data["scale"] = results
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=100,
+                        help="posts in the grown journal (default: 100)")
+    parser.add_argument("--notebooks", type=int, default=30,
+                        help="notebooks in the grown journal (default: 30)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of each build timing (default: 3)")
+    parser.add_argument("--edits", type=int, default=5,
+                        help="saves of a post under mkdocs serve (default: 5; "
+                             "0 skips serving)")
+    parser.add_argument("--no-write", action="store_true",
+                        help="print only; do not record in bench/results.json")
+    args = parser.parse_args(argv)
+    results = measure(args.posts, args.notebooks, args.repeats, args.edits)
+    print()
+    print(table(rows(results)))
+    if not args.no_write:
+        record(results)
+        print(f"\nrecorded under \"scale\" in {paths.display_path(RESULTS)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The site build's cache: work that came out the same last build is not done again.
+
+Every result is stored under the SHA-256 of everything it is made from: its
+input, the options that shape it, the versions of the libraries that make it
+and the source of the journal package. A changed input is a miss, never a stale
+hit, so nothing is ever invalidated by hand, and the cost of a build follows
+what changed rather than the size of the journal. What is kept:
+
+- ``highlight``: a fenced code block highlighted by pymdownx (Pygments). Every
+  fence goes through `highlight_fence`, a SuperFences custom fence named ``*``
+  (see mkdocs.yml) that calls SuperFences' own formatter on a miss;
+- ``embed``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
+  ``{% literal %}`` markers expanded (`journal.embed`);
+- ``notebook-page``: a notebook page's HTML with its stamp and folded inputs
+  (`journal.site.pages`); mkdocs-jupyter caches its own conversion of the
+  notebook in ``.cache/mkdocs-jupyter/``;
+- ``readtime``: the blog plugin's reading time of a post;
+- Jinja's compiled theme templates (``jinja/``).
+
+Entries live in ``.cache/journal/<kind>.json``, loaded once per process (so
+``mkdocs serve`` keeps them in memory between rebuilds); each build writes back
+only the entries it used. ``JOURNAL_NO_CACHE=1`` turns all of it off, with
+mkdocs-jupyter's cache and the excerpt shortcut (`journal.site.excerpts`): the
+tests build the site both ways and compare the files byte for byte.
+"""
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+import weakref
+from importlib import metadata
+from pathlib import Path
+
+import jinja2
+# The blog plugin's own measure of reading time, so a cached one is the same number.
+from material.plugins.blog.readtime import readtime
+
+from journal import paths
+from journal.errors import Location
+
+DISABLE = "JOURNAL_NO_CACHE"
+FOLDER = paths.ROOT / ".cache" / "journal"
+FORMAT = 1  # bump when what a stored entry means changes
+# The libraries whose output is stored: a new version is a new key.
+LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
+             "mkdocs-jupyter", "nbconvert", "jinja2", "beautifulsoup4")
+# Python-Markdown's placeholder for stashed raw HTML: output that holds one
+# refers to the converter's state, so it is never stored.
+STASH_MARK = "\x02"
+# The notebook an embed or value marker names (its first word).
+MARKER_NOTEBOOK = re.compile(r"""\{%\s*(?:embed|value)\s+["']?([^"'\s%]+)""")
+
+
+def enabled() -> bool:
+    return not os.environ.get(DISABLE)
+
+
+def digest(*parts: str | bytes) -> str:
+    """SHA-256 of the parts, each length-prefixed so no two lists collide."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else str(part).encode("utf-8")
+        h.update(f"{len(data)}:".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def as_text(value) -> str:
+    """A stable text form of options and settings, for a key."""
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _versions() -> str:
+    found = []
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} missing")
+    return ";".join(found)
+
+
+def _journal_source() -> str:
+    """The journal package's source: changed code makes new keys."""
+    files = sorted(paths.JOURNAL.rglob("*.py"))
+    return digest(*(f"{p.relative_to(paths.JOURNAL).as_posix()}\0".encode() + p.read_bytes()
+                    for p in files))
+
+
+SALT = digest(f"format {FORMAT}", _versions(), _journal_source())
+
+
+class Store:
+    """The stored results of one kind, as a JSON object from key to value."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.entries: dict | None = None
+        self.used: set[str] = set()
+        self.changed = False
+
+    def _load(self) -> dict:
+        if self.entries is None:
+            try:
+                self.entries = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                self.entries = {}
+        return self.entries
+
+    def get(self, key: str):
+        value = self._load().get(key)
+        if value is not None:
+            self.used.add(key)
+        return value
+
+    def put(self, key: str, value) -> None:
+        self._load()[key] = value
+        self.used.add(key)
+        self.changed = True
+
+    def save(self) -> None:
+        """Write back the entries this build used, if that is not what is on disk."""
+        if self.entries is not None and (self.changed or self.used != set(self.entries)):
+            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.entries), encoding="utf-8")
+            os.replace(tmp, self.path)  # atomic: a reader never sees half a file
+        self.used, self.changed = set(), False
+
+
+_stores: dict[str, Store] = {}
+_on = enabled()
+_report_digest = ""
+
+
+def store(kind: str) -> Store | None:
+    """The store for ``kind``, or None when the cache is off."""
+    if not _on:
+        return None
+    if kind not in _stores:
+        _stores[kind] = Store(FOLDER / f"{kind}.json")
+    return _stores[kind]
+
+
+def memo(kind: str, key: str, make):
+    """``make()``, or what it returned last time for the same key."""
+    found = store(kind)
+    if found is None:
+        return make()
+    value = found.get(key)
+    if value is None:
+        value = make()
+        found.put(key, value)
+    return value
+
+
+# ---------------------------------------------------------------------------
+# Build events (called from journal/site/hooks.py)
+
+
+def configure(config) -> None:
+    """At ``on_config``: with the cache off, mkdocs-jupyter's is off too."""
+    global _on
+    _on = enabled()
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if jupyter is not None and not _on:
+        jupyter.config["cache"] = False
+
+
+def begin_build(report: dict) -> None:
+    """At ``on_pre_build``, with the verification report this build reads."""
+    global _report_digest
+    _report_digest = digest(as_text(report))
+    _file_digests.clear()
+    for found in _stores.values():
+        found.used, found.changed = set(), False
+
+
+def end_build() -> None:
+    if _on:
+        for found in _stores.values():
+            found.save()
+
+
+def templates(env: jinja2.Environment) -> jinja2.Environment:
+    """At ``on_env``: the theme's templates compiled once, not on every build."""
+    if _on:
+        folder = FOLDER / "jinja"
+        folder.mkdir(parents=True, exist_ok=True)
+        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+    return env
+
+
+# ---------------------------------------------------------------------------
+# Highlighted code: a SuperFences custom fence named "*" (mkdocs.yml)
+
+_fence_settings: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
+
+
+def _settings(fences) -> str:
+    """The highlighting options of one Markdown converter, as key text."""
+    if fences not in _fence_settings:
+        own = {k: v for k, v in fences.config.items() if k != "custom_fences"}
+        _fence_settings[fences] = as_text([own, fences.highlight_ext.getConfigs()])
+    return _fence_settings[fences]
+
+
+def highlight_fence(src, language, class_name, options, md, **kwargs):
+    """SuperFences' own highlighting of a fenced block, stored by its content.
+
+    The block's number on its page is part of the key (line anchors carry it);
+    on a hit the converter's block counter moves on as the formatter would
+    have moved it.
+    """
+    fences = md.preprocessors["fenced_code_block"]  # SuperFences' default formatter
+    found = store("highlight")
+    if found is None:
+        return fences.highlight(src=src, language=language, options=options, md=md,
+                                **kwargs)
+    counter = fences.highlight_ext  # pymdownx.highlight numbers a page's code blocks
+    key = digest(SALT, _settings(fences), src, language, as_text(options),
+                 as_text(kwargs), counter.pygments_code_block + 1)
+    html = found.get(key)
+    if html is None:
+        html = fences.highlight(src=src, language=language, options=options, md=md,
+                                **kwargs)
+        if STASH_MARK not in html:
+            found.put(key, html)
+    else:
+        counter.pygments_code_block += 1
+    return html
+
+
+# ---------------------------------------------------------------------------
+# Journal pages
+
+_file_digests: dict[str, str] = {}
+
+
+def notebook_digest(rel: str) -> str:
+    """SHA-256 of the file of ``projects/<rel>``, read once per build."""
+    if rel not in _file_digests:
+        path = paths.PROJECTS / rel
+        _file_digests[rel] = digest(path.read_bytes()) if path.is_file() else "missing"
+    return _file_digests[rel]
+
+
+def embed_key(markdown: str, source: str, page_url: str, line_offset: int,
+              stamps, notebooks) -> str:
+    """What a post's expanded markers are made from.
+
+    Besides the post: the verification report, and for every notebook a marker
+    names (all of them when one is not found), its file and what the report
+    says of it now. ``notebooks`` is the build's `journal.embed.NotebookCache`.
+    """
+    known = {p.relative_to(paths.PROJECTS).as_posix() for p in paths.project_notebooks()}
+    named = {posixpath.normpath(m.group(1)) for m in MARKER_NOTEBOOK.finditer(markdown)}
+    parts = []
+    for rel in sorted(known if named - known else named):
+        check = stamps.check(rel, notebooks.get(rel, Location(source)))
+        parts += [rel, notebook_digest(rel), check.status.value, check.reason]
+    return digest(SALT, "embed", markdown, source, page_url, line_offset, stamps.strict,
+                  _report_digest, *parts)
+
+
+def notebook_page_key(html: str, rel: str, stamp: str) -> str:
+    """What a notebook page's stamped, folded HTML is made from."""
+    return digest(SALT, "notebook-page", html, rel, notebook_digest(rel), stamp)
+
+
+def reading_time(page, html: str, config) -> None:
+    """Give a post the blog plugin's reading time from the cache when it has one.
+
+    The blog plugin measures a post only when its front matter does not set
+    ``readtime``; this sets it to what the plugin measured for the same HTML.
+    """
+    blog = config.plugins.get("material/blog")
+    post_config = getattr(page, "config", None)
+    if not _on or blog is None or not blog.config.post_readtime \
+            or getattr(page, "excerpt", None) is None \
+            or getattr(post_config, "readtime", None):
+        return
+    wpm = blog.config.post_readtime_words_per_minute
+    post_config.readtime = memo("readtime", digest(SALT, "readtime", wpm, html),
+                                lambda: readtime(html, wpm))

@@ -1,0 +1,78 @@
+"""Blog excerpts converted only up to the separator.
+
+The blog plugin shows a post's excerpt, what precedes ``<!-- more -->``, on
+every view that lists the post: the index, the archive and each of its
+categories. For each view it converts the post's whole Markdown again, code
+highlighting included, and keeps only the HTML before the separator. With a
+hundred posts that is most of the build.
+
+`stop_at_separator` gives each post's excerpt converter a Python-Markdown
+preprocessor (`UpToSeparator`) that drops what follows the separator before
+anything else reads it, leaving one placeholder paragraph so the view still
+shows its "Continue reading" link. The excerpt's HTML stays what the whole
+conversion gave, because `shorten` leaves the text whole whenever something
+before the separator could depend on what follows:
+
+- no line of its own holds the separator;
+- a fenced, indented or raw HTML block before the separator (one could run
+  past it, and the excerpt converter numbers code blocks across every view
+  it renders, counting those after the separator);
+- a reference link, footnote or abbreviation defined after the separator, or
+  Markdown included there by ``--8<--`` outside code (it could define one).
+
+``JOURNAL_NO_CACHE=1`` turns this off with the cache (`journal.site.cache`),
+so the tests can compare the two builds.
+"""
+
+import re
+
+from markdown.preprocessors import Preprocessor
+
+from journal import markdown_source
+from journal.site import cache
+
+PLACEHOLDER = "\u2026"  # what the views never show, but which says there is more
+PRIORITY = 40  # before every other preprocessor (whitespace, snippets, fences)
+BLOCK_BEFORE = re.compile(r"^(?: {4}|\t)|^ {0,3}(?:`{3,}|~{3,})|^ {0,3}<(?!!--.*-->\s*$)")
+DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:|^ {0,3}\*\[", re.MULTILINE)
+
+
+def shorten(lines: list[str], separator: str) -> list[str]:
+    """``lines`` up to the separator line and a placeholder, or ``lines`` as they are."""
+    try:
+        at = next(i for i, line in enumerate(lines) if line.strip() == separator)
+    except StopIteration:
+        return lines
+    before, after = lines[:at], "\n".join(lines[at + 1:])
+    if not after.strip():
+        return lines
+    if any(BLOCK_BEFORE.match(line) for line in before):
+        return lines
+    prose = markdown_source.blank_code(after)
+    if DEFINITION.search(prose) or markdown_source.SNIPPET_LINE.search(prose):
+        return lines
+    return before + [lines[at], "", PLACEHOLDER]
+
+
+class UpToSeparator(Preprocessor):
+    """Drops what follows the excerpt separator (see `shorten`)."""
+
+    def __init__(self, md, separator: str):
+        super().__init__(md)
+        self.separator = separator
+
+    def run(self, lines: list[str]) -> list[str]:
+        return shorten(lines, self.separator)
+
+
+def stop_at_separator(page, config) -> None:
+    """Give a post's excerpt converter the `UpToSeparator` preprocessor."""
+    excerpt = getattr(page, "excerpt", None)
+    blog = config.plugins.get("material/blog")
+    if excerpt is None or blog is None or not cache.enabled():
+        return
+    # The blog plugin keeps each excerpt's Markdown converter on the excerpt
+    # (material/plugins/blog/structure); it offers no option to stop early.
+    excerpt.md.preprocessors.register(
+        UpToSeparator(excerpt.md, blog.config.post_excerpt_separator),
+        "journal_excerpt_separator", PRIORITY)
