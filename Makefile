@@ -27,7 +27,7 @@ $(STAMP): requirements.lock pyproject.toml
 setup: $(STAMP) ## create .venv and install the locked dependencies
 
 serve: setup ## live-reloading preview on http://127.0.0.1:8000
-	$(BIN)/mkdocs serve
+	$(BIN)/mkdocs serve --dirty
 
 site: setup ## strict build of the static site into site/
 	$(BIN)/mkdocs build --strict

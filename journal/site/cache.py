@@ -15,6 +15,9 @@ what changed rather than the size of the journal. What is kept:
   (`journal.site.pages`); mkdocs-jupyter caches its own conversion of the
   notebook in ``.cache/mkdocs-jupyter/``;
 - ``readtime``: the blog plugin's reading time of a post;
+- ``postcheck``: that a post passed `journal.postcheck`;
+- ``search``: a page's sections as the search index holds them
+  (`journal.site.search`);
 - Jinja's compiled theme templates (``jinja/``).
 
 Entries live in ``.cache/journal/<kind>.json``, loaded once per process (so
@@ -37,7 +40,7 @@ import jinja2
 # The blog plugin's own measure of reading time, so a cached one is the same number.
 from material.plugins.blog.readtime import readtime
 
-from journal import paths
+from journal import paths, postcheck
 from journal.errors import Location
 
 DISABLE = "JOURNAL_NO_CACHE"
@@ -175,6 +178,7 @@ def begin_build(report: dict) -> None:
     global _report_digest
     _report_digest = digest(as_text(report))
     _file_digests.clear()
+    _notebooks.clear()
     for found in _stores.values():
         found.used, found.changed = set(), False
 
@@ -238,6 +242,15 @@ def highlight_fence(src, language, class_name, options, md, **kwargs):
 # Journal pages
 
 _file_digests: dict[str, str] = {}
+_notebooks: set[str] = set()
+
+
+def _project_notebooks() -> set[str]:
+    """Every project notebook (path under ``projects/``), listed once per build."""
+    if not _notebooks:
+        _notebooks.update(p.relative_to(paths.PROJECTS).as_posix()
+                          for p in paths.project_notebooks())
+    return _notebooks
 
 
 def notebook_digest(rel: str) -> str:
@@ -256,8 +269,10 @@ def embed_key(markdown: str, source: str, page_url: str, line_offset: int,
     names (all of them when one is not found), its file and what the report
     says of it now. ``notebooks`` is the build's `journal.embed.NotebookCache`.
     """
-    known = {p.relative_to(paths.PROJECTS).as_posix() for p in paths.project_notebooks()}
     named = {posixpath.normpath(m.group(1)) for m in MARKER_NOTEBOOK.finditer(markdown)}
+    if not named:
+        return digest(SALT, "embed", markdown, source, page_url, line_offset)
+    known = _project_notebooks()
     parts = []
     for rel in sorted(known if named - known else named):
         check = stamps.check(rel, notebooks.get(rel, Location(source)))
@@ -269,6 +284,28 @@ def embed_key(markdown: str, source: str, page_url: str, line_offset: int,
 def notebook_page_key(html: str, rel: str, stamp: str) -> str:
     """What a notebook page's stamped, folded HTML is made from."""
     return digest(SALT, "notebook-page", html, rel, notebook_digest(rel), stamp)
+
+
+def check_posts(folder: Path = paths.POSTS) -> None:
+    """`journal.postcheck.check_posts`, skipping a post that passed unchanged.
+
+    A post's checks read the post and whether the files it links to exist, so
+    a pass is kept under the post and the list of files it could link to.
+    """
+    if not _on:
+        return postcheck.check_posts(folder)
+    around = digest(*sorted(p.relative_to(paths.ROOT).as_posix()
+                            for root in (paths.POSTS, paths.PROJECTS, paths.ROOT / "pages")
+                            for p in root.rglob("*")))
+    for path in sorted(Path(folder).rglob("*.md")):
+        key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
+        memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
+
+
+def readtime_of(html: str, words_per_minute: int) -> int:
+    """The blog plugin's reading time of a post's ``html``, in minutes."""
+    return memo("readtime", digest(SALT, "readtime", words_per_minute, html),
+                lambda: readtime(html, words_per_minute))
 
 
 def reading_time(page, html: str, config) -> None:
@@ -283,6 +320,4 @@ def reading_time(page, html: str, config) -> None:
             or getattr(page, "excerpt", None) is None \
             or getattr(post_config, "readtime", None):
         return
-    wpm = blog.config.post_readtime_words_per_minute
-    post_config.readtime = memo("readtime", digest(SALT, "readtime", wpm, html),
-                                lambda: readtime(html, wpm))
+    post_config.readtime = readtime_of(html, blog.config.post_readtime_words_per_minute)

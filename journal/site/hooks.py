@@ -4,7 +4,7 @@ Each event hands over to one module of `journal.site`; the state of one build
 (notebooks read once, the verification report) is made in ``on_pre_build``,
 so `mkdocs serve` starts every rebuild afresh.
 
-- ``on_files``: post checks (`journal.postcheck`), mounting ``posts/`` and
+- ``on_files``: post checks (`journal.postcheck`, through `cache`), mounting ``posts/`` and
   ``projects/`` (`mount`), figure files and the Notebooks page (`pages`), the
   pinned MathJax (`journal.vendor`);
 - ``on_page_markdown``: ``{% embed %}``, ``{% value %}`` and ``{% literal %}``
@@ -13,7 +13,9 @@ so `mkdocs serve` starts every rebuild afresh.
   the search index leaves out is marked (`search`); posts get their cached
   reading time and excerpts that stop at the separator (`excerpts`);
 - ``on_config``: the search index (`search`) and the build cache (`cache`);
-  ``on_env``, ``on_post_build``: the cache again.
+  ``on_env``, ``on_post_build``: the cache again;
+- ``on_startup``, ``on_pre_build``, ``on_nav``: under ``mkdocs serve --dirty``,
+  whether a rebuild is of changed posts only or of every page (`rebuild`).
 
 Costly results (highlighted code, expanded markers, notebook pages) come from
 `cache` when their inputs are unchanged.
@@ -26,9 +28,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import embed, markdown_source, paths, postcheck, vendor, verification
+from journal import embed, markdown_source, paths, vendor, verification
 from journal.errors import JournalError, Location
-from journal.site import cache, excerpts, mount, pages, search, stamps
+from journal.site import cache, excerpts, mount, pages, rebuild, search, stamps
 
 # Set by the browser tests, which build the site before the notebooks are verified.
 ALLOW_UNVERIFIED = "JOURNAL_ALLOW_UNVERIFIED"
@@ -55,6 +57,7 @@ _build: Build | None = None
 def on_startup(command, dirty):
     global _command
     _command = command
+    rebuild.start(command, dirty)
 
 
 @event_priority(-100)  # after the search plugin has made its index
@@ -67,12 +70,13 @@ def on_pre_build(config):
     global _build
     _build = Build(config, _command)
     cache.begin_build(_build.stamps.report)
+    rebuild.plan(config, _build.notebooks, _build.stamps)
 
 
 @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
 def on_files(files: Files, config) -> Files:
     try:
-        postcheck.check_posts(paths.POSTS)
+        cache.check_posts(paths.POSTS)
         notebooks = list(pages.project_notebooks(_build.notebooks))
     except JournalError as err:
         raise PluginError(str(err)) from None
@@ -86,6 +90,10 @@ def on_files(files: Files, config) -> Files:
     except vendor.VendorError as err:
         raise PluginError(str(err)) from err
     return files
+
+
+def on_nav(nav, config, files):
+    rebuild.keep_views(files)
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -112,6 +120,7 @@ def on_page_content(html: str, page, config, files) -> str:
     if not (src.startswith("projects/") and src.endswith(".ipynb")):
         html = search.leave_out(html)
         cache.reading_time(page, html, config)
+        rebuild.record(page, html, config)
         excerpts.stop_at_separator(page, config)
         return html
     rel = src.removeprefix("projects/")

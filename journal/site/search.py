@@ -27,7 +27,9 @@ section that shows its code; the page shows the code whole.
 
 `JournalIndex` is the plugin's index with those code blocks, and with each
 page's parse kept by content in the build cache (`journal.site.cache`):
-parsing every page's HTML again was a third of a warm build.
+parsing every page's HTML again was a third of a warm build. Under
+``mkdocs serve --dirty`` it updates the last index page by page
+(`journal.site.rebuild`).
 """
 
 import html
@@ -35,7 +37,7 @@ import re
 
 from material.plugins.search.plugin import Element, Parser, SearchIndex, Section
 
-from journal.site import cache
+from journal.site import cache, rebuild
 
 # Classes of elements the index leaves out (see the module docstring).
 EXCLUDED_CLASSES = frozenset({
@@ -110,6 +112,16 @@ class JournalIndex(SearchIndex):
             section.title = [stored["title"]] if stored["title"] else []
             section.text = [stored["text"]]
             self.create_entry_for_section(section, page.toc, page.url, page)
+
+    def generate_search_index(self, prev):
+        # A dirty rebuild (journal.site.rebuild) replaces the rebuilt pages'
+        # entries in the last index; the plugin's merge assumes one page.
+        if prev is not None and not rebuild.whole:
+            rebuilt = {entry["location"].split("#")[0] for entry in self.entries}
+            self.entries = [entry for entry in prev.entries
+                            if entry["location"].split("#")[0] not in rebuilt
+                            ] + self.entries
+        return super().generate_search_index(None)
 
 
 def install(config) -> None:

@@ -1,0 +1,156 @@
+"""What a rebuild under ``mkdocs serve --dirty`` (``make serve``) must redo.
+
+A plain ``mkdocs serve`` rebuilds the whole site on every save. With
+``--dirty``, MkDocs rebuilds only the pages whose source is newer than their
+output: right when what changed is the body of a post, wrong when it is
+something other pages show (the index, archive and category views would keep
+an old title, excerpt or reading time) or anything else. So before each
+rebuild `plan` compares the files MkDocs watches with the last build:
+
+- if only posts changed, and each still shows the same on the views that list
+  it (front matter, text up to the excerpt separator, reading time), the
+  rebuild stays dirty: MkDocs rebuilds those posts, `keep_views` keeps the
+  blog's views as they are, and the search index replaces the posts' entries
+  (`journal.site.search`);
+- otherwise (a file added or removed; a notebook, snippet, page, the
+  configuration or the journal's code changed; or what a view shows of a
+  post), the output folder is emptied first, so MkDocs rebuilds every page as
+  ``mkdocs build`` would, and the search index is made afresh.
+
+``mkdocs build`` and a plain ``mkdocs serve`` never build dirty; for them
+`whole` stays true and nothing here runs.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+import markdown
+from mkdocs.utils import clean_directory
+
+from journal import embed, markdown_source, paths
+from journal.errors import JournalError
+from journal.site import cache
+
+log = logging.getLogger("mkdocs.plugins.journal")
+
+whole = True  # this build makes every page (false: a dirty rebuild of posts)
+_serving_dirty = False
+_files: dict[str, tuple[int, int]] = {}  # watched file -> (mtime_ns, size)
+_shown: dict[str, str] = {}  # post file -> what the views show of it
+
+
+class _DirtyWarning(logging.Filter):
+    """MkDocs warns on every dirty build; `plan` makes them safe."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "A 'dirty' build is being performed" not in record.getMessage()
+
+
+def start(command: str, dirty: bool) -> None:
+    """At ``on_startup``: only ``mkdocs serve --dirty`` rebuilds part of the site."""
+    global _serving_dirty
+    _serving_dirty = command == "serve" and dirty
+    if _serving_dirty:
+        logging.getLogger("mkdocs.commands.build").addFilter(_DirtyWarning())
+
+
+def _ignored(path: Path) -> bool:
+    """Editor backups, bytecode and hidden files: MkDocs builds nothing from them."""
+    return any(part.startswith(".") or part == "__pycache__" for part in path.parts) \
+        or path.name.endswith(("~", ".pyc", ".tmp"))
+
+
+def watched_files(config) -> dict[str, tuple[int, int]]:
+    """Every file MkDocs watches (docs, configuration, ``watch:``), with its stat."""
+    found = {}
+    for root in (Path(r) for r in (config.docs_dir, config.config_file_path,
+                                   *config.watch) if r):
+        for path in [root] if root.is_file() else root.rglob("*"):
+            if path.is_file() and not _ignored(path.relative_to(root.parent)):
+                stat = path.stat()
+                found[str(path)] = (stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def _is_post(path: str) -> bool:
+    return path.endswith(".md") and Path(path).is_relative_to(paths.POSTS)
+
+
+def shown_on_views(path: Path, html: str, config) -> str:
+    """What the blog views show of a post: its front matter, its text up to the
+    excerpt separator, and the reading time of its ``html``."""
+    front, body, _ = markdown_source.split_front_matter(
+        path.read_text(encoding="utf-8-sig"))
+    blog = config.plugins.get("material/blog")
+    separator, minutes = "<!-- more -->", ""
+    if blog is not None:
+        separator = blog.config.post_excerpt_separator
+        if blog.config.post_readtime:
+            minutes = cache.readtime_of(html, blog.config.post_readtime_words_per_minute)
+    return cache.digest(front or "", body.split(separator, 1)[0], minutes)
+
+
+def rendered(path: Path, config, notebooks, stamps) -> str:
+    """A post's HTML as the build will make it, links aside (for its reading time)."""
+    source = "posts/" + path.relative_to(paths.POSTS).as_posix()
+    _, body, offset = markdown_source.split_front_matter(
+        path.read_text(encoding="utf-8-sig"))
+    body = embed.expand(body, source, cache=notebooks, line_offset=offset,
+                        ctx=embed.Context(source, verification=stamps))
+    return markdown.Markdown(extensions=config.markdown_extensions,
+                             extension_configs=config.mdx_configs).convert(body)
+
+
+def plan(config, notebooks, stamps) -> None:
+    """At ``on_pre_build``: a dirty rebuild of changed posts, or the whole site?
+
+    ``notebooks`` and ``stamps`` are the build's, for expanding a changed post's
+    markers as the build will.
+    """
+    global whole, _files
+    if not _serving_dirty:
+        return
+    now = watched_files(config)
+    changed = sorted(p for p in now.keys() | _files.keys() if now.get(p) != _files.get(p))
+    shown = {}
+    try:
+        for p in changed:
+            if p in now and p in _files and _is_post(p):
+                shown[p] = shown_on_views(Path(p), rendered(Path(p), config, notebooks,
+                                                            stamps), config)
+    except JournalError:
+        shown = {}  # the whole build will report it, with its location
+    first, _files = not _files, now
+    whole = first or any(shown.get(p) is None or shown[p] != _shown.get(p)
+                         for p in changed)
+    if whole:
+        _shown.clear()
+        if not first:
+            log.info("journal: rebuilding every page")
+            clean_directory(config.site_dir)  # each page is then older than its source
+    else:
+        _shown.update(shown)
+        log.info("journal: rebuilding %s only", ", ".join(
+            os.path.relpath(p, paths.ROOT) for p in changed))
+
+
+def keep_views(files) -> None:
+    """At ``on_nav`` of a dirty rebuild: the blog's views stay as they were built.
+
+    The blog plugin writes the sources of its views (archive, categories,
+    pages of the index) again on every build, so MkDocs would rebuild them all,
+    from only the posts it rebuilds. `plan` found that nothing they show
+    changed, so their pages are marked up to date instead.
+    """
+    if _serving_dirty and not whole:
+        for file in files:
+            if file.generated_by == "material/blog" and os.path.isfile(file.abs_dest_path):
+                os.utime(file.abs_dest_path)  # now newer than the rewritten source
+
+
+def record(page, html: str, config) -> None:
+    """At a whole build's ``on_page_content``: what the views show of each post."""
+    path = getattr(page.file, "abs_src_path", None)
+    if _serving_dirty and whole and path and _is_post(path):
+        _shown[path] = shown_on_views(Path(path), html, config)

@@ -1,0 +1,108 @@
+"""The site's build cache changes nothing but the time a build takes.
+
+A build with the cache off (``JOURNAL_NO_CACHE=1``: nothing stored or read,
+mkdocs-jupyter's cache off, excerpts converted whole) and two with it on, the
+second answered from the cache, make the same files byte for byte; only the
+feeds' build dates differ. Timings are for ``make bench`` (bench/scale.py).
+"""
+
+import json
+import re
+
+import markdown
+from pymdownx.superfences import highlight_validator
+
+from conftest import build_site
+from journal.site import cache
+
+# The feeds say when they were built (and, without git dates, when each entry was).
+BUILD_DATE = re.compile(rb"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} "
+                        rb"[-+]\d{4}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+                        rb"[-+]\d{2}:\d{2}")
+
+
+def site_files(site) -> dict[str, bytes]:
+    found = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        rel = path.relative_to(site).as_posix()
+        data = path.read_bytes()
+        found[rel] = BUILD_DATE.sub(b"<date>", data) if rel.startswith("feed_") else data
+    return found
+
+
+def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path, reports_dir,
+                                                             monkeypatch):
+    monkeypatch.setenv(cache.DISABLE, "1")
+    result = build_site(tmp_path / "uncached", reports_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    monkeypatch.delenv(cache.DISABLE)
+    expected = site_files(tmp_path / "uncached")
+    for name in ("filling", "from-cache"):
+        result = build_site(tmp_path / name, reports_dir)
+        assert result.returncode == 0, result.stderr[-3000:]
+        got = site_files(tmp_path / name)
+        assert sorted(got) == sorted(expected), name
+        differ = [rel for rel in expected if got[rel] != expected[rel]]
+        assert not differ, f"{name}: {differ[:10]}"
+    for kind in ("highlight", "embed", "notebook-page", "search"):
+        assert json.loads((cache.FOLDER / f"{kind}.json").read_text()), kind
+
+
+def test_store_keeps_only_what_the_last_build_used(tmp_path):
+    store = cache.Store(tmp_path / "kind.json")
+    store.put("a", "one")
+    store.put("b", "two")
+    store.save()
+    again = cache.Store(tmp_path / "kind.json")
+    assert again.get("a") == "one" and again.get("missing") is None
+    again.save()  # "b" was not used
+    assert json.loads((tmp_path / "kind.json").read_text()) == {"a": "one"}
+
+
+def test_digest_tells_apart_parts_that_join_to_the_same_text():
+    assert cache.digest("ab", "c") != cache.digest("a", "bc")
+    assert cache.digest("ab", "c") == cache.digest("ab", "c")
+
+
+FENCES = {"pymdownx.superfences": {"custom_fences": [{
+    "name": "*", "class": "highlight", "format": cache.highlight_fence,
+    "validator": highlight_validator}]},
+    "pymdownx.highlight": {"anchor_linenums": True}}
+PAGE = """# Code
+
+```python
+def f(x):
+    return x + 1
+```
+
+Text between.
+
+```text {data-search-exclude="output"}
+2
+```
+
+```python
+def f(x):
+    return x + 1
+```
+"""
+
+
+def convert(text: str) -> str:
+    return markdown.Markdown(extensions=["attr_list", "pymdownx.superfences",
+                                         "pymdownx.highlight"],
+                             extension_configs=FENCES).convert(text)
+
+
+def test_highlighted_blocks_from_the_cache_keep_their_place_on_the_page(monkeypatch,
+                                                                       tmp_path):
+    monkeypatch.setattr(cache, "FOLDER", tmp_path)
+    monkeypatch.setattr(cache, "_stores", {})
+    monkeypatch.setattr(cache, "_on", False)
+    uncached = convert(PAGE)
+    monkeypatch.setattr(cache, "_on", True)
+    first, second = convert(PAGE), convert(PAGE)
+    assert first == second == uncached
+    # the same code twice on a page: two entries, each with its own line anchors
+    assert "__codelineno-0-1" in first and "__codelineno-2-1" in first
+    assert len(cache.store("highlight").entries) == 3

@@ -1,0 +1,98 @@
+"""``make serve`` (``mkdocs serve --dirty``): a saved post is rebuilt alone when
+nothing other pages show of it changed, every page otherwise
+(journal/site/rebuild.py).
+
+The rebuilds run as ``mkdocs serve`` runs them (one process, plugins kept,
+``dirty=True``) in a copy of the site's sources, so the repository's posts are
+never edited. How long they take is for ``make bench`` (bench/scale.py).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from journal import paths
+
+SOURCES = ("mkdocs.yml", "requirements.lock", "pages", "posts", "projects", "snippets",
+           "journal", "reports", ".cache/vendor")
+POST = "posts/2026-11-02-stop-theorising.md"
+TITLE = "# I stopped reading and fitted four models"
+
+# Run in the copy: build, save the post with a new last paragraph, build, save it
+# with a new title, build; print which pages each rebuild wrote and what they say.
+SERVE = r'''
+import json, logging, sys
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+logging.disable(logging.WARNING)
+site, post, title = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+url = "http://127.0.0.1:8000/ml-journal/"
+load_config("mkdocs.yml", site_dir=str(site)).plugins.on_startup(command="serve",
+                                                                dirty=True)
+
+def rebuild():
+    config = load_config("mkdocs.yml", site_dir=str(site))
+    config.site_url = url
+    build(config, serve_url=url, dirty=True)
+    return {p.relative_to(site).as_posix(): p.read_text(errors="replace")
+            for p in site.rglob("*.html")}
+
+def index():
+    docs = json.loads((site / "search/search_index.json").read_text())["docs"]
+    return [(d["location"], d["text"]) for d in docs]
+
+report = {}
+before = rebuild()
+text = post.read_text()
+post.write_text(text + "\nA sentence saved in the preview.\n")
+after = rebuild()
+report["body"] = {"written": sorted(p for p in after if after[p] != before.get(p)),
+                  "pages": after, "index": index()}
+post.write_text(text.replace(title, title + " again"))
+report["title"] = {"pages": rebuild(), "index": index()}
+print(json.dumps(report))
+'''
+
+
+def copy_sources(dest):
+    for rel in SOURCES:
+        source = paths.ROOT / rel
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, dest / rel, ignore=shutil.ignore_patterns(
+                "__pycache__", "*.pyc"))
+        elif source.is_file():
+            shutil.copy2(source, dest / rel)
+    return dest
+
+
+def test_saved_post_is_rebuilt_alone_and_a_new_title_rebuilds_every_page(tmp_path):
+    root = copy_sources(tmp_path / "repo")
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
+           "JOURNAL_ALLOW_UNVERIFIED": "1"}
+    result = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / "site"),
+                             str(root / POST), TITLE], cwd=root, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+
+    body = report["body"]
+    post = "2026/11/02/i-stopped-reading-and-fitted-four-models/index.html"
+    assert "A sentence saved in the preview." in body["pages"][post]
+    # only the post, and the pages MkDocs makes on every build, were written again
+    assert set(body["written"]) <= {post, "404.html", "notebooks/index.html"}
+    assert body["pages"]["archive/2026/index.html"].count("md-post--excerpt") == 7
+    locations = [loc for loc, _ in body["index"]]
+    assert len(locations) == len(set(locations))
+    assert any("A sentence saved in the preview." in text for _, text in body["index"])
+
+    title = report["title"]
+    for view in ("index.html", "archive/2026/index.html", "category/baselines/index.html"):
+        assert "fitted four models again" in title["pages"][view], view
+    assert post not in title["pages"]  # the old address is gone with the old title
+    assert not [loc for loc, _ in title["index"]
+                if loc.startswith(post.removesuffix("index.html"))]
