@@ -87,3 +87,31 @@ def test_markdown_page_lists_every_row(tmp_path):
     page = (tmp_path / "page.md").read_text()
     assert page.startswith("# Benchmarks")
     assert page.count("\n| ") == len(rows) + 1  # header row + one per measure
+
+
+def grown(**over):
+    journal = {"posts": 100, "notebooks": 30, "pages": 170, "cold_s": 40.0,
+               "cold_cpu_s": 30.0, "warm_s": 7.0, "warm_cpu_s": 6.0, "rebuild_s": 5.0,
+               "rebuild_cpu_s": 4.5, "pages_per_s": 34.0, "serve_s": 1.5,
+               "serve_full_s": 6.0, "search_index_bytes": 900_000,
+               "plain_rebuild_s": 2.0, "vs_plain": 2.5, "vs_plain_cpu": 2.2,
+               "plain": {"rebuild_s": 2.0, "pages_per_s": 85.0}}
+    journal.update(over)
+    return journal
+
+
+def test_scale_rows_judge_the_grown_journal_and_today_against_plain(tmp_path):
+    today = grown(posts=7, notebooks=7, pages=26, warm_s=3.0, rebuild_s=0.6, vs_plain=1.4,
+                  search_index_bytes=100_000, serve_s=1.0)
+    v = verdicts(judge(results(scale={"today": today, "grown": grown()}), tmp_path))
+    assert v["scale: warm build, new process, cache"] is True
+    assert v["scale: saved post served, make serve (--dirty)"] is True
+    assert v["scale: search index"] is True
+    assert v["scale: journal rebuild / plain rebuild"] is True  # judged on today's
+    slow = grown(warm_s=9.0, serve_s=2.5, search_index_bytes=1_100_000)
+    v = verdicts(judge(results(scale={"today": grown(vs_plain=1.6), "grown": slow}),
+                       tmp_path))
+    assert v["scale: warm build, new process, cache"] is False
+    assert v["scale: saved post served, make serve (--dirty)"] is False
+    assert v["scale: search index"] is False
+    assert v["scale: journal rebuild / plain rebuild"] is False
