@@ -60,9 +60,13 @@ class UpToSeparator(Preprocessor):
     def __init__(self, md, separator: str):
         super().__init__(md)
         self.separator = separator
+        self._last: tuple[list[str], list[str]] = ([], [])
 
     def run(self, lines: list[str]) -> list[str]:
-        return shorten(lines, self.separator)
+        # Each view converts the same post again: decide once.
+        if lines != self._last[0]:
+            self._last = (list(lines), list(shorten(lines, self.separator)))
+        return list(self._last[1])
 
 
 def stop_at_separator(page, config) -> None:

@@ -104,12 +104,14 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if source and Path(source).is_file():
         offset = markdown_source.split_front_matter(
             Path(source).read_text(encoding="utf-8-sig"))[2]
+    expand = lambda: embed.expand(markdown, page.file.src_uri,  # noqa: E731
+                                  cache=_build.notebooks, ctx=ctx, line_offset=offset)
     try:
+        if not page.file.src_uri.endswith(".md"):  # a notebook: its page is its file
+            return expand()
         key = cache.embed_key(markdown, page.file.src_uri, page.url, offset,
                               _build.stamps, _build.notebooks)
-        return cache.memo("embed", key, lambda: embed.expand(
-            markdown, page.file.src_uri, cache=_build.notebooks, ctx=ctx,
-            line_offset=offset))
+        return cache.memo("embed", key, expand)
     except JournalError as err:
         raise PluginError(str(err)) from err
 
