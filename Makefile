@@ -26,6 +26,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## create .venv and install the locked dependencies
 
+# --dirty: a saved post is rebuilt alone when nothing other pages show of it
+# changed, every page otherwise (journal/site/rebuild.py decides).
 serve: setup ## live-reloading preview on http://127.0.0.1:8000
 	$(BIN)/mkdocs serve --dirty
 

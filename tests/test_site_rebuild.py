@@ -45,13 +45,19 @@ def index():
     docs = json.loads((site / "search/search_index.json").read_text())["docs"]
     return [(d["location"], d["text"]) for d in docs]
 
+def cached():
+    return {"conversions": len(list(Path(".cache/mkdocs-jupyter").glob("*.json"))),
+            "highlighted": len(json.loads(Path(".cache/journal/highlight.json")
+                                          .read_text()))}
+
 report = {}
 before = rebuild()
+report["cached"] = cached()
 text = post.read_text()
 post.write_text(text + "\nA sentence saved in the preview.\n")
 after = rebuild()
 report["body"] = {"written": sorted(p for p in after if after[p] != before.get(p)),
-                  "pages": after, "index": index()}
+                  "pages": after, "index": index(), "cached": cached()}
 post.write_text(text.replace(title, title + " again"))
 report["title"] = {"pages": rebuild(), "index": index()}
 print(json.dumps(report))
@@ -86,6 +92,8 @@ def test_saved_post_is_rebuilt_alone_and_a_new_title_rebuilds_every_page(tmp_pat
     # only the post, and the pages MkDocs makes on every build, were written again
     assert set(body["written"]) <= {post, "404.html", "notebooks/index.html"}
     assert body["pages"]["archive/2026/index.html"].count("md-post--excerpt") == 7
+    # what the other pages were made from stays cached for the next whole build
+    assert body["cached"] == report["cached"] and report["cached"]["conversions"] == 7
     locations = [loc for loc, _ in body["index"]]
     assert len(locations) == len(set(locations))
     assert any("A sentence saved in the preview." in text for _, text in body["index"])

@@ -123,10 +123,15 @@ class Store:
         self.used.add(key)
         self.changed = True
 
-    def save(self) -> None:
-        """Write back the entries this build used, if that is not what is on disk."""
-        if self.entries is not None and (self.changed or self.used != set(self.entries)):
+    def save(self, prune: bool = True) -> None:
+        """Write back the entries this build used (``prune``) or all of them, if
+        that is not what is on disk."""
+        if self.entries is None:
+            return
+        if prune and self.used != set(self.entries):
             self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+            self.changed = True
+        if self.changed:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(self.entries), encoding="utf-8")
@@ -183,10 +188,12 @@ def begin_build(report: dict) -> None:
         found.used, found.changed = set(), False
 
 
-def end_build() -> None:
+def end_build(prune: bool = True) -> None:
+    """At ``on_post_build``. A build of every page keeps only what it used; a
+    rebuild of a few pages (`journal.site.rebuild`) keeps everything."""
     if _on:
         for found in _stores.values():
-            found.save()
+            found.save(prune)
 
 
 def templates(env: jinja2.Environment) -> jinja2.Environment:

@@ -136,5 +136,7 @@ def on_env(env, config, files):
     return cache.templates(env)
 
 
+@event_priority(100)  # before mkdocs-jupyter clears what it takes for stale
 def on_post_build(config):
-    cache.end_build()
+    rebuild.keep_conversions(config)
+    cache.end_build(prune=rebuild.whole)

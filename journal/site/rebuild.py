@@ -149,6 +149,15 @@ def keep_views(files) -> None:
                 os.utime(file.abs_dest_path)  # now newer than the rewritten source
 
 
+def keep_conversions(config) -> None:
+    """At ``on_post_build``, before mkdocs-jupyter's: a dirty rebuild converts no
+    notebook, and the plugin would take its whole cache for stale and delete it.
+    Its ``cache`` option is read again from mkdocs.yml for the next build."""
+    jupyter = config.plugins.get("mkdocs-jupyter")
+    if _serving_dirty and not whole and jupyter is not None:
+        jupyter.config["cache"] = False  # skips only the plugin's eviction now
+
+
 def record(page, html: str, config) -> None:
     """At a whole build's ``on_page_content``: what the views show of each post."""
     path = getattr(page.file, "abs_src_path", None)
