@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from journal import figures, paths, report
 
@@ -230,8 +231,8 @@ def compare_figure_records(pub: dict, rep: dict) -> Verdict:
     verdict = Verdict()
     tol, rep_tol = pub.get("tol", {}), rep.get("tol", {})
     if tol != rep_tol:
-        verdict.problems.append(f"figure: published tolerance {tol} is not the one the "
-                                f"code declares ({rep_tol})")
+        verdict.problems.append(f"figure: published tolerance {_describe_tol(tol)} is not "
+                                f"the one the code declares ({_describe_tol(rep_tol)})")
         return verdict
     data_tol = {k: v for k, v in tol.items() if k in ("abs", "rel")} or \
         figures.DATA_TOLERANCE
@@ -284,6 +285,10 @@ def compare_figure_records(pub: dict, rep: dict) -> Verdict:
     return verdict
 
 
+def _describe_tol(tol: dict) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in sorted(tol.items())) or "none declared"
+
+
 def _label_lists_match(a, b, tol) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return _label_matches(a or "", b or "", tol)
@@ -330,9 +335,7 @@ def is_figure(output) -> bool:
     return "image/png" in (output.get("data") or {}) if isinstance(output, dict) else False
 
 
-def decode_png(data) -> "Image":
-    from PIL import Image
-
+def decode_png(data) -> Image.Image:
     if isinstance(data, list):
         data = "".join(data)
     raw = base64.b64decode(data) if isinstance(data, str) else data
@@ -347,8 +350,6 @@ def fingerprint(image) -> tuple[tuple[int, int], np.ndarray]:
     Transparent pixels are composited on white first, so a transparent and a
     white background give the same fingerprint.
     """
-    from PIL import Image
-
     rgba = image.convert("RGBA")
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     grey = Image.alpha_composite(white, rgba).convert("L")
@@ -388,7 +389,10 @@ def loose_tolerance_problem(thumb: np.ndarray, tol: dict) -> str | None:
 
 def compare_figure(published_png, reproduced_png, label: str = "figure",
                    tol: dict | None = None) -> list[str]:
-    tol = tol or {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
+    """The picture by fingerprint. A declared (non-default) tolerance is first
+    tried against a blank and two mirrored versions of the re-run's picture."""
+    default = {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
+    tol = tol or default
     try:
         size_p, fp_p = fingerprint(decode_png(published_png))
     except Exception as err:
@@ -397,7 +401,7 @@ def compare_figure(published_png, reproduced_png, label: str = "figure",
         size_r, fp_r = fingerprint(decode_png(reproduced_png))
     except Exception as err:
         return [f"{label}: the reproduced image cannot be decoded ({err})"]
-    loose = loose_tolerance_problem(fp_p, tol)
+    loose = loose_tolerance_problem(fp_r, tol) if tol != default else None
     if loose:
         return [f"{label}: {loose}"]
     if any(abs(a - b) > FIGURE_SIZE_SLACK_PX for a, b in zip(size_p, size_r)):

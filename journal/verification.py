@@ -174,7 +174,7 @@ def summary(entry: dict) -> str:
     threads = plat.get("threads")
     where = (f"{threads} CPU thread{'s' if threads != 1 else ''}" if plat.get("device",
              "cpu") == "cpu" else plat.get("device"))
-    commit = (entry.get("commit") or "an uncommitted tree")[:10]
+    commit = entry.get("commit") or "an uncommitted tree"
     out = entry.get("outputs", {})
     line = (f"verified {entry.get('date', '?')[:10]} at `{commit}` on {where}: "
             f"{out.get('verified', 0)}/{out.get('total', 0)} outputs within tolerance")
