@@ -90,8 +90,10 @@ def accuracy_by_group(y, y_hat, *groups) -> dict[tuple, tuple[float, int]]:
         mask = np.array([k == key for k in keys])
         out[key] = (float((y_hat[mask] == y[mask]).mean()), int(mask.sum()))
     return out
+# --8<-- [end:stratify]
 
 
+# --8<-- [start:statistics]
 STATISTICS = ("mean", "median", "darkest", "brightest", "spread")
 
 
@@ -99,7 +101,7 @@ def image_statistics(X: np.ndarray) -> np.ndarray:
     """(N, 5) whole-image numbers per row of ``X``, in the order of `STATISTICS`."""
     X = np.asarray(X, dtype=np.float64)
     return np.stack([X.mean(1), np.median(X, 1), X.min(1), X.max(1), X.std(1)], 1)
-# --8<-- [end:stratify]
+# --8<-- [end:statistics]
 
 
 # --8<-- [start:fixes]
