@@ -12,7 +12,8 @@ written so the same code uses a GPU when one is there:
   (`autocast`); elsewhere it is plain float32. The determinism switches for
   CUDA are set by the journal's ``setup``.
 
-`train` returns a `History` with the loss per epoch, the wall time and the
+`train` returns a `History` with the loss per epoch (and, given validation data,
+the validation loss and accuracy after each epoch), the wall time and the
 throughput in images per second, which is the number that tells you whether a
 GPU helps at this size.
 

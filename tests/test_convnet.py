@@ -148,10 +148,17 @@ def test_cli_help_states_defaults(capsys):
     with pytest.raises(SystemExit):
         _train_script().main(["--help"])
     text = capsys.readouterr().out
-    assert "--dry-run" in text and "(default: 8)" in text
+    assert "--dry-run" in text and "(default: 3)" in text
+    assert "(default: 16,32,64)" in text
 
 
 def test_cli_dry_run(capsys):
     assert _train_script().main(["--dry-run", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "device: cpu" in out and "images/s" in out and "validation accuracy" in out
+
+
+def test_cli_dry_run_with_two_blocks(capsys):
+    assert _train_script().main(["--dry-run", "--device", "cpu",
+                                 "--channels", "16,32"]) == 0
+    assert "validation accuracy" in capsys.readouterr().out
