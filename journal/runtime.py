@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_THREADS = 1
+from journal import datasets, figures, settings
+
 STYLE_FILE = Path(__file__).with_name("journal.mplstyle")
 
 
@@ -41,21 +42,9 @@ class RunInfo:
     device: str
 
 
-def thread_count() -> int:
-    """The pinned CPU thread count (``JOURNAL_THREADS``, default 1)."""
-    value = os.environ.get("JOURNAL_THREADS", str(DEFAULT_THREADS))
-    try:
-        threads = int(value)
-    except ValueError:
-        raise ValueError(f"JOURNAL_THREADS must be a positive integer, got {value!r}")
-    if threads < 1:
-        raise ValueError(f"JOURNAL_THREADS must be a positive integer, got {value!r}")
-    return threads
-
-
 def pick_device(prefer: str | None = None) -> str:
     """CUDA if present, then Apple MPS, then CPU (``JOURNAL_DEVICE`` overrides)."""
-    import torch
+    import torch  # deferred: heavy, and not needed to read settings
 
     prefer = prefer or os.environ.get("JOURNAL_DEVICE")
     if prefer:
@@ -63,7 +52,7 @@ def pick_device(prefer: str | None = None) -> str:
             raise RuntimeError("JOURNAL_DEVICE=cuda but no CUDA device is available")
         if prefer == "mps" and not torch.backends.mps.is_available():
             raise RuntimeError("JOURNAL_DEVICE=mps but Apple MPS is not available")
-        if prefer not in ("cpu", "cuda", "mps"):
+        if prefer not in settings.DEVICES:
             raise ValueError(f"JOURNAL_DEVICE must be cpu, cuda or mps, got {prefer!r}")
         return prefer
     if torch.cuda.is_available():
@@ -75,7 +64,7 @@ def pick_device(prefer: str | None = None) -> str:
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (all devices) from one integer."""
-    import torch
+    import torch  # deferred: heavy, and not needed to read settings
 
     random.seed(seed)
     np.random.seed(seed)
@@ -88,9 +77,9 @@ def setup(seed: int = 0, device: str | None = None):
     Returns the ``torch.device`` to train on. The full choice is kept in
     ``setup.last`` (a `RunInfo`) for provenance stamps.
     """
-    import torch
+    import torch  # deferred: heavy, and not needed to read settings
 
-    threads = thread_count()
+    threads = settings.thread_count()
     torch.set_num_threads(threads)
     try:  # BLAS pools that NumPy and scikit-learn use
         from threadpoolctl import threadpool_limits
@@ -108,7 +97,7 @@ def setup(seed: int = 0, device: str | None = None):
         torch.backends.cudnn.deterministic = True
         torch.use_deterministic_algorithms(True, warn_only=True)
 
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # deferred: pyplot picks its backend on import
 
     plt.style.use(STYLE_FILE)
     _record_figures()
@@ -121,20 +110,18 @@ setup.last = None
 
 def _record_figures() -> None:
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # deferred: absent outside a kernel
     except ImportError:  # pragma: no cover - plain Python: nothing displays figures
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "display_formatter"):
-        from journal import figures
-
         figures.register(shell)
 
 
 def device_name(device: str) -> str:
     """A human name for the device: the GPU's name, or the CPU model."""
     if device == "cuda":
-        import torch
+        import torch  # deferred: heavy, and not needed to read settings
 
         return torch.cuda.get_device_name(0)
     if device == "mps":
@@ -161,19 +148,16 @@ def run_record() -> dict:
     every dataset loaded through `journal.datasets`. Without a `setup` call, seed
     and device are ``None`` and threads is the pinned ``JOURNAL_THREADS``.
     """
-    import numpy
-    import torch
-
-    from journal import datasets
+    import torch  # deferred: heavy, and not needed to read settings
 
     last = setup.last
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "numpy": numpy.__version__,
+        "numpy": np.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "seed": last.seed if last else None,
-        "threads": last.threads if last else thread_count(),
+        "threads": last.threads if last else settings.thread_count(),
         "device": last.device if last else None,
         "device_name": device_name(last.device) if last else cpu_model(),
         "datasets": dict(sorted(datasets.LOADED.items())),
