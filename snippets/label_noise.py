@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
+from sklearn.neighbors import KNeighborsClassifier
 
 from snippets.mlp_numpy import MLP
 
@@ -57,6 +58,7 @@ def out_of_fold_proba(fit_proba, X, y, n_folds=5, seed=0, n_classes=10):
 
 
 def softmax(logits) -> np.ndarray:
+    """Row-wise softmax, shifted by each row's maximum so exp cannot overflow."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=1, keepdims=True)
@@ -83,8 +85,6 @@ def mlp(**settings):
 
 def knn_proba(X_train, y_train, X_new, *, seed=0, k=10):
     """k-nearest neighbours in pixel space, weighted by distance (``seed`` unused)."""
-    from sklearn.neighbors import KNeighborsClassifier
-
     model = KNeighborsClassifier(n_neighbors=k, weights="distance")
     return model.fit(X_train, y_train).predict_proba(X_new)
 
