@@ -24,7 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from journal import execute, paths, provenance
+from journal import nbfile, paths, provenance, publish
+from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
 PROJECT_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -54,8 +55,8 @@ def cmd_run(args) -> int:
         name = paths.display_path(path)
         head = f"[{number}/{len(notebooks)}] {name}"
         try:
-            nb = execute.read_notebook(path)
-        except execute.NotebookError as err:
+            nb = nbfile.read(path)
+        except NotebookError as err:
             print(f"error: {err}", file=sys.stderr)
             status = 1
             continue
@@ -64,7 +65,7 @@ def cmd_run(args) -> int:
             print(f"{head}: up to date (inputs unchanged since {when} run), skipped",
                   flush=True)
             continue
-        total = len(execute.code_cells(nb))
+        total = len(nbfile.code_cells(nb))
         start = time.perf_counter()
         print(f"{head}: running {total} code cells", flush=True)
 
@@ -72,8 +73,8 @@ def cmd_run(args) -> int:
             print(f"  {name} cell {index + 1}/{total}", file=sys.stderr, flush=True)
 
         try:
-            execute.run_in_place(path, threads=args.threads, on_cell=progress)
-        except execute.NotebookError as err:
+            publish.run_in_place(path, threads=args.threads, on_cell=progress)
+        except NotebookError as err:
             print(f"error: {err}\n  {name} left unchanged", file=sys.stderr)
             status = 1
             continue
@@ -156,7 +157,7 @@ def new_project(name: str, projects: Path = paths.PROJECTS) -> Path:
     ]
     folder.mkdir(parents=True)
     path = folder / f"{name}.ipynb"
-    execute.write_atomic(nb, path)
+    nbfile.write_atomic(nb, path)
     return path
 
 

@@ -1,32 +1,38 @@
-"""How a re-run's outputs are compared with the published ones.
+"""The one place that decides whether a re-run reproduced a published cell.
 
-The pytest plugin (`journal.pytest_notebooks`) sends each kind of output here:
+`compare_cell(published, reproduced)` is used by the pytest plugin, by
+`journal check` (which runs it) and by ``bench/thread_spread.py``. It compares
+the two lists of outputs kind by kind:
 
-- **Metrics** (outputs carrying `journal.report.MIME`): compared record by
-  record, each within the tolerance that was *published* with it. Their
-  text/plain rendering is not compared (it is derived from the records).
-- **Figures** (``image/png``): compared by a perceptual fingerprint, a small
-  grey thumbnail, within `FIGURE_MEAN_TOLERANCE` (whole image) and
-  `FIGURE_BLOCK_TOLERANCE` (worst 8x8 block), or a tolerance the cell declares
-  (`figure_tolerance`). A changed plot fails; a re-rendering with sub-pixel
-  differences does not.
-- **Text**: exact, except that a bare float printed in text (``0.9850``) may move
-  by `TEXT_FLOAT_TOLERANCE`. Integers, shapes and words are always exact.
+- **Metrics** (`journal.report`): each record within the tolerance published
+  with it, which must equal the tolerance the re-run declared; a record with
+  runs by its mean, its spread and its number of runs; and the text the page
+  shows must be exactly the rendering of the published record.
+- **Figures**: the record of what the figure shows (`journal.figures`: plotted
+  values within the declared tolerance, images by value or, for a grid picked
+  by a model, as a set with a declared overlap), and the picture itself by a
+  perceptual fingerprint (`fingerprint`). A declared fingerprint tolerance so
+  loose that a blank or mirrored picture would pass is refused.
+- **Errors**: a cell that is expected to raise must raise the same exception.
+- **Text** (streams, plain results, HTML): after the committed sanitizer
+  (``journal/sanitize.cfg``), exact, except that a bare float may move in its
+  fourth significant digit (`TEXT_FLOAT_TOLERANCE`). What the sanitizer
+  replaced (timings, throughput) is reported as *not verified*, with the reason.
 
-How the thresholds were chosen is written down in ``pages/verification.md``.
-Every function returns a list of problems (empty: the outputs match); each
-problem is one line the plugin prefixes with ``<notebook> cell <n>: ``.
+The result is a `Verdict`: the problems (each one line, prefixed by the caller
+with the notebook and cell), what was checked, and what was not.
 """
 
 import base64
 import io
 import math
 import re
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
-from nbformat import NotebookNode
 
-from journal.report import DEFAULT_TOLERANCE, MIME, describe_tolerance, records_in, within
+from journal import figures, paths, report
 
 # A float printed outside `journal.report` may differ in its 4th significant
 # digit (a rounding flip such as 0.98495 -> "0.9849" / "0.9850"), no more.
@@ -40,44 +46,289 @@ FIGURE_BLOCK_TOLERANCE = 0.02   # mean |difference| in the worst BLOCK x BLOCK b
 FIGURE_SIZE_SLACK_PX = 2        # bbox_inches="tight" may move an edge by a pixel
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
+CHECKED_MIMES = {report.MIME, figures.MIME, "image/png"}
+
+
+@dataclass
+class Verdict:
+    """What comparing one cell found."""
+
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def extend(self, other: "Verdict") -> None:
+        self.problems += other.problems
+        self.checked += other.checked
+        self.unverified += other.unverified
 
 
 def fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
+# -- the sanitizer ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    regex: re.Pattern
+    replace: str
+    reason: str
+
+
+def load_sanitizer(path: Path = paths.SANITIZE_FILE) -> list[Rule]:
+    """``regex:``/``replace:`` pairs (nbval's format), each with its reason: the
+    first comment line of its paragraph."""
+    rules, reason, regex = [], "", None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("#"):
+            reason = reason or line.lstrip("# ").strip()
+            continue
+        if not line.strip():
+            reason = ""
+            continue
+        key, _, value = line.partition(": ")
+        if key == "regex":
+            regex = value
+        elif key == "replace" and regex is not None:
+            rules.append(Rule(re.compile(regex), value, reason or "volatile text"))
+            regex = None
+        else:
+            raise ValueError(f"{path.name}:{number}: expected 'regex: ' or 'replace: '")
+    return rules
+
+
+def sanitize(text: str, rules: list[Rule]) -> tuple[str, list[str]]:
+    """The text with volatile parts replaced, and why each replacement was made."""
+    reasons = []
+    for rule in rules:
+        text, count = rule.regex.subn(rule.replace, text)
+        if count and rule.reason not in reasons:
+            reasons.append(rule.reason)
+    return text, reasons
+
+
 # -- metrics ---------------------------------------------------------------------
 
-def compare_metric_records(published: list[dict], reproduced: list[dict]) -> list[str]:
+def compare_metric_records(published: list[dict], reproduced: list[dict]) -> Verdict:
     """Each published record against the reproduced one of the same name."""
-    problems = []
+    verdict = Verdict()
     got = {r["name"]: r for r in reproduced}
     for pub in published:
-        name, tol = pub["name"], pub.get("tol", DEFAULT_TOLERANCE)
-        if name not in got:
-            problems.append(f"{name} published {fmt(pub['value'])}, not reproduced "
-                            f"(the re-run published no metric of that name)")
+        name, tol = pub["name"], pub.get("tol", report.DEFAULT_TOLERANCE)
+        rep = got.get(name)
+        if rep is None:
+            verdict.problems.append(f"{name} published {fmt(pub['value'])}, not reproduced "
+                                    f"(the re-run published no metric of that name)")
             continue
-        value = got[name]["value"]
-        if not within(pub, value):
-            problems.append(f"{name} published {fmt(pub['value'])}, reproduced "
-                            f"{fmt(value)}, tolerance {describe_tolerance(tol)}")
+        rep_tol = rep.get("tol", report.DEFAULT_TOLERANCE)
+        if tol != rep_tol:
+            verdict.problems.append(
+                f"{name}: published tolerance {report.describe_tolerance(tol)} is not "
+                f"the one the code declares ({report.describe_tolerance(rep_tol)})")
+            continue
+        if ("runs" in pub) != ("runs" in rep):
+            verdict.problems.append(f"{name}: published {'with' if 'runs' in pub else 'without'}"
+                                    f" runs, reproduced {'with' if 'runs' in rep else 'without'}")
+            continue
+        if "runs" in pub:
+            problem = _runs_problem(pub, rep, tol)
+            if problem:
+                verdict.problems.append(problem)
+                continue
+        if not report.within(pub, rep["value"]):
+            verdict.problems.append(f"{name} published {fmt(pub['value'])}, reproduced "
+                                    f"{fmt(rep['value'])}, tolerance "
+                                    f"{report.describe_tolerance(tol)}")
+            continue
+        verdict.checked.append(f"metric {name} within {report.describe_tolerance(tol)}")
     names = {p["name"] for p in published}
     for rec in reproduced:
         if rec["name"] not in names:
-            problems.append(f"{rec['name']} reproduced {fmt(rec['value'])} but was "
-                            f"never published")
+            verdict.problems.append(f"{rec['name']} reproduced {fmt(rec['value'])} but was "
+                                    f"never published")
+    return verdict
+
+
+def _runs_problem(pub: dict, rep: dict, tol: dict) -> str | None:
+    runs = pub.get("runs") or []
+    name = pub["name"]
+    if len(runs) != len(rep["runs"]):
+        return f"{name}: published {len(runs)} runs, reproduced {len(rep['runs'])}"
+    mean = sum(runs) / len(runs)
+    if not math.isclose(mean, pub["value"], rel_tol=1e-9, abs_tol=1e-12) or \
+            not math.isclose(report.spread(runs), pub.get("spread", -1),
+                             rel_tol=1e-9, abs_tol=1e-12):
+        return (f"{name}: the published mean and spread are not those of the "
+                f"published runs")
+    limit = report.allowed(tol, pub["spread"])
+    if abs(rep["spread"] - pub["spread"]) > limit:
+        return (f"{name} spread published {fmt(pub['spread'])}, reproduced "
+                f"{fmt(rep['spread'])}, tolerance {report.describe_tolerance(tol)}")
+    return None
+
+
+def compare_metric_output(published: dict, reproduced: dict) -> Verdict:
+    """One metric output: its records, and the text the page shows of them."""
+    pub, rep = report.payload_in(published), report.payload_in(reproduced)
+    verdict = compare_metric_records(pub.get("metrics", []), rep.get("metrics", []))
+    shown = _text((published.get("data") or {}).get("text/plain", ""))
+    try:
+        expected = report.render(pub)
+    except (KeyError, TypeError, ValueError) as err:
+        verdict.problems.append(f"the published metric record cannot be rendered ({err})")
+        return verdict
+    if shown != expected:
+        verdict.problems.append(
+            f"the text shown for the metric is not the rendering of its record: "
+            f"shows {_short(shown)!r}, record renders {_short(expected)!r}")
+    else:
+        verdict.checked.append("metric text rendered from its record")
+    return verdict
+
+
+# -- figures: the record of what they show -----------------------------------------
+
+def _values_problem(label: str, pub, rep, tol: dict) -> str | None:
+    pub = [np.nan if v is None else v for v in pub]
+    rep = [np.nan if v is None else v for v in rep]
+    if len(pub) != len(rep):
+        return f"{label}: published {len(pub)} values, reproduced {len(rep)}"
+    if not pub:
+        return None
+    a, b = np.asarray(pub, dtype=float), np.asarray(rep, dtype=float)
+    if not np.array_equal(np.isnan(a), np.isnan(b)):
+        return f"{label}: missing values differ"
+    a, b = np.nan_to_num(a), np.nan_to_num(b)
+    limit = np.maximum(tol.get("abs", 0.0), tol.get("rel", 0.0) * np.abs(a))
+    worst = int(np.argmax(np.abs(a - b) - limit))
+    if abs(a[worst] - b[worst]) > limit[worst]:
+        return (f"{label}: value {worst} published {fmt(a[worst])}, reproduced "
+                f"{fmt(b[worst])}, tolerance {report.describe_tolerance(tol)}")
+    return None
+
+
+def _label_matches(a: str, b: str, tol: dict) -> bool:
+    """Two labels: equal, or numbers within the data tolerance, or floats in text."""
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return text_matches(a, b)
+    return abs(x - y) <= max(tol.get("abs", 0.0), tol.get("rel", 0.0) * abs(x))
+
+
+def _image_key(image: dict, title: str) -> tuple:
+    return image["sha256"], title
+
+
+def compare_figure_records(pub: dict, rep: dict) -> Verdict:
+    """What two figures show, within the tolerance the notebook declared."""
+    verdict = Verdict()
+    tol, rep_tol = pub.get("tol", {}), rep.get("tol", {})
+    if tol != rep_tol:
+        verdict.problems.append(f"figure: published tolerance {_describe_tol(tol)} is not "
+                                f"the one the code declares ({_describe_tol(rep_tol)})")
+        return verdict
+    data_tol = {k: v for k, v in tol.items() if k in ("abs", "rel")} or \
+        figures.DATA_TOLERANCE
+    p_axes, r_axes = pub.get("axes", []), rep.get("axes", [])
+    if not text_matches(pub.get("suptitle", ""), rep.get("suptitle", "")):
+        verdict.problems.append(f"figure title changed: {pub.get('suptitle')!r} -> "
+                                f"{rep.get('suptitle')!r}")
+    if len(p_axes) != len(r_axes):
+        verdict.problems.append(f"figure: published {len(p_axes)} panels, reproduced "
+                                f"{len(r_axes)}")
+        return verdict
+    overlap = tol.get("overlap")
+    for k, (a, b) in enumerate(zip(p_axes, r_axes)):
+        where = "figure" if len(p_axes) == 1 else f"figure panel {k + 1}"
+        for key in ("xlabel", "ylabel", "legend") + (() if overlap else ("title",)):
+            if not _label_lists_match(a.get(key), b.get(key), data_tol):
+                verdict.problems.append(f"{where}: {key} changed: {a.get(key)!r} -> "
+                                        f"{b.get(key)!r}")
+        if not _label_lists_match(a.get("texts", []), b.get("texts", []), data_tol):
+            verdict.problems.append(f"{where}: text labels changed beyond "
+                                    f"{report.describe_tolerance(data_tol)}")
+        for kind in ("lines", "points"):
+            if len(a.get(kind, [])) != len(b.get(kind, [])):
+                verdict.problems.append(f"{where}: published {len(a.get(kind, []))} "
+                                        f"{kind}, reproduced {len(b.get(kind, []))}")
+                continue
+            for j, (la, lb) in enumerate(zip(a.get(kind, []), b.get(kind, []))):
+                if kind == "lines":
+                    pairs = [("x", la["x"], lb["x"]), ("y", la["y"], lb["y"])]
+                else:
+                    pairs = [("", la, lb)]
+                for axis, va, vb in pairs:
+                    problem = _values_problem(f"{where} {kind[:-1]} {j + 1} {axis}".strip(),
+                                              va, vb, data_tol)
+                    if problem:
+                        verdict.problems.append(problem)
+        problem = _values_problem(f"{where} bars", a.get("bars", []), b.get("bars", []),
+                                  data_tol)
+        if problem:
+            verdict.problems.append(problem)
+        if not overlap:
+            verdict.problems += _images_by_value(where, a.get("images", []),
+                                                 b.get("images", []), data_tol)
+    if overlap:
+        verdict.problems += _images_by_identity(p_axes, r_axes, overlap)
+    if not verdict.problems:
+        what = f"images as a set, overlap >= {overlap:g}" if overlap else \
+            f"values within {report.describe_tolerance(data_tol)}"
+        verdict.checked.append(f"figure data ({what})")
+    return verdict
+
+
+def _describe_tol(tol: dict) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in sorted(tol.items())) or "none declared"
+
+
+def _label_lists_match(a, b, tol) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return _label_matches(a or "", b or "", tol)
+    a, b = a or [], b or []
+    return len(a) == len(b) and all(_label_matches(x, y, tol) for x, y in zip(a, b))
+
+
+def _images_by_value(where, pub, rep, tol) -> list[str]:
+    if len(pub) != len(rep):
+        return [f"{where}: published {len(pub)} images, reproduced {len(rep)}"]
+    problems = []
+    for j, (a, b) in enumerate(zip(pub, rep)):
+        if a["shape"] != b["shape"]:
+            problems.append(f"{where} image {j + 1}: shape {a['shape']} -> {b['shape']}")
+        elif a["sha256"] != b["sha256"]:
+            flat_a = [v for row in a["thumb"] for v in row]
+            flat_b = [v for row in b["thumb"] for v in row]
+            problem = _values_problem(f"{where} image {j + 1}", flat_a, flat_b, tol)
+            if problem:
+                problems.append(problem)
     return problems
 
 
-def compare_metrics(published_outputs: list, reproduced_outputs: list) -> list[str]:
-    """All metric records of one cell (outputs in order, records by name)."""
-    pub = [r for o in published_outputs for r in records_in(o)]
-    rep = [r for o in reproduced_outputs for r in records_in(o)]
-    return compare_metric_records(pub, rep)
+def _images_by_identity(p_axes, r_axes, overlap: float) -> list[str]:
+    def keys(axes):
+        return [_image_key(im, ax.get("title", "")) for ax in axes
+                for im in ax.get("images", [])]
+
+    pub, rep = keys(p_axes), keys(r_axes)
+    if len(pub) != len(rep):
+        return [f"figure: published {len(pub)} images, reproduced {len(rep)}"]
+    if not pub:
+        return []
+    shared = len(set(pub) & set(rep))
+    if shared < overlap * len(set(pub)):
+        return [f"figure: {shared} of {len(set(pub))} published images (with their "
+                f"titles) shown again, declared overlap {overlap:g}"]
+    return []
 
 
-# -- figures ---------------------------------------------------------------------
+# -- figures: the picture ------------------------------------------------------------
 
 def is_figure(output) -> bool:
     return "image/png" in (output.get("data") or {}) if isinstance(output, dict) else False
@@ -116,28 +367,35 @@ def figure_distance(published: np.ndarray, reproduced: np.ndarray) -> tuple[floa
     return float(diff.mean()), float(blocks.max())
 
 
-def figure_tolerance(cell_metadata) -> dict[str, float]:
-    """The figure tolerance of one cell: the defaults, or what the cell declares.
+def pixel_tolerance(record: dict | None) -> dict[str, float]:
+    """The fingerprint tolerance: the defaults, or what the figure declared."""
+    declared = (record or {}).get("tol", {})
+    return {"mean": declared.get("mean", FIGURE_MEAN_TOLERANCE),
+            "block": declared.get("block", FIGURE_BLOCK_TOLERANCE)}
 
-    A figure that moves with the thread count by more than the defaults (say a
-    learning curve, or a grid of the first misclassified images) declares its
-    own, measured with ``bench/thread_spread.py``, in the cell's metadata:
-    ``"journal": {"figure_tolerance": {"mean": 0.01, "block": 0.08}}``.
-    """
-    tol = {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
-    declared = ((cell_metadata or {}).get("journal") or {}).get("figure_tolerance")
-    if declared is None:
-        return tol
-    if not isinstance(declared, dict) or set(declared) - set(tol) or not all(
-            isinstance(v, (int, float)) and 0 <= v <= 1 for v in declared.values()):
-        raise ValueError(f"figure_tolerance must map 'mean' and/or 'block' to numbers "
-                         f"in [0, 1], got {declared!r}")
-    return {**tol, **{k: float(v) for k, v in declared.items()}}
+
+def _passes(distance: tuple[float, float], tol: dict) -> bool:
+    return distance[0] <= tol["mean"] and distance[1] <= tol["block"]
+
+
+def loose_tolerance_problem(thumb: np.ndarray, tol: dict) -> str | None:
+    """Why ``tol`` cannot tell this picture from a blank or mirrored one (or None)."""
+    impostors = {"a blank picture": np.ones_like(thumb),
+                 "the picture mirrored left to right": thumb[:, ::-1],
+                 "the picture upside down": thumb[::-1, :]}
+    for what, other in impostors.items():
+        if _passes(figure_distance(thumb, other), tol):
+            return (f"declared figure tolerance (mean {tol['mean']:g}, block "
+                    f"{tol['block']:g}) is so loose that {what} would pass")
+    return None
 
 
 def compare_figure(published_png, reproduced_png, label: str = "figure",
                    tol: dict | None = None) -> list[str]:
-    tol = tol or {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
+    """The picture by fingerprint. A declared (non-default) tolerance is first
+    tried against a blank and two mirrored versions of the re-run's picture."""
+    default = {"mean": FIGURE_MEAN_TOLERANCE, "block": FIGURE_BLOCK_TOLERANCE}
+    tol = tol or default
     try:
         size_p, fp_p = fingerprint(decode_png(published_png))
     except Exception as err:
@@ -146,6 +404,9 @@ def compare_figure(published_png, reproduced_png, label: str = "figure",
         size_r, fp_r = fingerprint(decode_png(reproduced_png))
     except Exception as err:
         return [f"{label}: the reproduced image cannot be decoded ({err})"]
+    loose = loose_tolerance_problem(fp_r, tol) if tol != default else None
+    if loose:
+        return [f"{label}: {loose}"]
     if any(abs(a - b) > FIGURE_SIZE_SLACK_PX for a, b in zip(size_p, size_r)):
         return [f"{label} changed size: published {size_p[0]}x{size_p[1]} px, "
                 f"reproduced {size_r[0]}x{size_r[1]} px"]
@@ -157,20 +418,37 @@ def compare_figure(published_png, reproduced_png, label: str = "figure",
     return []
 
 
-def compare_figures(published_outputs: list, reproduced_outputs: list,
-                    tol: dict | None = None) -> list[str]:
-    pub = [o["data"]["image/png"] for o in published_outputs if is_figure(o)]
-    rep = [o["data"]["image/png"] for o in reproduced_outputs if is_figure(o)]
-    if len(pub) != len(rep):
-        return [f"published {len(pub)} figure(s), reproduced {len(rep)}"]
-    problems = []
-    for k, (p, r) in enumerate(zip(pub, rep), start=1):
-        label = "figure" if len(pub) == 1 else f"figure {k}"
-        problems += compare_figure(p, r, label, tol)
-    return problems
+def compare_figure_output(published: dict, reproduced: dict, label: str) -> Verdict:
+    verdict = Verdict()
+    pub_rec, rep_rec = figures.record_in(published), figures.record_in(reproduced)
+    if pub_rec is None or rep_rec is None:
+        if rep_rec is None:
+            verdict.problems.append(f"{label}: no record of what it shows; the notebook "
+                                    f"must call `setup()` in its first cell")
+        else:
+            verdict.problems.append(f"{label}: the published figure has no record of "
+                                    f"what it shows; re-run it with `journal run`")
+    else:
+        verdict.extend(compare_figure_records(pub_rec, rep_rec))
+    tol = pixel_tolerance(pub_rec)
+    problems = compare_figure(published["data"]["image/png"],
+                              reproduced["data"]["image/png"], label, tol)
+    verdict.problems += problems
+    if not problems:
+        verdict.checked.append(f"{label} picture (fingerprint mean <= {tol['mean']:g}, "
+                               f"block <= {tol['block']:g})")
+    return verdict
 
 
-# -- text ------------------------------------------------------------------------
+# -- text --------------------------------------------------------------------------
+
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
 
 def _is_float_token(token: str) -> bool:
     return "." in token or "e" in token.lower()
@@ -202,18 +480,110 @@ def text_matches(published: str, reproduced: str,
     return True
 
 
-def strip_checked(output: dict) -> dict:
-    """An output without what this module compares (for nbval's exact check).
+def coalesce_streams(outputs: list) -> list:
+    """Consecutive stream outputs of the same name merged into one (as nbval does)."""
+    merged = []
+    for out in outputs:
+        if (out.get("output_type") == "stream" and merged
+                and merged[-1].get("output_type") == "stream"
+                and merged[-1].get("name") == out.get("name")):
+            merged[-1] = {**merged[-1], "text": _text(merged[-1]["text"]) + _text(out["text"])}
+        else:
+            merged.append(dict(out))
+    return merged
 
-    A metric output loses its record and its text rendering; a figure loses
-    its PNG (its text/plain, such as ``<Figure size 720x230 with 16 Axes>``,
-    stays and is compared exactly).
+
+def _kind(output: dict) -> str:
+    kind = output.get("output_type", "?")
+    if kind == "stream":
+        return f"stream {output.get('name')}"
+    if kind in ("display_data", "execute_result"):
+        data = output.get("data") or {}
+        if report.MIME in data:
+            return "metric"
+        if "image/png" in data:
+            return "figure"
+        return "result"
+    return kind
+
+
+def _compare_text(label: str, pub: str, rep: str, rules, clean) -> Verdict:
+    verdict = Verdict()
+    pub_s, reasons = sanitize(clean(pub), rules)
+    rep_s, _ = sanitize(clean(rep), rules)
+    if not text_matches(pub_s, rep_s):
+        verdict.problems.append(f"{label} differs: published {_short(pub_s)!r}, "
+                                f"reproduced {_short(rep_s)!r}")
+        return verdict
+    verdict.checked.append(f"{label} text")
+    verdict.unverified += [f"{label}: {reason}" for reason in reasons]
+    return verdict
+
+
+def compare_output(pub: dict, rep: dict, label: str, rules, clean) -> Verdict:
+    kind = _kind(pub)
+    if kind == "metric":
+        return compare_metric_output(pub, rep)
+    if kind == "figure":
+        verdict = compare_figure_output(pub, rep, label)
+        plain_p = _text((pub.get("data") or {}).get("text/plain", ""))
+        plain_r = _text((rep.get("data") or {}).get("text/plain", ""))
+        verdict.extend(_compare_text(f"{label} caption", plain_p, plain_r, rules, clean))
+        return verdict
+    if kind == "error":
+        if pub.get("ename") != rep.get("ename"):
+            return Verdict(problems=[f"expected to raise {pub.get('ename')}, raised "
+                                     f"{rep.get('ename')}: {_short(str(rep.get('evalue')))}"])
+        return _compare_text(f"{label} ({pub.get('ename')})", str(pub.get("evalue", "")),
+                             str(rep.get("evalue", "")), rules, clean)
+    if kind.startswith("stream"):
+        return _compare_text(label, _text(pub.get("text", "")), _text(rep.get("text", "")),
+                             rules, clean)
+    verdict = Verdict()
+    p_data, r_data = pub.get("data") or {}, rep.get("data") or {}
+    if sorted(p_data) != sorted(r_data):
+        verdict.problems.append(f"{label}: published as {sorted(p_data)}, reproduced as "
+                                f"{sorted(r_data)}")
+        return verdict
+    for mime in sorted(p_data):
+        if mime.startswith("image/"):
+            verdict.unverified.append(f"{label} {mime}: pictures other than PNG figures "
+                                      f"are not compared")
+            continue
+        verdict.extend(_compare_text(f"{label} {mime}", _text(p_data[mime]),
+                                     _text(r_data[mime]), rules, clean))
+    return verdict
+
+
+def compare_cell(published: list, reproduced: list, *, rules=None,
+                 clean=lambda text: text) -> Verdict:
+    """Compare one cell's published outputs with a re-run's.
+
+    ``rules`` is the sanitizer (`load_sanitizer`); ``clean`` a first
+    normalisation (local paths as `journal run` writes them).
     """
-    if not isinstance(output, dict) or "data" not in output:
-        return output
-    data = dict(output["data"])
-    if MIME in data:
-        data.pop(MIME)
-        data.pop("text/plain", None)
-    data.pop("image/png", None)
-    return NotebookNode({**output, "data": NotebookNode(data)})
+    rules = load_sanitizer() if rules is None else rules
+    pub, rep = coalesce_streams(list(published)), coalesce_streams(list(reproduced))
+    kinds_p, kinds_r = [_kind(o) for o in pub], [_kind(o) for o in rep]
+    if kinds_p != kinds_r:
+        return Verdict(problems=[f"outputs changed: published {_describe(kinds_p)}, "
+                                 f"reproduced {_describe(kinds_r)}"])
+    verdict = Verdict()
+    n_figures = kinds_p.count("figure")
+    k = 0
+    for p, r, kind in zip(pub, rep, kinds_p):
+        if kind == "figure":
+            k += 1
+        label = (f"figure {k}" if n_figures > 1 else "figure") if kind == "figure" else \
+            "output" if kind == "result" else kind
+        verdict.extend(compare_output(p, r, label, rules, clean))
+    return verdict
+
+
+def _describe(kinds: list[str]) -> str:
+    return ", ".join(kinds) if kinds else "nothing"
+
+
+def publishes_results(outputs: list) -> bool:
+    """Whether outputs hold a metric or a figure (which can never be exempted)."""
+    return any(_kind(o) in ("metric", "figure") for o in outputs)

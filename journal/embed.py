@@ -16,12 +16,20 @@ notebook page and its ``.ipynb`` and the provenance stamp
 (`journal.provenance`).
 
 ``value`` inserts one published metric (recorded with `journal.report`),
-formatted with a Python format spec. Unknown notebooks, tags, ids or metrics
-raise `EmbedError` naming the post and line.
+formatted with a Python format spec. ``literal`` marks a number typed by the
+author (someone else's figure, a piece of arithmetic) and shows it visibly as
+not verified:
+
+    {% literal "12.5 MB" %}
+
+Unknown notebooks, tags, ids or metrics raise `EmbedError` naming the post and
+line. What the site says about verification (the stamp after each embed, the
+notes on outputs that are not verified) comes from ``Context.verification``.
 """
 
 import base64
 import hashlib
+import html
 import posixpath
 import re
 import shlex
@@ -29,15 +37,17 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import paths
-from journal.execute import NotebookError, read_notebook
+from journal import markdown_source, paths
+from journal.errors import NotebookError, PostError
+from journal.nbfile import read as read_notebook
 from journal.report import records_in
 
-MARKER = re.compile(r"\{%\s*(embed|value)\s+(.*?)\s*%\}")
+MARKER = markdown_source.MARKER
 SHOW = ("code", "output", "both")
+LITERAL_TITLE = "Typed by the author: not re-derived by the journal's checks"
 
 
-class EmbedError(Exception):
+class EmbedError(PostError):
     """A marker in a post refers to something that does not exist."""
 
 
@@ -50,32 +60,14 @@ class Marker:
     line: int
 
 
-FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})", re.MULTILINE)
-
-
-def fenced_spans(markdown: str) -> list[tuple[int, int]]:
-    """Character ranges of fenced code blocks, where markers are shown, not run."""
-    spans, opening = [], None
-    for match in FENCE.finditer(markdown):
-        fence = match.group(1)
-        if opening is None:
-            opening = match
-        elif fence[0] == opening.group(1)[0] and len(fence) >= len(opening.group(1)):
-            spans.append((opening.start(), match.end()))
-            opening = None
-    if opening is not None:
-        spans.append((opening.start(), len(markdown)))
-    return spans
-
-
 def parse(markdown: str, source: str, line_offset: int = 0):
     """Yield (match, Marker) for every marker; malformed ones raise EmbedError.
 
     Markers inside fenced code blocks are left alone, so a post can show one.
     """
-    spans = fenced_spans(markdown)
+    spans = markdown_source.fenced_spans(markdown)
     for match in MARKER.finditer(markdown):
-        if any(a <= match.start() < b for a, b in spans):
+        if markdown_source.in_spans(match.start(), spans):
             continue
         line = markdown.count("\n", 0, match.start()) + 1 + line_offset
         try:
@@ -85,7 +77,8 @@ def parse(markdown: str, source: str, line_offset: int = 0):
         positional = [w for w in words if "=" not in w]
         options = dict(w.split("=", 1) for w in words if "=" in w)
         if not positional:
-            raise EmbedError(f"{source}:{line}: {match.group(1)} marker names no notebook")
+            what = "text" if match.group(1) == "literal" else "notebook"
+            raise EmbedError(f"{source}:{line}: {match.group(1)} marker names no {what}")
         yield match, Marker(match.group(1), positional[0], positional[1:], options, line)
 
 
@@ -149,9 +142,19 @@ def find_metric(nb, marker: Marker, where: str) -> dict:
 def render_value(rec: dict, marker: Marker, where: str) -> str:
     spec = marker.options.get("format", ".4f")
     try:
-        return format(rec["value"], spec)
+        text = format(rec["value"], spec)
+        if "runs" in rec and marker.options.get("spread", "yes") != "no":
+            text += f" ± {format(rec['spread'], spec)} over {len(rec['runs'])} seeds"
+        return text
     except ValueError as err:
         raise EmbedError(f"{where}: bad format {spec!r}: {err}") from err
+
+
+def render_literal(marker: Marker) -> str:
+    """A number typed by the author, marked on the page as not verified."""
+    text = html.escape(" ".join([marker.notebook, *marker.args]))
+    return (f'<span class="journal-literal" title="{LITERAL_TITLE}">{text}'
+            f'<sup aria-hidden="true">†</sup></span>')
 
 
 HIDE_INPUT, REMOVE_INPUT = "hide-input", "remove-input"
@@ -196,12 +199,17 @@ class Context:
 
     ``source`` is the post's path in the site's file list (``posts/x.md``);
     ``page_url`` its URL (``2026/11/02/x/``), needed for raw HTML links;
-    ``on_image(uri, content)`` is told about every image an embed uses.
+    ``on_image(uri, content)`` is told about every image an embed uses;
+    ``verification`` (see `journal.site.stamps`) says what the check found:
+    ``stamp(rel, nb)`` is the HTML after each embed and ``notes(rel, cell)``
+    what in a cell's outputs is not verified. Without it, the author's
+    provenance stamp is shown.
     """
 
     source: str
     page_url: str | None = None
     on_image: object = None
+    verification: object = None
 
     def rel_file(self, uri: str) -> str:
         """A Markdown link from the source file to another site file."""
@@ -248,7 +256,7 @@ def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
     return None
 
 
-def render_cell(cell, show: str, ctx: Context) -> list[str]:
+def render_cell(cell, show: str, ctx: Context, notes: list[str] = ()) -> list[str]:
     """One cell as Markdown blocks, honouring the remove-*/hide-input tags."""
     cell_tags = tags(cell)
     if REMOVE_CELL in cell_tags:
@@ -266,6 +274,10 @@ def render_cell(cell, show: str, ctx: Context) -> list[str]:
             block = render_output(out, ctx, alt)
             if block:
                 parts.append(block)
+        if notes and cell.get("outputs"):
+            parts.append('<small class="journal-unverified-note">Not verified in this '
+                         'output: ' + "; ".join(html.escape(n) for n in notes) +
+                         '.</small>')
     return parts
 
 
@@ -278,10 +290,14 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
     stem = posixpath.splitext(rel)[0]
     # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
     download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
-    stamp = provenance.stamp(nb, paths.PROJECTS / rel)
     title = posixpath.basename(stem)
-    return (f'<small class="journal-stamp">From the notebook [{title}]({page}) '
-            f'(<a href="{download}" download>.ipynb</a>): {stamp}</small>')
+    head = (f'<small class="journal-source">From the notebook [{title}]({page}) '
+            f'(<a href="{download}" download>.ipynb</a>)</small>')
+    if ctx.verification is not None:
+        return head + "\n\n" + ctx.verification.stamp(rel, nb)
+    stamp = provenance.stamp(nb, paths.PROJECTS / rel)
+    return head + f'\n\n<small class="journal-stamp">{stamp}</small>'
+
 
 
 def render_cells(cells, marker: Marker, where: str, ctx: Context | None = None,
@@ -291,8 +307,13 @@ def render_cells(cells, marker: Marker, where: str, ctx: Context | None = None,
         raise EmbedError(f"{where}: show must be one of {', '.join(SHOW)}, got {show!r}")
     ctx = ctx or Context(where.rsplit(":", 1)[0])
     parts = []
+    rel = posixpath.normpath(marker.notebook)
+    code = [c for c in nb.cells if c.cell_type == "code"] if nb is not None else []
     for cell in cells:
-        parts += render_cell(cell, show, ctx)
+        notes = []
+        if ctx.verification is not None and cell in code:
+            notes = ctx.verification.notes(rel, code.index(cell))
+        parts += render_cell(cell, show, ctx, notes)
     if nb is not None:
         parts.append(notebook_links(marker, nb, ctx))
     return "\n\n".join(parts)
@@ -310,6 +331,10 @@ def expand(markdown: str, source: str, cache: NotebookCache | None = None,
     pieces, last = [], 0
     for match, marker in parse(markdown, source, line_offset):
         where = f"{source}:{marker.line}"
+        if marker.kind == "literal":
+            pieces += [markdown[last:match.start()], render_literal(marker)]
+            last = match.end()
+            continue
         nb = cache.get(marker.notebook, where)
         if marker.kind == "value":
             text = render_value(find_metric(nb, marker, where), marker, where)

@@ -16,6 +16,8 @@ mistakes) is checked by *which* images it shows, with which titles:
 
     fig = image_grid(X[wrong], titles=titles)
     figure_tolerance(fig, overlap=0.9)   # 90% of the images must be the same
+
+(it returns nothing, so as a cell's last line it does not show the figure twice).
 """
 
 import hashlib
@@ -33,7 +35,7 @@ _ATTRIBUTE = "_journal_tolerance"
 def figure_tolerance(fig, *, abs: float | None = None, rel: float | None = None,
                      overlap: float | None = None, mean: float | None = None,
                      block: float | None = None):
-    """Declare how far a re-run may move this figure; returns ``fig``.
+    """Declare how far a re-run may move this figure.
 
     ``abs``/``rel``: the plotted numbers (lines, bars, points, numeric labels,
     image thumbnails). ``overlap``: compare the images by identity, as a set;
@@ -53,7 +55,6 @@ def figure_tolerance(fig, *, abs: float | None = None, rel: float | None = None,
             raise ValueError(f"figure tolerance {key} must be at most 1, got {value!r}")
         tol[key] = float(value)
     setattr(fig, _ATTRIBUTE, tol)
-    return fig
 
 
 def _round(values) -> list:
@@ -121,17 +122,9 @@ def register(shell) -> None:
     formatters = shell.display_formatter.formatters
     if MIME not in formatters:
         formatters[MIME] = FigureRecordFormatter(parent=shell.display_formatter)
-
-    def attach(*_):
-        formatters[MIME].for_type(Figure, describe)
-
-    attach()
-    # The inline backend, activated lazily by the first figure, clears every
-    # formatter registered for Figure; register again around each cell (this
-    # post_execute callback runs before the backend's, which shows the figures).
-    for event in ("pre_execute", "post_execute"):
-        if attach.__name__ not in {f.__name__ for f in shell.events.callbacks[event]}:
-            shell.events.register(event, attach)
+    # Found through the formatter's print_method rather than `for_type`: the
+    # inline backend clears every formatter's Figure entry when it activates.
+    Figure._repr_journal_figure_ = describe
 
 
 def record_in(output) -> dict | None:

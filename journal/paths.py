@@ -8,7 +8,7 @@ PROJECTS = ROOT / "projects"
 SNIPPETS = ROOT / "snippets"
 JOURNAL = ROOT / "journal"
 TESTS = ROOT / "tests"
-SANITIZE_FILE = TESTS / "sanitize.cfg"
+SANITIZE_FILE = ROOT / "journal" / "sanitize.cfg"
 LOCK_FILE = ROOT / "requirements.lock"
 
 

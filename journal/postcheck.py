@@ -9,7 +9,10 @@ runs first (from `journal.site_hooks.on_files`) and reports:
 - ``date`` missing, without ``created``, or a date that is not a real
   ``YYYY-MM-DD`` date;
 - the ``<!-- more -->`` excerpt marker missing;
-- a relative link or image whose target file does not exist.
+- a relative link or image whose target file does not exist;
+- a decimal number or a percentage typed in prose: published numbers come
+  from ``{% value %}`` markers, and a number quoted from elsewhere is marked
+  ``{% literal "..." %}`` (rendered visibly as not verified).
 
 Run ``python -m journal.postcheck posts/*.md`` to check posts by hand.
 """
@@ -21,12 +24,13 @@ from pathlib import Path
 
 import yaml
 
-from journal import paths
+from journal import markdown_source, paths
+from journal.errors import PostError
 
-FENCE = re.compile(r"^\s*(```|~~~)")
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-INLINE_CODE = re.compile(r"`[^`]*`")
+PROSE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s?%"
+                          r"|(?<![\w.,])\d*\.\d+(?![\w.])")
 EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -39,8 +43,6 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp",
                         lambda loader, node: loader.construct_scalar(node))
 
 
-class PostError(Exception):
-    """A post that the site cannot be built from; the message names file and line."""
 
 
 def _front_matter(text: str, name: str) -> tuple[dict, int]:
@@ -125,14 +127,8 @@ def _target_file(target: str, post: Path) -> Path | None:
 
 
 def check_links(text: str, post: Path, name: str) -> None:
-    in_fence = False
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if FENCE.match(line):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        plain = INLINE_CODE.sub("", line)
+    for lineno, plain in enumerate(markdown_source.blank_code(text).splitlines(),
+                                   start=1):
         targets = [("image" if m.group(0).startswith("!") else "link", m.group(1))
                    for m in LINK.finditer(plain)]
         ref = REF_DEF.match(plain)
@@ -145,6 +141,20 @@ def check_links(text: str, post: Path, name: str) -> None:
                                 f"{paths.display_path(path)} does not exist")
 
 
+def check_numbers(text: str, name: str, first_line: int = 1) -> None:
+    """Every decimal number and percentage in prose comes from a marker."""
+    body = markdown_source.prose(text)
+    found = [(markdown_source.line_of(body, m.start()) + first_line - 1,
+              m.group(0).strip()) for m in PROSE_NUMBER.finditer(body)]
+    if found:
+        line, number = found[0]
+        others = "".join(f"\n  {name}:{n}: {num!r}" for n, num in found[1:10])
+        raise PostError(
+            f"{name}:{line}: the number {number!r} is typed in prose; quote a "
+            f"published result with {{% value \"<notebook>\" \"<metric>\" %}} or mark "
+            f"a number from elsewhere with {{% literal \"...\" %}}{others}")
+
+
 def check_post(path: Path) -> None:
     """Raise `PostError` (naming file and line) if ``path`` is not a valid post."""
     path = Path(path)
@@ -153,12 +163,14 @@ def check_post(path: Path) -> None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise PostError(f"{name}: cannot read post: {err}") from None
-    meta, _ = _front_matter(text, name)
+    meta, body_start = _front_matter(text, name)
     check_date(meta, text, name)
     if "<!-- more -->" not in text:
         raise PostError(f"{name}: no '<!-- more -->' excerpt marker after the first "
                         f"paragraph")
     check_links(text, path, name)
+    body = "\n".join(text.splitlines()[body_start - 1:])
+    check_numbers(body, name, body_start)
 
 
 def check_posts(folder: Path = paths.POSTS) -> None:

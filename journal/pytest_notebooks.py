@@ -2,31 +2,31 @@
 
 Loaded for the whole suite by ``addopts = -p journal.pytest_notebooks`` in
 pyproject.toml. Each notebook under ``projects/`` becomes one pytest collector
-whose items are its code cells; nbval runs them in a fresh kernel and compares
-each cell's outputs with the committed ones, after the committed sanitizer
-(``tests/sanitize.cfg``) has normalised volatile text. What "the same" means
-per kind of output (metrics within their published tolerance, figures by
-fingerprint, other text exactly) is `journal.compare`'s business.
+whose items are its code cells; nbval runs them in a fresh kernel, and
+`journal.compare.compare_cell` decides whether each cell reproduced what was
+published. nbval's own exemptions (``NBVAL_IGNORE_OUTPUT``, ``NBVAL_SKIP`` and
+their tags) are honoured only for cells that publish no metric and no figure,
+and are reported as *not verified*; a cell that publishes a result and carries
+one fails collection, naming the notebook and the cell.
 
 A notebook that is not valid JSON, or was committed without being run, fails
 at collection with a message naming it.
 
-The kernel's environment (threads, hash seed, backend) comes from
-`journal.runenv`, the same one `journal run` uses.
+At the end of the session the controller writes what the check found to
+``reports/verification.json`` (`journal.verification`), which the site reads.
 
 Options:
   --no-notebooks        run only the unit tests
   --journal-threads=N   thread count for the kernels (default: JOURNAL_THREADS or 1)
 """
 
-from collections import defaultdict
 from pathlib import Path
 
-from nbval.plugin import IPyNbCell, IPyNbFile
+from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags
 
-from journal import compare, execute, paths, runenv, safety
+from journal import compare, errors, nbfile, paths, runenv, safety, settings, verification
 
-CELL_TIMEOUT_S = 600
+RESULT_KEY = "journal_cell"
 
 
 def pytest_addoption(parser):
@@ -36,6 +36,9 @@ def pytest_addoption(parser):
     group.addoption("--journal-threads", type=int, default=None,
                     help="CPU threads for notebook kernels (default: "
                          "$JOURNAL_THREADS or 1)")
+    group.addoption("--journal-report", default=None,
+                    help="where to write the verification report (default: "
+                         "reports/verification.json, or in $JOURNAL_REPORTS)")
 
 
 def pytest_configure(config):
@@ -45,7 +48,7 @@ def pytest_configure(config):
     if opt.nbval_sanitize_with is None:
         opt.nbval_sanitize_with = str(paths.SANITIZE_FILE)
     if opt.nbval_cell_timeout == 2000:  # nbval's own default: far too long
-        opt.nbval_cell_timeout = CELL_TIMEOUT_S
+        opt.nbval_cell_timeout = settings.CELL_TIMEOUT_S
 
 
 def pytest_report_header(config):
@@ -71,27 +74,46 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
+def exemption(cell) -> str | None:
+    """The nbval marker or tag that takes a cell out of the comparison, if any."""
+    found = dict(find_metadata_tags(cell.get("metadata", {})) or [])
+    found.update(dict(find_comment_markers(cell.get("source", ""))))
+    if found.get("skip"):
+        return "skipped (NBVAL_SKIP)"
+    if found.get("check") is False:
+        return "output ignored (NBVAL_IGNORE_OUTPUT)"
+    return None
+
+
 class NotebookFile(IPyNbFile):
     """A project notebook: nbval's collector with the journal's cell type.
 
-    A notebook that is not valid JSON, or whose code cells were committed
-    without being run, fails collection with a message naming the file.
+    A notebook that is not valid JSON, whose code cells were committed without
+    being run, or that exempts a cell publishing a result, fails collection
+    with a message naming the file and the cell.
     """
 
     def collect(self):
+        path = Path(self.fspath)
         try:
-            nb = execute.read_notebook(Path(self.fspath))
-        except execute.NotebookError as err:
+            nb = nbfile.read(path)
+        except errors.JournalError as err:
             raise self.CollectError(str(err)) from None
-        unrun = [i for i, c in enumerate(execute.code_cells(nb))
+        name = paths.display_path(path)
+        cells = nbfile.code_cells(nb)
+        unrun = [i for i, c in enumerate(cells)
                  if c.source.strip() and c.get("execution_count") is None]
         if unrun:
-            name = paths.display_path(Path(self.fspath))
-            raise self.CollectError(
-                f"{name} cell {unrun[0]}: committed without outputs ({len(unrun)} "
-                f"code cell(s) never run); run `journal run {name}` and commit "
-                f"the result"
-            )
+            raise self.CollectError(str(errors.JournalError(
+                f"committed without outputs ({len(unrun)} code cell(s) never run); "
+                f"run `journal run {name}` and commit the result",
+                file=name, cell=unrun[0])))
+        for i, cell in enumerate(cells):
+            reason = exemption(cell)
+            if reason and compare.publishes_results(cell.get("outputs", [])):
+                raise self.CollectError(str(errors.JournalError(
+                    f"publishes a metric or a figure and cannot be exempted from "
+                    f"verification ({reason}); remove the marker", file=name, cell=i)))
         for item in super().collect():
             yield NotebookCell.from_parent(
                 self, name=item.name, cell_num=item.cell_num,
@@ -100,21 +122,34 @@ class NotebookFile(IPyNbFile):
 
 
 class NotebookCell(IPyNbCell):
-    """One code cell; failures name the notebook and the cell first.
-
-    Outputs are compared by `journal.compare`: metrics within their published
-    tolerance, figures by fingerprint, the rest exactly (by nbval), with a
-    small tolerance for floats printed as bare text.
-    """
+    """One code cell; failures name the notebook and the cell first."""
 
     @property
     def notebook(self) -> str:
         return paths.display_path(Path(self.fspath))
 
+    def runtest(self):
+        self._verdict = None
+        reason = exemption(self.cell)
+        try:
+            super().runtest()
+        finally:
+            verdict = self._verdict or compare.Verdict()
+            if reason:
+                verdict.unverified.append(f"whole cell: {reason}")
+            self.user_properties.append((RESULT_KEY, {
+                "notebook": self.notebook, "cell": self.cell_num,
+                "outputs": len(self.cell.get("outputs", [])),
+                "exempt": bool(reason), "checked": verdict.checked,
+                "unverified": verdict.unverified, "problems": verdict.problems,
+            }))
+
     def repr_failure(self, excinfo):
         detail = super().repr_failure(excinfo)
-        problems = getattr(self, "_journal_problems", None) or [self._what_failed(excinfo)]
-        lead = "\n".join(f"{self.notebook} cell {self.cell_num}: {p}" for p in problems)
+        verdict = getattr(self, "_verdict", None)
+        problems = (verdict.problems if verdict else None) or [self._what_failed(excinfo)]
+        lead = "\n".join(str(errors.JournalError(p, file=self.notebook, cell=self.cell_num))
+                         for p in problems)
         return f"{lead}\n{detail}"
 
     def _what_failed(self, excinfo) -> str:
@@ -122,77 +157,72 @@ class NotebookCell(IPyNbCell):
         if "Timeout" in message:
             return (f"did not finish within {self.config.option.nbval_cell_timeout:g} s "
                     f"(per-cell timeout)")
-        errors = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
-        if errors:
-            return f"raised {errors[-1].get('ename')}: {errors[-1].get('evalue')}"
+        errors_out = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
+        if errors_out:
+            return f"raised {errors_out[-1].get('ename')}: {errors_out[-1].get('evalue')}"
         return "verification failed"
 
     def compare_outputs(self, test, ref, skip_compare=None):
-        self._journal_problems = problems = []
-        problems += compare.compare_metrics(ref, test)
-        try:
-            tol = compare.figure_tolerance(self.cell.get("metadata"))
-        except ValueError as err:
-            tol, problems = None, [f"bad cell metadata: {err}"]
-        problems += compare.compare_figures(ref, test, tol)
-        test_rest = [compare.strip_checked(o) for o in test]
-        ref_rest = [compare.strip_checked(o) for o in ref]
-        exact = super().compare_outputs(test_rest, ref_rest, skip_compare)
-        if not exact and self._texts_match(test_rest, ref_rest):
-            exact = True
-        if not exact:
-            self.comparison_traceback.insert(0, "text output differs:")
-        if problems:
-            self.comparison_traceback[:0] = problems
-        return exact and not problems
-
-    def sanitize(self, s):
-        """Local absolute paths as `journal run` writes them, then tests/sanitize.cfg."""
-        if isinstance(s, str):
-            s = safety.normalise_text(s, Path(self.fspath).parent)
-        return super().sanitize(s)
-
-    def _texts_match(self, test, ref) -> bool:
-        """nbval found a difference: is it only floats within the text tolerance?"""
-        a, b = _texts(ref), _texts(test)
-        return len(a) == len(b) and all(
-            ka == kb and compare.text_matches(self.sanitize(ta), self.sanitize(tb))
-            for (ka, ta), (kb, tb) in zip(a, b))
+        folder = Path(self.fspath).parent
+        self._verdict = verdict = compare.compare_cell(
+            ref, test, rules=_rules(), clean=lambda t: safety.normalise_text(t, folder))
+        self.comparison_traceback = list(verdict.problems)
+        return verdict.ok
 
 
+_RULES = []
 
-def _texts(outputs) -> list[tuple[str, str]]:
-    """(kind, text) of every text in the outputs, grouped by kind like nbval."""
-    found = []
-    for out in outputs:
-        if out.get("output_type") == "stream":
-            found.append((f"stream:{out.get('name')}", out.get("text", "")))
-        for key, value in (out.get("data") or {}).items():
-            if isinstance(value, str) and not key.startswith("image/"):
-                found.append((key, value))
-    return sorted(found, key=lambda kv: kv[0])
+
+def _rules():
+    if not _RULES:
+        _RULES.extend(compare.load_sanitizer())
+    return _RULES
 
 
 def pytest_runtest_logreport(report):
-    """Count verified cells from reports, so the summary works under xdist too."""
-    if report.when != "call" or not report.passed:
+    """Collect each cell's verdict from reports, so this works under xdist too."""
+    if report.when != "call":
         return
-    # location[0] is the file relative to the rootdir (the node id is empty for
-    # a notebook outside it, as with `journal check /elsewhere/x.ipynb`).
-    location = report.location[0] if report.location else ""
-    if location.endswith(".ipynb"):
-        notebook = paths.display_path(paths.ROOT / location)
-        _verified_counts[notebook] += 1
+    for key, value in report.user_properties:
+        if key == RESULT_KEY:
+            _session_cells.append({**value, "passed": report.passed,
+                                   "skipped": report.skipped,
+                                   "seconds": round(report.duration, 3)})
 
 
-_verified_counts: defaultdict = defaultdict(int)
+_session_cells: list[dict] = []
+
+
+def pytest_collectreport(report):
+    """A notebook that fails collection is recorded as failed."""
+    if report.failed and str(report.nodeid).endswith(".ipynb"):
+        _session_collect_errors[paths.display_path(paths.ROOT / report.nodeid)] = \
+            str(report.longrepr).strip().splitlines()[-1][:500]
+
+
+_session_collect_errors: dict[str, str] = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes
+        return
+    if not _session_cells and not _session_collect_errors:
+        return
+    target = session.config.getoption("--journal-report")
+    verification.write(Path(target) if target else verification.report_file(),
+                       _session_cells, _session_collect_errors,
+                       threads=session.config._journal_threads)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    verified = _verified_counts
+    verified: dict[str, int] = {}
+    for cell in _session_cells:
+        if cell["passed"]:
+            verified[cell["notebook"]] = verified.get(cell["notebook"], 0) + 1
     if not verified:
         return
     terminalreporter.section("notebooks verified")
     for notebook, count in sorted(verified.items()):
         terminalreporter.write_line(f"{notebook}: {count} code cells re-executed "
                                     f"and matched")
+

@@ -8,7 +8,7 @@ same variable inside the kernel and pins torch and the BLAS pools to it.
 
 import os
 
-from journal.runtime import DEFAULT_THREADS
+from journal import settings
 
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -21,8 +21,7 @@ THREAD_VARIABLES = (
 
 def kernel_env(threads: int | None = None) -> dict[str, str]:
     """Variables that make a kernel's run reproducible on this machine."""
-    if threads is None:
-        threads = int(os.environ.get("JOURNAL_THREADS", DEFAULT_THREADS))
+    threads = settings.thread_count(threads)
     env = {name: str(threads) for name in THREAD_VARIABLES}
     env.update(
         JOURNAL_THREADS=str(threads),

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_THREADS = 1
+from journal import settings
+
 STYLE_FILE = Path(__file__).with_name("journal.mplstyle")
 
 
@@ -41,18 +42,6 @@ class RunInfo:
     device: str
 
 
-def thread_count() -> int:
-    """The pinned CPU thread count (``JOURNAL_THREADS``, default 1)."""
-    value = os.environ.get("JOURNAL_THREADS", str(DEFAULT_THREADS))
-    try:
-        threads = int(value)
-    except ValueError:
-        raise ValueError(f"JOURNAL_THREADS must be a positive integer, got {value!r}")
-    if threads < 1:
-        raise ValueError(f"JOURNAL_THREADS must be a positive integer, got {value!r}")
-    return threads
-
-
 def pick_device(prefer: str | None = None) -> str:
     """CUDA if present, then Apple MPS, then CPU (``JOURNAL_DEVICE`` overrides)."""
     import torch
@@ -63,7 +52,7 @@ def pick_device(prefer: str | None = None) -> str:
             raise RuntimeError("JOURNAL_DEVICE=cuda but no CUDA device is available")
         if prefer == "mps" and not torch.backends.mps.is_available():
             raise RuntimeError("JOURNAL_DEVICE=mps but Apple MPS is not available")
-        if prefer not in ("cpu", "cuda", "mps"):
+        if prefer not in settings.DEVICES:
             raise ValueError(f"JOURNAL_DEVICE must be cpu, cuda or mps, got {prefer!r}")
         return prefer
     if torch.cuda.is_available():
@@ -90,7 +79,7 @@ def setup(seed: int = 0, device: str | None = None):
     """
     import torch
 
-    threads = thread_count()
+    threads = settings.thread_count()
     torch.set_num_threads(threads)
     try:  # BLAS pools that NumPy and scikit-learn use
         from threadpoolctl import threadpool_limits
@@ -173,7 +162,7 @@ def run_record() -> dict:
         "numpy": numpy.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "seed": last.seed if last else None,
-        "threads": last.threads if last else thread_count(),
+        "threads": last.threads if last else settings.thread_count(),
         "device": last.device if last else None,
         "device_name": device_name(last.device) if last else cpu_model(),
         "datasets": dict(sorted(datasets.LOADED.items())),

@@ -22,8 +22,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import paths
-from journal.execute import NotebookError
+from journal import nbfile, paths
+from journal.errors import NotebookError
 
 # Addresses that are placeholders by definition (RFC 2606) or a project's public
 # no-reply address; anything else that looks like an e-mail address is a leak.
@@ -156,9 +156,8 @@ def scan_notebook(nb, name: str, names: dict[str, str] | None = None) -> list[Fi
 
 
 def scan_notebook_file(path: Path, names=None) -> list[Finding]:
-    from journal.execute import read_notebook
 
-    return scan_notebook(read_notebook(path), paths.display_path(path), names)
+    return scan_notebook(nbfile.read(path), paths.display_path(path), names)
 
 
 def scan_site(site_dir: Path, names: dict[str, str] | None = None) -> list[Finding]:

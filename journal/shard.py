@@ -10,7 +10,7 @@ as the slowest recorded one, so a new notebook does not pile onto one shard).
 from pathlib import Path
 
 from journal import paths, provenance
-from journal.execute import read_notebook
+from journal.nbfile import read as read_notebook
 
 UNKNOWN_S = 60.0
 

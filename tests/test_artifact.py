@@ -1,54 +1,97 @@
-"""Artifacts: reload gives the same predictions; damage and bad input are refused."""
+"""Artifacts: reload gives the same predictions; damage, bad manifests and bad input
+are refused. The corpus of hostile artifacts is in test_artifact_corpus.py."""
 
 import json
+import re
+import warnings
 
 import numpy as np
 import pytest
 import torch
 
 from snippets import artifact
-from snippets.artifact import ArtifactError, InputError, Predictor
+from snippets.architectures import ARCHITECTURES, Architecture
+from snippets.artifact import ArtifactError, CodeChangedWarning, InputError, Predictor
 from snippets.convnet import Net
 
-INPUT = {"shape": [1, 28, 28], "dtype": "float32", "range": [0.0, 1.0], "scale": 255.0}
+INPUT = {"shape": [1, 28, 28], "dtype": "float32", "range": [0.0, 1.0], "scale": 255.0,
+         "description": "28x28 grey digits, white on black, in [0, 1]"}
+EVALUATION = {"dataset": "random", "dataset_sha256": "0" * 64, "split": "test",
+              "images": 0, "metrics": {"test_accuracy": 0.5}}
+
+
+def save(folder, model, **changes):
+    args = dict(architecture="digits-convnet",
+                kwargs={"channels": [8, 16], "n_classes": 10}, name="digits",
+                version="1.0.0", labels=[str(d) for d in range(10)], input_spec=INPUT,
+                training={"seed": 0}, evaluation=EVALUATION,
+                out_of_distribution="Random weights: not evaluated on anything.")
+    return artifact.save_artifact(folder, model, **{**args, **changes})
 
 
 @pytest.fixture
 def saved(tmp_path):
     torch.manual_seed(0)
     model = Net(channels=(8, 16)).eval()
-    folder = artifact.save_artifact(
-        tmp_path / "digits-v1", model, name="digits", version="1.0.0",
-        model_kwargs={"channels": [8, 16], "n_classes": 10},
-        labels=[str(d) for d in range(10)], input_spec=INPUT,
-        metrics={"test_accuracy": 0.5}, training={"seed": 0})
-    return folder, model
+    return save(tmp_path / "digits-v1", model), model
 
 
 def _images(n=20, seed=0):
     return np.random.default_rng(seed).random((n, 784), dtype=np.float32)
 
 
-def test_folder_contents_and_checksums(saved):
+def rewrite_manifest(folder, change):
+    """Edit the manifest and re-seal: consistent checksums, so only the schema can
+    refuse it."""
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+    artifact.seal(folder)
+
+
+# -- saving ---------------------------------------------------------------------------
+
+def test_folder_contents_and_manifest(saved):
     folder, _ = saved
     assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "manifest.json",
                                                         "weights.pt"]
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["labels"] == [str(d) for d in range(10)]
+    assert manifest["architecture"] == {
+        "name": "digits-convnet", "kwargs": {"channels": [8, 16], "n_classes": 10},
+        "source_sha256": ARCHITECTURES["digits-convnet"].source_sha256()}
+    commit = manifest["built_from"]["git_commit"]
+    assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
+    assert manifest["input"]["description"].startswith("28x28 grey digits")
+    assert manifest["evaluation"]["metrics"] == {"test_accuracy": 0.5}
+    assert manifest["out_of_distribution"].startswith("Random weights")
     assert set(manifest["versions"]) == {"python", "torch", "numpy"}
-    weights_hash = artifact.sha256_file(folder / "weights.pt")
-    assert manifest["files"]["weights.pt"] == weights_hash
-    listed = artifact.verify_files(folder)
-    assert set(listed) == {"manifest.json", "weights.pt"}
+    weights_hash = artifact.sha256_bytes((folder / "weights.pt").read_bytes())
+    assert manifest["files"] == {"weights.pt": weights_hash}
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    assert sums[1] == f"{weights_hash}  weights.pt"
     assert not folder.with_name("digits-v1.partial").exists()
 
 
 def test_refuses_to_overwrite_by_accident(saved):
     folder, model = saved
     with pytest.raises(ArtifactError, match="digits-v1: already exists"):
-        artifact.save_artifact(folder, model, name="d", version="1", model_kwargs={},
-                               labels=["a"], input_spec=INPUT, metrics={}, training={})
+        save(folder, model)
 
+
+def test_save_refuses_what_would_not_load(tmp_path):
+    """Unknown names and kwargs that do not rebuild the model never reach disk."""
+    model = Net(channels=(8, 16))
+    with pytest.raises(ArtifactError, match="unknown architecture 'resnet50'"):
+        save(tmp_path / "a", model, architecture="resnet50")
+    with pytest.raises(ArtifactError, match=r"features.0.weight is \(8, 1, 3, 3\) "
+                                            r"torch.float32, the architecture expects "
+                                            r"\(4, 1, 3, 3\)"):
+        save(tmp_path / "b", model, kwargs={"channels": [4, 16], "n_classes": 10})
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- loading --------------------------------------------------------------------------
 
 def test_reload_gives_identical_predictions(saved):
     folder, model = saved
@@ -60,6 +103,15 @@ def test_reload_gives_identical_predictions(saved):
     again = Predictor.load(folder)
     np.testing.assert_array_equal(again.predict_proba(x), predictor.predict_proba(x))
     assert predictor.predict(x) == [str(i) for i in want.argmax(1).tolist()]
+
+
+def test_loading_draws_no_random_numbers(saved):
+    """The model is built on the meta device, so the caller's RNG is untouched."""
+    torch.manual_seed(123)
+    want = torch.rand(3)
+    torch.manual_seed(123)
+    Predictor.load(saved[0])
+    torch.testing.assert_close(torch.rand(3), want, rtol=0, atol=0)
 
 
 def test_batches_equal_single_predictions(saved):
@@ -84,37 +136,96 @@ def test_corrupted_weights_are_refused(saved):
         Predictor.load(folder)
 
 
-def test_tampered_manifest_is_refused(saved):
+def test_a_consistent_rewrite_is_not_detected(saved):
+    """The documented limit: whoever rewrites weights, manifest and SHA256SUMS
+    together gets through. Here two labels' output rows are swapped and resealed."""
+    folder, model = saved
+    state = model.state_dict()
+    for key in ("head.2.weight", "head.2.bias"):
+        state[key] = state[key][[0, 1, 2, 5, 4, 3, 6, 7, 8, 9]]
+    torch.save(state, folder / "weights.pt")
+    artifact.seal(folder)
+    x = _images(50)
+    with torch.no_grad():
+        logits = model(torch.from_numpy(x).reshape(-1, 1, 28, 28))
+    original = [str(i) for i in logits.argmax(1).tolist()]
+    swapped = {"3": "5", "5": "3"}
+    assert Predictor.load(folder).predict(x) == [swapped.get(y, y) for y in original]
+    assert set(original) & {"3", "5"}  # so that something did change
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.pop("labels"), "missing key 'labels'"),
+    (lambda m: m.update(notes="hi"), "unexpected key 'notes'"),
+    (lambda m: m["input"].pop("description"), "missing key 'input.description'"),
+    (lambda m: m["architecture"].update(extra=1),
+     "unexpected key 'architecture.extra'"),
+    (lambda m: m.update(format_version=True),
+     r"format_version True is not supported \(this code reads 2\)"),
+    (lambda m: m.update(input=[]), "'input' should be an object"),
+    (lambda m: m["evaluation"].update(images="1000"),
+     "'evaluation.images' should be int, got str"),
+    (lambda m: m["built_from"].update(git_commit=7),
+     "'built_from.git_commit' should be str or null, got int"),
+    (lambda m: m["input"].update(dtype="object"), "input.dtype must be float32 or "),
+    (lambda m: m["input"].update(shape=[1, 0, 28]), "input.shape must be a list of "),
+    (lambda m: m["input"].update(range=[1, 0]), r"input.range must be \[low, high\]"),
+    (lambda m: m.update(labels=["1", "1"]), "labels must be distinct strings"),
+    (lambda m: m["architecture"].update(source_sha256="abc"),
+     "architecture.source_sha256 must be 64 lower-case hex digits"),
+    (lambda m: m.update(labels=["a", "b", "c"]),
+     r"manifest.json: the model gives \(10,\) outputs per image for 3 labels"),
+    (lambda m: m["input"].update(shape=[1, 8, 8]),
+     r"manifest.json: the model cannot take input.shape \(1, 8, 8\) \(mat1 and mat2"),
+    (lambda m: m["architecture"].update(kwargs={"channels": "abc"}),
+     r"weights.pt: cannot build the architecture from the manifest's kwargs "
+     r"\(TypeError: "),
+])
+def test_sealed_but_invalid_manifest_is_refused(saved, change, message):
+    """Even with SHA256SUMS rewritten to match, the manifest is checked on its own."""
     folder, _ = saved
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest["labels"][3], manifest["labels"][5] = "5", "3"
-    path.write_text(json.dumps(manifest))
-    with pytest.raises(ArtifactError, match="digits-v1/manifest.json: SHA-256"):
+    rewrite_manifest(folder, change)
+    with pytest.raises(ArtifactError, match=message):
         Predictor.load(folder)
 
 
-def test_consistent_but_invalid_manifest_is_refused(saved):
-    """Even with SHA256SUMS rewritten, the manifest is checked on its own terms."""
+@pytest.mark.parametrize("text, message", [
+    (b"{not json", r"manifest.json: not valid JSON \(Expecting property name"),
+    (b"\xff\xfe", "manifest.json: not valid JSON"),
+    (b"[1, 2]", "manifest.json: expected a JSON object"),
+    (b"[" * 30000 + b"]" * 30000, "manifest.json: not valid JSON"),
+])
+def test_unreadable_manifest_is_refused(saved, text, message):
     folder, _ = saved
-    path = folder / "manifest.json"
-    manifest = json.loads(path.read_text())
-    del manifest["labels"]
-    path.write_text(json.dumps(manifest))
-    sums = (folder / "SHA256SUMS").read_text().splitlines()
-    sums[0] = f"{artifact.sha256_file(path)}  manifest.json"
-    (folder / "SHA256SUMS").write_text("\n".join(sums) + "\n")
-    with pytest.raises(ArtifactError, match="manifest.json: missing key 'labels'"):
+    (folder / "manifest.json").write_bytes(text)
+    # seal() cannot read this manifest, so SHA256SUMS is written by hand
+    sums = [f"{artifact.sha256_bytes((folder / f).read_bytes())}  {f}\n"
+            for f in ("manifest.json", "weights.pt")]
+    (folder / "SHA256SUMS").write_text("".join(sums))
+    with pytest.raises(ArtifactError, match=message):
         Predictor.load(folder)
 
 
-@pytest.mark.parametrize("missing", ["weights.pt", "SHA256SUMS", "manifest.json"])
-def test_missing_file_is_refused(saved, missing):
+def test_model_code_change_is_refused_unless_allowed(saved):
     folder, _ = saved
-    (folder / missing).unlink()
-    pattern = f"digits-v1/.*{missing}|{missing}.*missing"
-    with pytest.raises(ArtifactError, match=pattern):
-        Predictor.load(folder)
+    # The same constructor, but the registry now says Net alone defines it.
+    edited = {"digits-convnet": Architecture(build=Net, source=(Net,))}
+    with pytest.raises(ArtifactError, match=r"digits-convnet was built from different "
+                                            r"code \(source sha256 [0-9a-f]{12} in the "
+                                            r"artifact, [0-9a-f]{12} here\); pass "
+                                            r"allow_code_change=True"):
+        Predictor.load(folder, registry=edited)
+    with pytest.warns(CodeChangedWarning, match="built from different code"):
+        predictor = Predictor.load(folder, registry=edited, allow_code_change=True)
+    x = _images(5)
+    np.testing.assert_array_equal(predictor.predict_proba(x),
+                                  Predictor.load(folder).predict_proba(x))
+
+
+def test_same_code_loads_without_warnings(saved):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Predictor.load(saved[0])
 
 
 def test_missing_folder_is_refused(tmp_path):
@@ -125,10 +236,14 @@ def test_missing_folder_is_refused(tmp_path):
 def test_error_messages_hold_no_absolute_paths(saved):
     folder, _ = saved
     (folder / "weights.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ArtifactError) as info:
+    artifact.seal(folder)
+    with pytest.raises(ArtifactError, match="weights.pt: not a file written by "
+                                            r"torch.save \(a zip archive\)") as info:
         Predictor.load(folder)
     assert str(folder.parent) not in str(info.value)
 
+
+# -- input ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("bad, message", [
     (np.zeros((2, 28), np.float32), r"expected shape \(N, 1, 28, 28\)"),
@@ -160,12 +275,3 @@ def test_float64_is_accepted_and_empty_input_gives_empty_output(saved):
     x = _images(4)
     assert predictor.predict(x.astype(np.float64)) == predictor.predict(x)
     assert predictor.predict(np.zeros((0, 784), np.float32)) == []
-
-
-def test_cli_verifies_and_reports(saved, capsys):
-    folder, _ = saved
-    assert artifact.main([str(folder)]) == 0
-    assert "Predictor(digits v1.0.0" in capsys.readouterr().out
-    (folder / "weights.pt").write_bytes(b"")
-    assert artifact.main([str(folder)]) == 1
-    assert "weights.pt" in capsys.readouterr().err

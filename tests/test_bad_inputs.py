@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from journal import embed, execute, paths, postcheck
+from journal import embed, paths, postcheck, publish
+from journal.errors import NotebookError
 
 FIXTURES = paths.TESTS / "fixtures" / "bad"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -106,8 +107,8 @@ RUN_CASES = {k: NOTEBOOK_CASES[k]
 @pytest.mark.parametrize("name", RUN_CASES)
 def test_bad_notebook_fails_journal_run(name, unchanged_sources):
     path = NOTEBOOKS / name
-    with pytest.raises(execute.NotebookError) as err:
-        execute.run_in_place(path, timeout=RUN_TIMEOUT_S)
+    with pytest.raises(NotebookError) as err:
+        publish.run_in_place(path, timeout=RUN_TIMEOUT_S)
     message = str(err.value)
     shown = paths.display_path(path)
     expected = RUN_CASES[name].replace(f"{CELL_TIMEOUT_S} s (per-cell timeout)",
@@ -130,6 +131,8 @@ POST_CASES = {
     "unknown-tag.md": (14, "has no cell tagged 'no-such-tag'"),
     "broken-link.md": (14, "broken link '2026-10-01-does-not-exist.md'"),
     "missing-image.md": (14, "broken image 'images/missing.png'"),
+    "typed-number.md": (15, "the number '0.993' is typed in prose"),
+    "typed-percentage.md": (17, "the number '97 %' is typed in prose"),
 }
 
 
@@ -170,11 +173,12 @@ def site_copy(root: Path, post: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("name", ["bad-date.md", "unknown-tag.md"])
+@pytest.mark.parametrize("name", ["bad-date.md", "unknown-tag.md", "typed-number.md"])
 def test_bad_post_fails_the_strict_build(name, tmp_path, unchanged_sources):
     root = site_copy(tmp_path, POSTS / name)
     before = tree_digest(root, ("posts", "projects", "pages"))
-    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
+           "JOURNAL_ALLOW_UNVERIFIED": "1", "JOURNAL_REPORTS": str(tmp_path)}
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
          "-d", str(tmp_path / "out")],

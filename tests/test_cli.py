@@ -175,5 +175,5 @@ def test_check_agrees_with_the_test_suite(ran_quick):
     before = ran_quick.read_bytes()
     bad = journal("check", ran_quick)
     assert bad.returncode == 1
-    assert "quick.ipynb cell 0: verification failed" in bad.stdout
+    assert "quick.ipynb cell 0: stream stdout differs: published '46\\n'" in bad.stdout
     assert ran_quick.read_bytes() == before

@@ -22,45 +22,45 @@ def default_style():
         yield
 
 
-def metric_output(*shown):
-    bundle = {}
-    for s in shown:
-        b = s._repr_mimebundle_()
-        bundle.setdefault("text/plain", b["text/plain"])
-        bundle.setdefault(report.MIME, {"metrics": []})["metrics"] += b[report.MIME][
-            "metrics"]
-    return {"output_type": "execute_result", "data": bundle, "metadata": {}}
+def metric_output(shown):
+    return {"output_type": "execute_result", "data": shown._repr_mimebundle_(),
+            "metadata": {}}
 
 
 # -- metrics ---------------------------------------------------------------------
 
+def problems(pub, rep):
+    return compare.compare_cell(pub, rep, rules=[]).problems
+
+
 def test_metric_within_published_tolerance_passes():
     pub = [metric_output(report.metric("test_accuracy", 0.985, abs=0.005))]
     rep = [metric_output(report.metric("test_accuracy", 0.9811, abs=0.005))]
-    assert compare.compare_metrics(pub, rep) == []
+    assert problems(pub, rep) == []
 
 
 def test_metric_beyond_tolerance_names_values_and_tolerance():
     pub = [metric_output(report.metric("test_accuracy", 0.985, abs=0.005))]
     rep = [metric_output(report.metric("test_accuracy", 0.962, abs=0.005))]
-    assert compare.compare_metrics(pub, rep) == [
+    assert problems(pub, rep) == [
         "test_accuracy published 0.985, reproduced 0.962, tolerance ±0.005"]
 
 
-def test_published_tolerance_wins_over_reproduced():
-    """Loosening the tolerance in the code does not excuse the published number."""
-    pub = [metric_output(report.metric("loss", 2.0, rel=0.01))]
-    rep = [metric_output(report.metric("loss", 2.1, rel=0.5))]
-    (problem,) = compare.compare_metrics(pub, rep)
-    assert problem == "loss published 2, reproduced 2.1, tolerance ±1.00% relative"
+def test_published_tolerance_must_be_the_declared_one():
+    """A tolerance widened in the committed notebook does not count."""
+    pub = [metric_output(report.metric("loss", 2.0, rel=0.5))]
+    rep = [metric_output(report.metric("loss", 2.1, rel=0.01))]
+    (problem,) = problems(pub, rep)
+    assert problem == ("loss: published tolerance ±50.00% relative is not the one the "
+                       "code declares (±1.00% relative)")
 
 
 def test_missing_and_extra_metrics_are_reported():
     pub = [metric_output(report.metric("a", 1.0, abs=0.1))]
     rep = [metric_output(report.metric("b", 1.0, abs=0.1))]
-    problems = compare.compare_metrics(pub, rep)
-    assert any(p.startswith("a published 1, not reproduced") for p in problems)
-    assert any(p.startswith("b reproduced 1 but was never published") for p in problems)
+    found = problems(pub, rep)
+    assert any(p.startswith("a published 1, not reproduced") for p in found)
+    assert any(p.startswith("b reproduced 1 but was never published") for p in found)
 
 
 def test_table_rows_compared_one_by_one():
@@ -68,17 +68,66 @@ def test_table_rows_compared_one_by_one():
                                              abs=0.01))]
     rep = [metric_output(report.metric_table({"svm": {"acc": 0.985}, "tree": {"acc": 0.80}},
                                              abs=0.01))]
-    assert compare.compare_metrics(pub, rep) == [
+    assert problems(pub, rep) == [
         "tree / acc published 0.85, reproduced 0.8, tolerance ±0.01"]
 
 
-def test_strip_checked_drops_metric_text_but_keeps_figure_text():
-    out = metric_output(report.metric("x", 1.0))
-    assert compare.strip_checked(out)["data"] == {}
-    fig = {"output_type": "display_data", "metadata": {},
-           "data": {"image/png": "AAAA", "text/plain": "<Figure size 1x1 with 1 Axes>"}}
-    assert compare.strip_checked(fig)["data"] == {"text/plain":
-                                                  "<Figure size 1x1 with 1 Axes>"}
+def test_metric_text_must_be_the_rendering_of_its_record():
+    """Editing only the number a reader sees fails, naming both texts."""
+    pub = metric_output(report.metric("test_accuracy", 0.989, abs=0.005))
+    pub["data"]["text/plain"] = "test_accuracy = 0.9990"
+    rep = metric_output(report.metric("test_accuracy", 0.989, abs=0.005))
+    (problem,) = problems([pub], [rep])
+    assert "shows 'test_accuracy = 0.9990', record renders 'test_accuracy = 0.9890'" \
+        in problem
+
+
+def test_runs_are_checked_by_mean_spread_and_count():
+    pub = [metric_output(report.metric("acc", runs=[0.989, 0.986, 0.988], abs=0.005))]
+    same = [metric_output(report.metric("acc", runs=[0.988, 0.987, 0.988], abs=0.005))]
+    assert problems(pub, same) == []
+    fewer = [metric_output(report.metric("acc", runs=[0.989, 0.986], abs=0.005))]
+    assert problems(pub, fewer) == ["acc: published 3 runs, reproduced 2"]
+    wide = [metric_output(report.metric("acc", runs=[0.999, 0.976, 0.988], abs=0.005))]
+    assert problems(pub, wide)[0].startswith("acc spread published")
+
+
+def test_edited_run_breaks_the_published_mean():
+    pub = metric_output(report.metric("acc", runs=[0.989, 0.986, 0.988], abs=0.005))
+    pub["data"][report.MIME]["metrics"][0]["runs"][0] = 0.999
+    rep = metric_output(report.metric("acc", runs=[0.989, 0.986, 0.988], abs=0.005))
+    assert problems([pub], [rep]) == [
+        "acc: the published mean and spread are not those of the published runs"]
+
+
+def test_runs_render_with_their_spread():
+    shown = report.metric("acc", runs=[0.989, 0.986, 0.988, 0.989], abs=0.005)
+    assert shown.text == "acc = 0.9880 ± 0.0014 (4 runs)"
+
+
+def test_stored_error_must_be_the_same_exception():
+    def error(name):
+        return {"output_type": "error", "ename": name, "evalue": "bad", "traceback": []}
+
+    assert problems([error("ValueError")], [error("ValueError")]) == []
+    (problem,) = problems([error("ValueError")], [error("TypeError")])
+    assert problem == "expected to raise ValueError, raised TypeError: bad"
+
+
+def test_sanitized_text_is_reported_as_not_verified():
+    def stream(text):
+        return {"output_type": "stream", "name": "stdout", "text": text}
+
+    verdict = compare.compare_cell([stream("25 epochs in 12.3 s\n")],
+                                   [stream("25 epochs in 9.1 s\n")])
+    assert verdict.ok
+    assert verdict.unverified == ["stream stdout: timings depend on the machine"]
+
+
+def test_publishes_results():
+    assert compare.publishes_results([metric_output(report.metric("x", 1.0))])
+    assert not compare.publishes_results([{"output_type": "stream", "name": "stdout",
+                                           "text": "hi"}])
 
 
 # -- text ------------------------------------------------------------------------
@@ -151,10 +200,14 @@ def test_resized_figure_fails():
     assert problem.startswith("figure changed size: published 288x216 px")
 
 
+def figure_output(png):
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"image/png": png, "text/plain": "<Figure>"}}
+
+
 def test_figure_count_must_match():
-    out = {"output_type": "display_data", "metadata": {},
-           "data": {"image/png": curve(np.exp(-X)), "text/plain": "<Figure>"}}
-    assert compare.compare_figures([out], []) == ["published 1 figure(s), reproduced 0"]
+    assert problems([figure_output(curve(np.exp(-X)))], []) == [
+        "outputs changed: published figure, reproduced nothing"]
 
 
 def test_undecodable_figure_is_reported():
@@ -163,13 +216,18 @@ def test_undecodable_figure_is_reported():
     assert problem.startswith("figure: the published image cannot be decoded")
 
 
-def test_cell_declares_its_own_figure_tolerance():
+def test_declared_figure_tolerance_applies():
     a, b = curve(np.exp(-X)), curve(np.exp(-X) * 1.05)
-    loose = compare.figure_tolerance({"journal": {"figure_tolerance": {"mean": 0.05,
-                                                                      "block": 0.5}}})
-    assert compare.compare_figure(a, b, tol=loose) == []
+    assert compare.compare_figure(a, b, tol={"mean": 0.004, "block": 0.05}) == []
     (problem,) = compare.compare_figure(a, b)
     assert "(tolerance 0.004)" in problem
-    assert compare.figure_tolerance({}) == {"mean": 0.004, "block": 0.02}
-    with pytest.raises(ValueError, match="figure_tolerance"):
-        compare.figure_tolerance({"journal": {"figure_tolerance": {"mean": "big"}}})
+
+
+@pytest.mark.parametrize("tol, impostor", [
+    ({"mean": 0.5, "block": 1.0}, "a blank picture"),
+    ({"mean": 0.12, "block": 1.0}, "mirrored left to right"),
+])
+def test_tolerance_that_passes_a_blank_or_mirrored_picture_is_refused(tol, impostor):
+    a = bars([3, 5, 7, 4, 6])
+    (problem,) = compare.compare_figure(a, a, tol=tol)
+    assert "is so loose that" in problem and impostor in problem

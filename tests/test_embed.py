@@ -173,3 +173,18 @@ def test_markers_in_fenced_code_are_shown_not_expanded(projects):
     out = expand(projects, text)
     assert out.startswith(shown)
     assert "print(a)" in out and out.count('tag="nope"') == 2
+
+
+def test_literal_is_marked_visibly_as_not_verified():
+    out = embed.expand('Someone else measured {% literal "12.5 MB" %} here.\n',
+                       "posts/x.md")
+    assert '<span class="journal-literal" title="Typed by the author: not re-derived' \
+        in out
+    assert "12.5 MB<sup" in out and "{%" not in out
+
+
+def test_value_with_runs_shows_its_spread():
+    rec = {"name": "acc", "value": 0.988, "runs": [0.989, 0.986, 0.989], "spread": 0.0017,
+           "tol": {"abs": 0.005}}
+    marker = embed.Marker("value", "nb.ipynb", ["acc"], {"format": ".1%"}, 1)
+    assert embed.render_value(rec, marker, "posts/x.md:1") == "98.8% ± 0.2% over 3 seeds"

@@ -40,6 +40,7 @@ def test_imports_found_transitively(snippets_copy):
     # journal.notebook pulls in the kernel-side modules; a submodule runs __init__
     assert found == {"journal/__init__.py", "journal/notebook.py", "journal/runtime.py",
                      "journal/datasets.py", "journal/report.py", "journal/figures.py",
+                     "journal/settings.py",
                      "snippets/__init__.py", "snippets/alpha.py", "snippets/beta.py",
                      "snippets/gamma.py"}
     other = notebook("from snippets import delta")

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from journal import execute, paths, safety
+from journal import paths, publish, safety
 
 NO_NAMES = {}  # scans below are independent of this machine's user and host
 
@@ -147,7 +147,7 @@ def test_journal_run_normalises_local_paths(tmp_path):
     write_notebook(nb_path, "from pathlib import Path\n"
                             "print(Path.cwd() / 'data.csv')\n"
                             "print(Path.home() / 'cache')\nprint(Path.cwd())")
-    nb = execute.run_in_place(nb_path, timeout=60)
+    nb = publish.run_in_place(nb_path, timeout=60)
     assert nb.cells[0].outputs[0].text == "data.csv\n~/cache\n.\n"
     assert str(tmp_path) not in nb_path.read_text()
 
@@ -158,7 +158,7 @@ def test_journal_run_refuses_to_write_a_secret(tmp_path):
     write_notebook(nb_path, f"print('token:', {token[:3]!r} + {token[3:]!r})")
     before = nb_path.read_bytes()
     with pytest.raises(safety.SafetyError) as err:
-        execute.run_in_place(nb_path, timeout=60)
+        publish.run_in_place(nb_path, timeout=60)
     assert str(err.value).startswith(
         f"{nb_path} cell 0 output 0: refusing to write: GitHub token")
     assert nb_path.read_bytes() == before

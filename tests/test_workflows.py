@@ -43,3 +43,16 @@ def test_ci_runs_the_readme_commands():
     for workflow in ("ci.yml",):
         text = (paths.ROOT / ".github" / "workflows" / workflow).read_text()
         assert "make test" in text and "make site" in text
+
+
+def test_pages_publish_only_a_green_verified_build():
+    import yaml
+
+    ci = yaml.safe_load((paths.ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    pages = yaml.safe_load((paths.ROOT / ".github" / "workflows" / "pages.yml").read_text())
+    assert ci["jobs"]["site"]["needs"] == "notebooks"
+    # "on" is read by YAML 1.1 as the boolean True
+    trigger = pages[True]["workflow_run"]
+    assert trigger["workflows"] == ["CI"] and trigger["branches"] == ["main"]
+    assert pages["jobs"]["deploy"]["if"] == \
+        "github.event.workflow_run.conclusion == 'success'"

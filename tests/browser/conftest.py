@@ -1,7 +1,7 @@
 """The built site, served on localhost, and a headless Chromium to read it with.
 
-The site is built once per test session (``mkdocs build --strict`` into a
-temporary folder) and served by a threaded ``http.server`` on 127.0.0.1 at a
+The site is built once per test process (``site_dir`` in tests/conftest.py,
+``mkdocs build --strict`` into a temporary folder) and served by a threaded ``http.server`` on 127.0.0.1 at a
 free port. Tests that need the browser are marked ``browser`` and skip with the
 reason when no Chromium is installed; the others (links, page weight, feed)
 read the built files and always run.
@@ -23,11 +23,6 @@ GITHUB_API_ANSWERS = {
     "releases/latest": {"tag_name": "v0.1.0"},
     "": {"stargazers_count": 0, "forks_count": 0},
 }
-
-
-@pytest.fixture(scope="session")
-def site_dir(tmp_path_factory):
-    return preview.build_site(tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,148 @@
+"""The command line another program uses: JSON on stdout for good input, one line
+on stderr and a non-zero status for anything wrong."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from snippets import artifact, predict
+from snippets.artifact import Predictor
+from snippets.convnet import Net
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    torch.manual_seed(0)
+    return artifact.save_artifact(
+        tmp_path / "digits-v1", Net(channels=(8, 16)), architecture="digits-convnet",
+        kwargs={"channels": [8, 16], "n_classes": 10}, name="digits", version="1.0.0",
+        labels=[str(d) for d in range(10)],
+        input_spec={"shape": [1, 28, 28], "dtype": "float32", "range": [0.0, 1.0],
+                    "scale": 255.0, "description": "28x28 grey digits in [0, 1]"},
+        training={}, evaluation={"dataset": "none", "dataset_sha256": "",
+                                 "split": "none", "images": 0, "metrics": {}},
+        out_of_distribution="Random weights.")
+
+
+def images(n, seed=0):
+    return np.random.default_rng(seed).random((n, 28, 28), dtype=np.float32)
+
+
+def run(capsys, *argv):
+    status = predict.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_npy_batch_gives_one_json_line_per_image(folder, capsys):
+    x = images(5)
+    np.save("five.npy", x)
+    status, out, err = run(capsys, "digits-v1", "five.npy")
+    assert (status, err) == (0, "")
+    answers = [json.loads(line) for line in out.splitlines()]
+    want = Predictor.load(folder).predict_proba(x.reshape(5, 784))
+    assert [a["label"] for a in answers] == [str(k) for k in want.argmax(1)]
+    got = np.array([[a["probabilities"][str(d)] for d in range(10)] for a in answers])
+    np.testing.assert_allclose(got, want, rtol=0, atol=0.5e-4 + 1e-7)  # 4 decimals
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (1, 28, 28), (784,), (1, 784)])
+def test_one_image_in_any_of_its_shapes(folder, capsys, shape):
+    np.save("one.npy", images(1).reshape(shape))
+    status, out, _ = run(capsys, "digits-v1", "one.npy")
+    assert status == 0 and len(out.splitlines()) == 1
+
+
+def test_png_is_read_as_grey_pixels_over_255(folder, capsys):
+    pixels = (images(1)[0] * 255).round().astype(np.uint8)
+    Image.fromarray(pixels).save("digit.png")
+    Image.fromarray(pixels).convert("RGB").save("digit-rgb.png")
+    np.save("digit.npy", pixels.astype(np.float32) / 255)
+    outputs = [run(capsys, "digits-v1", name)
+               for name in ("digit.png", "digit-rgb.png", "digit.npy")]
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0][0] == 0
+
+
+def test_larger_png_is_resized(folder, capsys):
+    Image.fromarray(np.zeros((280, 200), np.uint8)).save("big.png")
+    status, out, _ = run(capsys, "digits-v1", "big.png")
+    assert status == 0 and len(out.splitlines()) == 1
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: None, "error: in.npy: no such file"),
+    (lambda: np.save("in.npy", np.zeros((8, 8), np.float32)),
+     "error: in.npy: expected one image shaped (1, 28, 28), (28, 28), (784,), or N "
+     "of them; got (8, 8)"),
+    (lambda: np.save("in.npy", np.zeros((2, 784), np.uint8)),
+     "error: in.npy: expected floating-point pixels, got uint8; divide by 255 first"),
+    (lambda: np.save("in.npy", np.full((2, 784), 255.0, np.float32)),
+     "error: in.npy: pixel values must lie in [0, 1], got [255, 255]; raw pixels are "
+     "divided by 255"),
+    (lambda: np.save("in.npy", np.array([None] * 784, dtype=object)),
+     "error: in.npy: not a readable .npy array (Object arrays cannot be loaded when "
+     "allow_pickle=False)"),
+    (lambda: open("in.npy", "wb").write(b"\x93NUMPY garbage"),
+     "error: in.npy: not a readable .npy array (we only support format version "
+     "(1,0), (2,0), and (3,0), not (32, 103))"),
+])
+def test_bad_npy_input(folder, capsys, make, message):
+    make()
+    status, out, err = run(capsys, "digits-v1", "in.npy")
+    assert (status, out, err) == (2, "", message + "\n")
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("in.png", b"not a png", "error: in.png: not a readable PNG image"),
+    ("in.txt", b"0.5", "error: in.txt: expected a .png image or a .npy array"),
+])
+def test_bad_file_input(folder, capsys, name, content, message):
+    with open(name, "wb") as f:
+        f.write(content)
+    assert run(capsys, "digits-v1", name) == (2, "", message + "\n")
+
+
+def test_bad_artifact_exits_1_with_one_line(folder, capsys):
+    np.save("x.npy", images(1))
+    (folder / "weights.pt").write_bytes(b"")
+    status, out, err = run(capsys, "digits-v1", "x.npy")
+    assert (status, out) == (1, "")
+    assert err == ("error: digits-v1/weights.pt: SHA-256 does not match the one in "
+                   "SHA256SUMS; the file was changed or damaged after the artifact "
+                   "was saved\n")
+    assert run(capsys, "nowhere", "x.npy") == (
+        1, "", "error: nowhere: artifact folder not found\n")
+
+
+def test_code_change_is_refused_unless_the_flag_is_given(folder, capsys):
+    np.save("x.npy", images(1))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["architecture"]["source_sha256"] = "0" * 64
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    artifact.seal(folder)
+    status, out, err = run(capsys, "digits-v1", "x.npy")
+    assert (status, out) == (1, "")
+    assert "different code (source sha256 000000000000 in the artifact" in err
+    assert err.endswith("(--allow-code-change) to load it anyway\n")
+    status, out, err = run(capsys, "digits-v1", "x.npy", "--allow-code-change")
+    assert status == 0 and len(out.splitlines()) == 1
+    assert err.startswith("warning: digits-v1/manifest.json: digits-convnet was built "
+                          "from different code")
+
+
+def test_another_process_can_use_the_artifact(folder):
+    x = images(3)
+    np.save("three.npy", x)
+    done = subprocess.run([sys.executable, "-m", "snippets.predict", "digits-v1",
+                           "three.npy"], cwd=folder.parent, capture_output=True,
+                          text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    labels = [json.loads(line)["label"] for line in done.stdout.splitlines()]
+    assert labels == Predictor.load(folder).predict(x.reshape(3, 784))
