@@ -2,6 +2,7 @@
 
     fig = learning_curves({"train": h.train_acc, "validation": h.val_acc}, "accuracy")
     wrong = most_confident_mistakes(probs, y_test, k=24)   # indices to draw
+    hardest = least_likely_truths(mean_probs, y_test, k=16)
     fig = feature_maps(maps, row_titles=["input", "edges"])
 
 The journal style comes from `journal.runtime.setup`.
@@ -48,6 +49,18 @@ def most_confident_mistakes(probs, y_true, k=24):
     confidence = probs[wrong, pred[wrong]]
     order = np.argsort(-confidence, kind="stable")  # ties: lower index first
     return wrong[order[:k]]
+
+
+def least_likely_truths(probs, y_true, k=16):
+    """Indices of the ``k`` images whose true class got the lowest probability.
+
+    With ``probs`` averaged over several networks, these are the images the
+    models agree they have wrong, which depends less on any one training run
+    than which mistakes a single network is surest of.
+    """
+    probs = np.asarray(probs)
+    p_true = probs[np.arange(len(probs)), np.asarray(y_true)]
+    return np.argsort(p_true, kind="stable")[:k]  # ties: lower index first
 # --8<-- [end:mistakes]
 
 

@@ -22,7 +22,8 @@ def test_settings_are_scored_on_validation_and_test_only_at_the_end(digits):
     tried = try_settings(digits, "SVM (RBF kernel)", seeds=(0, 1))
     assert [c.setting for c in tried] == ["C=1.0", "C=10.0", "C=100.0"]
     for choice in tried:
-        expected = float(np.mean(choice.fitted[0].predict(digits.X_val) == digits.y_val))
+        predicted = choice.fitted[0].predict(digits.X_val)
+        expected = float(np.mean(predicted == digits.y_val))
         assert choice.val_accuracy == [expected, expected]  # the SVM ignores the seed
     best = select(tried)
     assert np.mean(best.val_accuracy) == max(np.mean(c.val_accuracy) for c in tried)

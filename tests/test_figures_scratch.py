@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from snippets.figures_scratch import most_confident_mistakes
+from snippets.figures_scratch import least_likely_truths, most_confident_mistakes
 
 
 def test_most_confident_mistakes_are_sorted_surest_first():
@@ -32,3 +32,12 @@ def test_ties_keep_index_order_and_a_flip_far_down_leaves_the_top_alone():
     tied = np.full((4, 2), 0.5)
     tied[:, 1] += 1e-9
     assert most_confident_mistakes(tied, np.zeros(4, int), k=4).tolist() == [0, 1, 2, 3]
+
+
+def test_least_likely_truths_ranks_by_the_probability_of_the_true_class():
+    probs = np.array([[0.9, 0.1],   # true 0: 0.9
+                      [0.6, 0.4],   # true 1: 0.4
+                      [0.99, 0.01],  # true 1: 0.01
+                      [0.2, 0.8]])  # true 0: 0.2
+    y = np.array([0, 1, 1, 0])
+    assert least_likely_truths(probs, y, k=3).tolist() == [2, 3, 1]
