@@ -17,34 +17,44 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from journal import paths, preview
+from journal import paths
+from journal.site import preview
 
 VIEWPORT = {"width": 1280, "height": 900}
 SCHEMES = {"light": "light", "dark": "dark"}  # Material follows the OS preference
 
 
-def pick(items, name, what):
+POST_PAGE_MARKER = 'class="md-post__back"'  # Material's blog post pages have it
+
+
+def post_urls(site_dir: Path) -> list[str]:
+    """Post pages of the built site, oldest first (their URLs start with the date)."""
+    return sorted(page.parent.relative_to(site_dir).as_posix() + "/"
+                  for page in site_dir.rglob("index.html")
+                  if POST_PAGE_MARKER in page.read_text(encoding="utf-8"))
+
+
+def pick(items, name, what, key=lambda item: item):
     if name is None:
         return items[-1]
     for item in items:
-        if name in (item.stem, item.parent.name):
+        if name in key(item):
             return item
-    raise SystemExit(f"error: no {what} named {name!r}")
+    raise SystemExit(f"error: no {what} matching {name!r}")
 
 
 def targets(site_dir: Path, post_name=None, notebook_name=None) -> dict[str, str]:
-    sys.path.insert(0, str(paths.TESTS / "browser"))
-    from sitemap_helpers import post_pages
-
-    posts = [p for p in preview.source_posts() if not p.draft]
     found = {"home": "."}
+    posts = post_urls(site_dir)
     if posts:
-        post = pick([p.path for p in posts], post_name, "post")
-        title = next(p.title for p in posts if p.path == post)
-        found["post"] = post_pages(site_dir)[title]
+        # --post takes a file stem in posts/: its date is the start of its URL
+        date = post_name[:10].replace("-", "/") if post_name else None
+        found["post"] = pick(posts, date, "post")
     notebooks = paths.project_notebooks()
     if notebooks:
-        found["notebook"] = preview.notebook_url(pick(notebooks, notebook_name, "notebook"))
+        notebook = pick(notebooks, notebook_name, "notebook",
+                        key=lambda nb: (nb.stem, nb.parent.name))
+        found["notebook"] = notebook.relative_to(paths.ROOT).with_suffix("").as_posix() + "/"
     return found
 
 

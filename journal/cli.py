@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from journal import nbfile, paths, provenance, publish
+from journal import nbfile, paths, provenance, publish, shard
 from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
@@ -60,7 +60,7 @@ def cmd_run(args) -> int:
             print(f"error: {err}", file=sys.stderr)
             status = 1
             continue
-        if not args.force and provenance.status(nb) == "up to date":
+        if not args.force and provenance.status(nb) is provenance.Freshness.UP_TO_DATE:
             when = provenance.recorded(nb)["provenance"].get("date", "?")[:10]
             print(f"{head}: up to date (inputs unchanged since {when} run), skipped",
                   flush=True)
@@ -171,8 +171,6 @@ def cmd_new(args) -> int:
 
 
 def cmd_shard(args) -> int:
-    from journal import shard
-
     try:
         chosen = shard.shard(args.index, args.count)
     except ValueError as err:

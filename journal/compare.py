@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from journal import figures, paths, report
 
@@ -334,9 +335,7 @@ def is_figure(output) -> bool:
     return "image/png" in (output.get("data") or {}) if isinstance(output, dict) else False
 
 
-def decode_png(data) -> "Image":
-    from PIL import Image
-
+def decode_png(data) -> Image.Image:
     if isinstance(data, list):
         data = "".join(data)
     raw = base64.b64decode(data) if isinstance(data, str) else data
@@ -351,8 +350,6 @@ def fingerprint(image) -> tuple[tuple[int, int], np.ndarray]:
     Transparent pixels are composited on white first, so a transparent and a
     white background give the same fingerprint.
     """
-    from PIL import Image
-
     rgba = image.convert("RGBA")
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     grey = Image.alpha_composite(white, rgba).convert("L")

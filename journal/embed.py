@@ -37,8 +37,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import markdown_source, paths
-from journal.errors import NotebookError, PostError
+from journal import markdown_source, paths, provenance
+from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 from journal.report import records_in
 
@@ -63,83 +63,78 @@ class Marker:
 def parse(markdown: str, source: str, line_offset: int = 0):
     """Yield (match, Marker) for every marker; malformed ones raise EmbedError.
 
-    Markers inside fenced code blocks are left alone, so a post can show one.
+    Markers inside code (fenced blocks or inline) are left alone, so a post can
+    show one.
     """
-    spans = markdown_source.fenced_spans(markdown)
+    visible = markdown_source.blank_code(markdown)
     for match in MARKER.finditer(markdown):
-        if markdown_source.in_spans(match.start(), spans):
+        if visible[match.start()] != "{":  # inside code: shown, not expanded
             continue
         line = markdown.count("\n", 0, match.start()) + 1 + line_offset
         try:
             words = shlex.split(match.group(2))
         except ValueError as err:
-            raise EmbedError(f"{source}:{line}: malformed {match.group(1)} marker: {err}")
+            raise EmbedError(f"malformed {match.group(1)} marker: {err}",
+                             file=source, line=line) from None
         positional = [w for w in words if "=" not in w]
         options = dict(w.split("=", 1) for w in words if "=" in w)
         if not positional:
             what = "text" if match.group(1) == "literal" else "notebook"
-            raise EmbedError(f"{source}:{line}: {match.group(1)} marker names no {what}")
+            raise EmbedError(f"{match.group(1)} marker names no {what}", file=source,
+                             line=line)
         yield match, Marker(match.group(1), positional[0], positional[1:], options, line)
 
 
 class NotebookCache:
-    """Notebooks read once per build, with their `provenance.status` (which
-    hashes the notebook's inputs) worked out once too."""
+    """Notebooks read once per build."""
 
     def __init__(self, root: Path = paths.PROJECTS):
-        self.root, self._cache, self._status = root, {}, {}
+        self.root, self._cache = root, {}
 
-    def status(self, name: str) -> str:
-        from journal import provenance
-
-        if name not in self._status:
-            self._status[name] = provenance.status(self.get(name, name))
-        return self._status[name]
-
-    def get(self, name: str, where: str):
+    def get(self, name: str, where: Location):
         path = (self.root / name).resolve()
         if self.root.resolve() not in path.parents or not path.is_file():
-            raise EmbedError(f"{where}: unknown notebook {name!r} (looked for "
-                             f"{paths.display_path(path)})")
+            raise EmbedError(f"unknown notebook {name!r} (looked for "
+                             f"{paths.display_path(path)})", at=where)
         if path not in self._cache:
             try:
                 self._cache[path] = read_notebook(path)
             except NotebookError as err:
-                raise EmbedError(f"{where}: {err}") from err
+                raise EmbedError(str(err), at=where) from err
         return self._cache[path]
 
 
-def select_cells(nb, marker: Marker, where: str) -> list:
+def select_cells(nb, marker: Marker, where: Location) -> list:
     if "id" in marker.options:
         cells = [c for c in nb.cells if c.get("id") == marker.options["id"]]
         if not cells:
-            raise EmbedError(f"{where}: notebook {marker.notebook!r} has no cell "
-                             f"with id {marker.options['id']!r}")
+            raise EmbedError(f"notebook {marker.notebook!r} has no cell "
+                             f"with id {marker.options['id']!r}", at=where)
         return cells
     tag = marker.options.get("tag")
     if not tag:
-        raise EmbedError(f"{where}: embed marker needs tag=\"...\" or id=\"...\"")
+        raise EmbedError("embed marker needs tag=\"...\" or id=\"...\"", at=where)
     cells = [c for c in nb.cells if tag in c.get("metadata", {}).get("tags", [])]
     if not cells:
-        raise EmbedError(f"{where}: notebook {marker.notebook!r} has no cell "
-                         f"tagged {tag!r}")
+        raise EmbedError(f"notebook {marker.notebook!r} has no cell "
+                         f"tagged {tag!r}", at=where)
     return cells
 
 
-def find_metric(nb, marker: Marker, where: str) -> dict:
+def find_metric(nb, marker: Marker, where: Location) -> dict:
     if not marker.args:
-        raise EmbedError(f"{where}: value marker names no metric")
+        raise EmbedError("value marker names no metric", at=where)
     name = marker.args[0]
     for cell in nb.cells:
         for out in cell.get("outputs", []):
             for rec in records_in(out):
                 if rec["name"] == name:
                     return rec
-    raise EmbedError(f"{where}: notebook {marker.notebook!r} publishes no metric "
-                     f"named {name!r}")
+    raise EmbedError(f"notebook {marker.notebook!r} publishes no metric "
+                     f"named {name!r}", at=where)
 
 
-def render_value(rec: dict, marker: Marker, where: str) -> str:
+def render_value(rec: dict, marker: Marker, where: Location) -> str:
     spec = marker.options.get("format", ".4f")
     try:
         text = format(rec["value"], spec)
@@ -147,7 +142,7 @@ def render_value(rec: dict, marker: Marker, where: str) -> str:
             text += f" ± {format(rec['spread'], spec)} over {len(rec['runs'])} seeds"
         return text
     except ValueError as err:
-        raise EmbedError(f"{where}: bad format {spec!r}: {err}") from err
+        raise EmbedError(f"bad format {spec!r}: {err}", at=where) from err
 
 
 def render_literal(marker: Marker) -> str:
@@ -199,8 +194,7 @@ class Context:
 
     ``source`` is the post's path in the site's file list (``posts/x.md``);
     ``page_url`` its URL (``2026/11/02/x/``), needed for raw HTML links;
-    ``on_image(uri, content)`` is told about every image an embed uses;
-    ``verification`` (see `journal.site.stamps`) says what the check found:
+    ``verification (see `journal.site.stamps`) says what the check found:
     ``stamp(rel, nb)`` is the HTML after each embed and ``notes(rel, cell)``
     what in a cell's outputs is not verified. Without it, the author's
     provenance stamp is shown.
@@ -208,7 +202,6 @@ class Context:
 
     source: str
     page_url: str | None = None
-    on_image: object = None
     verification: object = None
 
     def rel_file(self, uri: str) -> str:
@@ -242,8 +235,6 @@ def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
         if mime in data:
             content = image_bytes(mime, data[mime])
             uri = image_uri(content, ext)
-            if ctx.on_image:
-                ctx.on_image(uri, content)
             return f"![{alt}]({ctx.rel_file(uri)}){{ .journal-figure }}"
     if "text/html" in data:
         html = data["text/html"]
@@ -282,9 +273,7 @@ def render_cell(cell, show: str, ctx: Context, notes: list[str] = ()) -> list[st
 
 
 def notebook_links(marker: Marker, nb, ctx: Context) -> str:
-    """Links to the notebook page and its .ipynb, then the provenance stamp."""
-    from journal import provenance
-
+    """Links to the notebook page and its .ipynb, then the stamp."""
     rel = posixpath.normpath(marker.notebook)
     page = ctx.rel_file(f"projects/{rel}")
     stem = posixpath.splitext(rel)[0]
@@ -300,12 +289,13 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
 
 
 
-def render_cells(cells, marker: Marker, where: str, ctx: Context | None = None,
+def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = None,
                  nb=None) -> str:
     show = marker.options.get("show", "both")
     if show not in SHOW:
-        raise EmbedError(f"{where}: show must be one of {', '.join(SHOW)}, got {show!r}")
-    ctx = ctx or Context(where.rsplit(":", 1)[0])
+        raise EmbedError(f"show must be one of {', '.join(SHOW)}, got {show!r}",
+                         at=where)
+    ctx = ctx or Context(where.file)
     parts = []
     rel = posixpath.normpath(marker.notebook)
     code = [c for c in nb.cells if c.cell_type == "code"] if nb is not None else []
@@ -330,7 +320,7 @@ def expand(markdown: str, source: str, cache: NotebookCache | None = None,
     ctx = ctx or Context(source)
     pieces, last = [], 0
     for match, marker in parse(markdown, source, line_offset):
-        where = f"{source}:{marker.line}"
+        where = Location(source, line=marker.line)
         if marker.kind == "literal":
             pieces += [markdown[last:match.start()], render_literal(marker)]
             last = match.end()

@@ -7,16 +7,18 @@ a line of a post.
 """
 
 
-class JournalError(Exception):
-    """Something in a notebook, post or artifact of the journal is wrong."""
+from dataclasses import dataclass
 
-    def __init__(self, message: str, *, file: str | None = None,
-                 cell: int | None = None, line: int | None = None):
-        super().__init__(message)
-        self.message, self.file, self.cell, self.line = message, file, cell, line
 
-    @property
-    def where(self) -> str:
+@dataclass(frozen=True)
+class Location:
+    """A place in a source file: a notebook's code cell or a post's line."""
+
+    file: str | None = None
+    cell: int | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
         if self.file is None:
             return ""
         if self.line is not None:
@@ -24,6 +26,22 @@ class JournalError(Exception):
         if self.cell is not None:
             return f"{self.file} cell {self.cell}"
         return self.file
+
+
+class JournalError(Exception):
+    """Something in a notebook, post or artifact of the journal is wrong."""
+
+    def __init__(self, message: str, *, file: str | None = None,
+                 cell: int | None = None, line: int | None = None,
+                 at: Location | None = None):
+        super().__init__(message)
+        at = Location(at) if isinstance(at, str) else at or Location(file, cell, line)
+        self.message, self.at = message, at
+        self.file, self.cell, self.line = at.file, at.cell, at.line
+
+    @property
+    def where(self) -> str:
+        return str(self.at)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

@@ -82,7 +82,7 @@ def _image(array) -> dict:
 
 
 def _axes(ax) -> dict:
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import Rectangle  # deferred: the harness reads MIME only
 
     legend = ax.get_legend()
     return {
@@ -110,6 +110,7 @@ def describe(fig) -> dict:
 
 def register(shell) -> None:
     """Make IPython attach `describe`'s record to every figure it displays."""
+    # deferred: only a kernel registers the formatter
     from IPython.core.formatters import BaseFormatter
     from matplotlib.figure import Figure
     from traitlets import ObjectName, Unicode

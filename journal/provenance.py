@@ -18,9 +18,11 @@ import ast
 import hashlib
 import subprocess
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 
 from journal import paths
+from journal.datasets import EXPECTED_SHA256
 
 KEY = "journal"
 RUN_COMMAND = "journal run"
@@ -110,8 +112,6 @@ def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
     against the checksum `journal.datasets` now expects for that dataset, so a
     changed expected checksum makes the notebook stale.
     """
-    from journal.datasets import EXPECTED_SHA256
-
     h = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -141,14 +141,23 @@ def recorded(nb) -> dict:
     return dict(nb.metadata.get(KEY, {}))
 
 
-def status(nb, **kwargs) -> str:
-    """``up to date``, ``stale`` (inputs changed) or ``never run``."""
+class Freshness(Enum):
+    """Whether a notebook's committed outputs still match its inputs."""
+
+    UP_TO_DATE = "up to date"
+    STALE = "stale"  # an input changed since the recorded run
+    NEVER_RUN = "never run"
+
+
+def status(nb, **kwargs) -> Freshness:
+    """Whether the recorded run's inputs fingerprint is still the current one."""
     rec = recorded(nb)
     if "inputs" not in rec or "provenance" not in rec:
-        return "never run"
+        return Freshness.NEVER_RUN
     datasets = rec["provenance"].get("datasets", {})
     now = inputs(nb, datasets, **kwargs)["fingerprint"]
-    return "up to date" if now == rec["inputs"].get("fingerprint") else "stale"
+    return Freshness.UP_TO_DATE if now == rec["inputs"].get("fingerprint") \
+        else Freshness.STALE
 
 
 def has_outputs(nb) -> bool:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from journal import settings
+from journal import datasets, figures, settings
 
 STYLE_FILE = Path(__file__).with_name("journal.mplstyle")
 
@@ -44,7 +44,7 @@ class RunInfo:
 
 def pick_device(prefer: str | None = None) -> str:
     """CUDA if present, then Apple MPS, then CPU (``JOURNAL_DEVICE`` overrides)."""
-    import torch
+    import torch  # deferred: heavy, and not needed to read settings
 
     prefer = prefer or os.environ.get("JOURNAL_DEVICE")
     if prefer:
@@ -64,7 +64,7 @@ def pick_device(prefer: str | None = None) -> str:
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (all devices) from one integer."""
-    import torch
+    import torch  # deferred: heavy, and not needed to read settings
 
     random.seed(seed)
     np.random.seed(seed)
@@ -77,7 +77,7 @@ def setup(seed: int = 0, device: str | None = None):
     Returns the ``torch.device`` to train on. The full choice is kept in
     ``setup.last`` (a `RunInfo`) for provenance stamps.
     """
-    import torch
+    import torch  # deferred: heavy, and not needed to read settings
 
     threads = settings.thread_count()
     torch.set_num_threads(threads)
@@ -97,7 +97,7 @@ def setup(seed: int = 0, device: str | None = None):
         torch.backends.cudnn.deterministic = True
         torch.use_deterministic_algorithms(True, warn_only=True)
 
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # deferred: pyplot picks its backend on import
 
     plt.style.use(STYLE_FILE)
     _record_figures()
@@ -110,20 +110,18 @@ setup.last = None
 
 def _record_figures() -> None:
     try:
-        from IPython import get_ipython
+        from IPython import get_ipython  # deferred: absent outside a kernel
     except ImportError:  # pragma: no cover - plain Python: nothing displays figures
         return
     shell = get_ipython()
     if shell is not None and hasattr(shell, "display_formatter"):
-        from journal import figures
-
         figures.register(shell)
 
 
 def device_name(device: str) -> str:
     """A human name for the device: the GPU's name, or the CPU model."""
     if device == "cuda":
-        import torch
+        import torch  # deferred: heavy, and not needed to read settings
 
         return torch.cuda.get_device_name(0)
     if device == "mps":
@@ -150,16 +148,13 @@ def run_record() -> dict:
     every dataset loaded through `journal.datasets`. Without a `setup` call, seed
     and device are ``None`` and threads is the pinned ``JOURNAL_THREADS``.
     """
-    import numpy
-    import torch
-
-    from journal import datasets
+    import torch  # deferred: heavy, and not needed to read settings
 
     last = setup.last
     return {
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "numpy": numpy.__version__,
+        "numpy": np.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "seed": last.seed if last else None,
         "threads": last.threads if last else settings.thread_count(),

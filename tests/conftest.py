@@ -13,11 +13,6 @@ from journal import paths
 collect_ignore_glob = ["fixtures/*"]
 
 
-@pytest.fixture
-def repo_root() -> Path:
-    return paths.ROOT
-
-
 # --- one verified notebook and one site build, shared by the site tests --------
 
 VERIFIED_NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"

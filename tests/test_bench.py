@@ -1,12 +1,35 @@
-"""The benchmark report: targets are judged correctly (no timing happens here)."""
+"""The benchmark report: targets are judged correctly (no timing happens here).
 
-import importlib.util
+``bench/run.py --from-results FILE`` judges recorded results without measuring;
+the tests feed it made-up results and read its table.
+"""
+
+import json
+import subprocess
+import sys
 
 from journal import paths
 
-spec = importlib.util.spec_from_file_location("bench_run", paths.ROOT / "bench" / "run.py")
-bench_run = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench_run)
+RUN = paths.ROOT / "bench" / "run.py"
+
+
+def judge(results, tmp_path, *extra) -> str:
+    source = tmp_path / "results.json"
+    source.write_text(json.dumps(results))
+    out = subprocess.run([sys.executable, str(RUN), "--from-results", str(source), *extra],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def verdicts(table: str) -> dict[str, bool | None]:
+    """{measure: met} from the printed table (columns are two spaces apart)."""
+    found = {}
+    for line in table.splitlines()[2:]:
+        cells = [c for c in line.split("  ") if c.strip()]
+        met = line.rstrip().endswith((" yes", " NO"))
+        found[cells[0].strip()] = (line.rstrip().endswith(" yes") if met else None)
+    return found
 
 
 def results(**over):
@@ -20,19 +43,15 @@ def results(**over):
                  "plain_pages_per_s": 50.0, "ratio": 1.25},
         "page_weight": {"pages": {"2026/11/02/post/": {"bytes": 60_000, "ok": True}},
                         "search_index_bytes": 20_000, "ok": True},
-        "convnet_cpu": {"epoch_s": 2.0, "images_per_s": 2000.0, "test_accuracy": 0.989},
+        "convnet_cpu": {"epoch_s": 2.0, "images_per_s": 2000.0, "test_accuracy": 0.989,
+                        "epochs": 6, "train_images": 3200, "seed": 0},
     }
     base.update(over)
     return base
 
 
-def verdicts(rows):
-    return {r["name"]: r["ok"] for r in rows}
-
-
-def test_all_targets_met():
-    rows = bench_run.summarise(results())
-    v = verdicts(rows)
+def test_all_targets_met(tmp_path):
+    v = verdicts(judge(results(), tmp_path))
     assert v["verify all notebooks, 2 processes"] is True
     assert v["journal run, nothing changed"] is True  # 1 s of 50 s = 2%
     assert v["site build (40 pages, warm)"] is True
@@ -40,32 +59,40 @@ def test_all_targets_met():
     assert v["convnet, GPU"] is None  # no CUDA: reported, not judged
 
 
-def test_missed_targets_are_flagged():
+def test_missed_targets_are_flagged(tmp_path):
     slow_site = {"pages": 40, "journal_s": 2.0, "plain_s": 0.8, "pages_per_s": 20.0,
                  "plain_pages_per_s": 50.0, "ratio": 2.5}
-    rows = bench_run.summarise(results(verification_parallel_s=200.0, nochange_s=5.0,
-                                       site=slow_site))
-    v = verdicts(rows)
+    table = judge(results(verification_parallel_s=200.0, nochange_s=5.0,
+                          site=slow_site), tmp_path)
+    v = verdicts(table)
     assert v["verify all notebooks, 2 processes"] is False
     assert v["journal run, nothing changed"] is False  # 10% of a full run
     assert v["site build (40 pages, warm)"] is False
     assert v["journal site / plain site"] is False
-    assert "NO" in bench_run.table(rows)
+    assert "NO" in table
 
 
-def test_gpu_speedup_needs_speed_and_same_accuracy():
-    gpu = {"epoch_s": 0.05, "images_per_s": 80000.0, "test_accuracy": 0.988}
+def test_gpu_speedup_needs_speed_and_same_accuracy(tmp_path):
+    gpu = {"epoch_s": 0.05, "images_per_s": 80000.0, "test_accuracy": 0.988,
+           "epochs": 6, "train_images": 3200, "seed": 0}
     r = results(convnet_gpu=gpu)
     r["machine"]["cuda"] = "Some GPU"
-    assert verdicts(bench_run.summarise(r))["GPU speed-up per epoch"] is True
+    assert verdicts(judge(r, tmp_path))["GPU speed-up per epoch"] is True
     gpu_wrong = dict(gpu, test_accuracy=0.95)
     r = results(convnet_gpu=gpu_wrong)
     r["machine"]["cuda"] = "Some GPU"
-    assert verdicts(bench_run.summarise(r))["GPU speed-up per epoch"] is False
+    assert verdicts(judge(r, tmp_path))["GPU speed-up per epoch"] is False
 
 
-def test_markdown_page_lists_every_row():
-    rows = bench_run.summarise(results())
-    page = bench_run.markdown_page(rows, results())
+def test_markdown_page_lists_every_row(tmp_path):
+    rows = verdicts(judge(results(), tmp_path, "--page", str(tmp_path / "page.md")))
+    page = (tmp_path / "page.md").read_text()
     assert page.startswith("# Benchmarks")
     assert page.count("\n| ") == len(rows) + 1  # header row + one per measure
+
+
+def test_convnet_accuracy_is_labelled_as_a_timing_run(tmp_path):
+    row = next(line for line in judge(results(), tmp_path).splitlines()
+               if line.startswith("convnet, CPU 2 threads"))
+    assert "test accuracy 0.9890" in row
+    assert "timing run: 6 epochs on 3,200 images, seed 0, one run" in row

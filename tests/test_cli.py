@@ -86,7 +86,7 @@ def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
     prov = provenance.recorded(nb)["provenance"]
     assert set(prov["cell_seconds"]) == {"total", "double"}
     assert prov["threads"] == 1 and prov["python"].startswith("3.11")
-    assert provenance.status(nb) == "up to date"
+    assert provenance.status(nb) is provenance.Freshness.UP_TO_DATE
 
 
 def test_unchanged_notebook_is_skipped_until_forced(ran_quick):
@@ -107,7 +107,7 @@ def test_changed_code_cell_makes_it_stale(ran_quick):
     nb = nbformat.read(ran_quick, 4)
     nb.cells[2].source = "total * 3"
     nbformat.write(nb, ran_quick)
-    assert provenance.status(nbformat.read(ran_quick, 4)) == "stale"
+    assert provenance.status(nbformat.read(ran_quick, 4)) is provenance.Freshness.STALE
 
 
 def test_failing_run_leaves_file_unchanged(quick):

@@ -55,10 +55,8 @@ def projects(tmp_path):
     return tmp_path
 
 
-def expand(projects, text, images=None, source="posts/2026-01-01-x.md"):
-    ctx = embed.Context(source, page_url="2026/01/01/x/",
-                        on_image=(lambda uri, c: images.__setitem__(uri, c))
-                        if images is not None else None)
+def expand(projects, text, source="posts/2026-01-01-x.md"):
+    ctx = embed.Context(source, page_url="2026/01/01/x/")
     return embed.expand(text, source, embed.NotebookCache(projects), ctx=ctx)
 
 
@@ -86,9 +84,7 @@ def test_select_by_id_and_several_cells_by_tag(projects):
 
 
 def test_figure_becomes_an_image_file_not_base64(projects):
-    images = {}
-    text = expand(projects, marker('tag="figure" show="output"'), images)
-    assert images == {PNG_URI: PNG_BYTES}
+    text = expand(projects, marker('tag="figure" show="output"'))
     assert f"](../{PNG_URI})" in text
     assert PNG not in text and "base64" not in text
     assert "```text\ndrawing\n```" in text

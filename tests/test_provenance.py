@@ -70,13 +70,13 @@ def test_touching_an_imported_module_makes_exactly_that_notebook_stale(snippets_
     for nb in (uses_gamma, uses_delta):
         record_run(nb, snippets, lock)
     kw = dict(packages=snippets, lock_file=lock)
-    assert provenance.status(uses_gamma, **kw) == "up to date"
-    assert provenance.status(uses_delta, **kw) == "up to date"
+    assert provenance.status(uses_gamma, **kw) is provenance.Freshness.UP_TO_DATE
+    assert provenance.status(uses_delta, **kw) is provenance.Freshness.UP_TO_DATE
 
     gamma = snippets["snippets"] / "gamma.py"
     gamma.write_text(gamma.read_text() + "# a comment\n")
-    assert provenance.status(uses_gamma, **kw) == "stale"
-    assert provenance.status(uses_delta, **kw) == "up to date"
+    assert provenance.status(uses_gamma, **kw) is provenance.Freshness.STALE
+    assert provenance.status(uses_delta, **kw) is provenance.Freshness.UP_TO_DATE
 
 
 def test_code_lock_and_dataset_changes_make_stale(snippets_copy, monkeypatch):
@@ -85,25 +85,25 @@ def test_code_lock_and_dataset_changes_make_stale(snippets_copy, monkeypatch):
     digest = "0b3e4ee14f82503950f2fd8375b2e78056c1dd5ef2cb04e4cd0cc4827c0e6bb6"
     nb = notebook("x = 1")
     record_run(nb, snippets, lock, {"digits": digest})
-    assert provenance.status(nb, **kw) == "up to date"
+    assert provenance.status(nb, **kw) is provenance.Freshness.UP_TO_DATE
 
     nb.cells[0].source = "x = 2"
-    assert provenance.status(nb, **kw) == "stale"
+    assert provenance.status(nb, **kw) is provenance.Freshness.STALE
     nb.cells[0].source = "x = 1"
     nb.cells.append(V4.new_markdown_cell("prose does not count"))
-    assert provenance.status(nb, **kw) == "up to date"
+    assert provenance.status(nb, **kw) is provenance.Freshness.UP_TO_DATE
 
     lock.write_text("numpy==2.0.1\n")
-    assert provenance.status(nb, **kw) == "stale"
+    assert provenance.status(nb, **kw) is provenance.Freshness.STALE
     lock.write_text("numpy==2.0.0\n")
 
     from journal import datasets as data
     monkeypatch.setitem(data.EXPECTED_SHA256, "digits", "f" * 64)
-    assert provenance.status(nb, **kw) == "stale"
+    assert provenance.status(nb, **kw) is provenance.Freshness.STALE
 
 
 def test_never_run():
-    assert provenance.status(notebook("x = 1")) == "never run"
+    assert provenance.status(notebook("x = 1")) is provenance.Freshness.NEVER_RUN
 
 
 def test_stamp_text():

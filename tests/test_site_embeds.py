@@ -1,9 +1,7 @@
 """The built site: embeds in posts, figures as files, stamps, the notebooks page."""
 
-import os
+import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlparse
@@ -12,10 +10,10 @@ import pytest
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
+from conftest import build_site
 from journal import paths
 from journal.site import hooks
 
-MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
 POST_URL = "2026/11/02/i-stopped-reading-and-fitted-four-models/"
 NOTEBOOK_URL = "projects/digits-baselines/digits-baselines/"
 
@@ -99,3 +97,22 @@ def test_unknown_tag_fails_with_post_path_and_line():
     with pytest.raises(PluginError, match=r"posts/2026-01-01-demo.md:3: .*'nope'"):
         hooks.on_pre_build({"strict": False})
         hooks.on_page_markdown(markdown, fake, {}, None)
+
+
+def test_strict_build_refuses_a_missing_report(tmp_path):
+    result = build_site(tmp_path / "out", tmp_path / "no-reports", allow_unverified=False)
+    assert result.returncode != 0
+    assert re.search(r"projects/\S+\.ipynb has no entry in the verification report; "
+                     r"run `make test` \(a strict build publishes only notebooks that "
+                     r"passed `make test`", result.stderr), result.stderr[-2000:]
+
+
+def test_strict_build_refuses_a_failed_report(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    failed = {"verdict": "failed", "date": "2026-11-23T10:00:00Z"}
+    (reports / "verification.json").write_text(json.dumps({"notebooks": {
+        paths.display_path(nb): failed for nb in paths.project_notebooks()}}))
+    result = build_site(tmp_path / "out", reports, allow_unverified=False)
+    assert result.returncode != 0
+    assert "failed verification on 2026-11-23" in result.stderr, result.stderr[-2000:]

@@ -1,8 +1,14 @@
-"""Reading the built site from disk: post pages by title, every HTML page."""
+"""What the site should contain (read from the sources), and reading the built
+site from disk: post pages by title, every HTML page."""
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from bs4 import BeautifulSoup
+
+from journal import markdown_source, paths
 
 POST_MARKERS = ('class="md-post__back"', "md-post__meta")
 
@@ -34,3 +40,53 @@ def html_pages(site_dir: Path) -> list[str]:
         rel = html_file.relative_to(site_dir).as_posix()
         pages.append(rel[: -len("index.html")] if rel.endswith("index.html") else rel)
     return pages
+
+
+@dataclass(frozen=True)
+class SourcePost:
+    """A post as written in ``posts/``: what its built page must show."""
+
+    path: Path
+    title: str
+    excerpt: str  # plain text of the excerpt (Markdown syntax stripped)
+    has_code: bool  # fenced code, snippet includes or embedded cells
+    draft: bool
+
+
+def _plain_text(markdown: str) -> str:
+    """Markdown to plain text, good enough to compare words with a rendered page."""
+    text = re.sub(r"\{%.*?%\}", " ", markdown)  # markers expand to other text
+    text = re.sub(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]+\$", " ", text,
+                  flags=re.S)  # maths is typeset into other characters
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]", r"\1\2", text)
+    text = re.sub(r"[*_`#>]", " ", text)
+    return " ".join(text.split())
+
+
+def source_posts(folder: Path = paths.POSTS) -> list[SourcePost]:
+    """Every post in ``posts/`` with the facts the site tests check."""
+    posts = []
+    for path in sorted(folder.glob("*.md")):
+        front, body, _ = markdown_source.split_front_matter(
+            path.read_text(encoding="utf-8"))
+        meta = yaml.safe_load(front or "") or {}
+        title = re.search(r"^#\s+(.+?)\s*$", body, re.M)
+        if title is None:
+            raise ValueError(f"{paths.display_path(path)}: no '# Title' line")
+        after_title = body[title.end():]
+        excerpt = after_title.split("<!-- more -->", 1)[0]
+        posts.append(SourcePost(
+            path=path,
+            title=title.group(1).strip(),
+            excerpt=_plain_text(excerpt),
+            has_code=bool(markdown_source.fenced_spans(body) or any(
+                m.group(1) == "embed" for m in markdown_source.MARKER.finditer(body))),
+            draft=bool(meta.get("draft", False)),
+        ))
+    return posts
+
+
+def notebook_url(notebook: Path) -> str:
+    """Site path of a project notebook's page (mkdocs-jupyter's layout)."""
+    rel = notebook.relative_to(paths.ROOT).with_suffix("")
+    return rel.as_posix() + "/"

@@ -7,12 +7,12 @@ Generic over content: posts come from ``posts/*.md`` and notebooks from
 
 import pytest
 
-from journal import paths, preview
-from sitemap_helpers import html_pages, post_pages
+from journal import paths
+from sitemap_helpers import html_pages, notebook_url, post_pages, source_posts
 
 pytestmark = pytest.mark.browser
 
-POSTS = [p for p in preview.source_posts() if not p.draft]
+POSTS = [p for p in source_posts() if not p.draft]
 NOTEBOOKS = paths.project_notebooks()
 # Images in the page's content (figures), not the header's logo.
 FIGURES = ".md-content img"
@@ -106,7 +106,7 @@ def test_post_shows_its_code_outputs_and_figures(page, post, posts_by_title):
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_page_renders(page, notebook):
-    visit(page, preview.notebook_url(notebook))
+    visit(page, notebook_url(notebook))
     assert page.query_selector("article h1") is not None, "notebook page has no title"
     assert len(page.query_selector_all(".jp-CodeCell")) >= 1
     assert broken_images(page) == []

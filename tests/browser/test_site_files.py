@@ -3,25 +3,16 @@
 These read the build from disk and need no browser, so they always run.
 """
 
-import importlib.util
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
-from journal import paths, preview
-from sitemap_helpers import post_pages
+from journal.site import weight as page_weight
+from sitemap_helpers import post_pages, source_posts
 
-POSTS = [p for p in preview.source_posts() if not p.draft]
-
-
-def load_page_weight():
-    spec = importlib.util.spec_from_file_location(
-        "page_weight", paths.ROOT / "bench" / "page_weight.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+POSTS = [p for p in source_posts() if not p.draft]
 
 
 def target_file(site_dir: Path, page: Path, url_path: str) -> Path:
@@ -91,21 +82,18 @@ def test_feed_is_valid_xml_listing_every_post(site_dir):
 
 
 def test_post_pages_and_search_index_are_within_budget(site_dir):
-    page_weight = load_page_weight()
     report = page_weight.measure(site_dir)
     assert len(report.pages) == len(POSTS)
     assert report.ok, "\n" + report.table()
 
 
 def test_page_weight_flags_a_heavy_page(site_dir, tmp_path):
-    page_weight = load_page_weight()
     report = page_weight.measure(site_dir)
     report.pages[0].html = page_weight.POST_BUDGET + 1
     assert not report.ok and "NO" in report.table()
 
 
 def test_page_weight_counts_a_posts_own_images_once(tmp_path):
-    page_weight = load_page_weight()
     post = tmp_path / "2026" / "a-post"
     (tmp_path / "assets" / "embeds").mkdir(parents=True)
     (tmp_path / "search").mkdir()

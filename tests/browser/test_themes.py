@@ -8,8 +8,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from figure_check import MIN_CONTRAST, contrast, image_bytes, ink_colour, is_transparent
-from journal import paths, preview
-from sitemap_helpers import post_pages
+from journal import paths
+from sitemap_helpers import notebook_url, post_pages
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def test_search_finds_a_word_that_only_one_post_has(page, site_dir, site_url):
 
 def figure_pages(site_dir):
     pages = list(post_pages(site_dir).values())
-    return pages + [preview.notebook_url(nb) for nb in paths.project_notebooks()]
+    return pages + [notebook_url(nb) for nb in paths.project_notebooks()]
 
 
 def test_palette_toggle_switches_scheme_and_figures_stay_legible(page, site_dir):

@@ -1,7 +1,7 @@
 """Build the site into a folder, serve it on localhost, open it in headless Chromium.
 
-Shared by the browser tests (``tests/browser/``), the page-weight benchmark
-(``bench/page_weight.py``) and ``make screenshots``. Chromium is Debian's
+Used by ``make screenshots`` and the benchmarks (``bench/``) to look at the site
+as readers get it, and by the browser tests (``tests/browser/``). Chromium is Debian's
 ``chromium`` package driven by Playwright; Playwright's own browser download is
 never used (``executable_path`` points at the system binary).
 """
@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from journal import paths
@@ -64,9 +63,15 @@ def mkdocs_executable() -> str:
     return str(candidate) if candidate.is_file() else "mkdocs"
 
 
-def build_site(dest: Path) -> Path:
-    """Strict MkDocs build of the repository's site into ``dest``."""
+def build_site(dest: Path, allow_unverified: bool = False) -> Path:
+    """Strict MkDocs build of the repository's site into ``dest``.
+
+    ``allow_unverified`` shows notebooks without a passing verification report
+    with a banner instead of failing (for measuring pages, not publishing).
+    """
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    if allow_unverified:
+        env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
     result = subprocess.run(
         [mkdocs_executable(), "build", "--strict", "--site-dir", str(dest)],
         cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=600,
@@ -153,65 +158,6 @@ def built_and_served(site_dir: Path | None = None):
         if site_dir is None:
             site_dir = Path(stack.enter_context(
                 tempfile.TemporaryDirectory(prefix="journal-site-")))
-        build_site(site_dir)
+        build_site(site_dir, allow_unverified=True)
         url = stack.enter_context(serve(site_dir))
         yield site_dir, url
-
-
-# --- What the site should contain, read from the sources -------------------
-
-@dataclass(frozen=True)
-class SourcePost:
-    """A post as written in ``posts/``: what its built page must show."""
-
-    path: Path
-    title: str
-    excerpt: str  # plain text of the excerpt (Markdown syntax stripped)
-    has_code: bool  # fenced code, snippet includes or embedded cells
-    draft: bool
-
-
-FENCE = re.compile(r"^\s*(```|~~~)", re.M)
-EMBED = re.compile(r"\{%\s*embed\s", re.M)
-
-
-def _plain_text(markdown: str) -> str:
-    """Markdown to plain text, good enough to compare words with a rendered page."""
-    text = re.sub(r"\{%.*?%\}", " ", markdown)  # markers expand to other text
-    text = re.sub(r"\$\$.*?\$\$|\\\[.*?\\\]|\\\(.*?\\\)|\$[^$\n]+\$", " ", text,
-                  flags=re.S)  # maths is typeset into other characters
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)|!?\[([^\]]*)\]\[[^\]]*\]", r"\1\2", text)
-    text = re.sub(r"[*_`#>]", " ", text)
-    return " ".join(text.split())
-
-
-def source_posts(folder: Path = paths.POSTS) -> list[SourcePost]:
-    """Every post in ``posts/`` with the facts the site tests check."""
-    import yaml
-
-    posts = []
-    for path in sorted(folder.glob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        meta, body = {}, text
-        if text.startswith("---"):
-            _, front, body = text.split("---", 2)
-            meta = yaml.safe_load(front) or {}
-        title = re.search(r"^#\s+(.+?)\s*$", body, re.M)
-        if title is None:
-            raise ValueError(f"{paths.display_path(path)}: no '# Title' line")
-        after_title = body[title.end():]
-        excerpt = after_title.split("<!-- more -->", 1)[0]
-        posts.append(SourcePost(
-            path=path,
-            title=title.group(1).strip(),
-            excerpt=_plain_text(excerpt),
-            has_code=bool(FENCE.search(body) or EMBED.search(body)),
-            draft=bool(meta.get("draft", False)),
-        ))
-    return posts
-
-
-def notebook_url(notebook: Path) -> str:
-    """Site path of a project notebook's page (mkdocs-jupyter's layout)."""
-    rel = notebook.relative_to(paths.ROOT).with_suffix("")
-    return rel.as_posix() + "/"
