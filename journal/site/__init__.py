@@ -1,0 +1,1 @@
+"""The journal's MkDocs glue: `hooks` dispatches MkDocs events to the modules here."""

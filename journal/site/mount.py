@@ -1,0 +1,48 @@
+"""Mounting ``posts/`` and ``projects/`` into the site's file list.
+
+MkDocs builds from ``docs_dir`` (``pages/``), which cannot be the repository
+root. The journal's content stays at the top level, so before any plugin sees
+the file list, every file under ``posts/`` and ``projects/`` is added as if it
+lived at ``pages/posts/...`` and ``pages/projects/...``. The blog plugin then
+finds the posts and mkdocs-jupyter renders the notebooks.
+"""
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+
+from journal import paths
+
+MOUNTS = {"posts": paths.POSTS, "projects": paths.PROJECTS}
+SKIP_PARTS = {".ipynb_checkpoints", "__pycache__", ".cache"}
+SKIP_SUFFIXES = {".py", ".pyc", ".tmp"}
+
+
+def mounted_files(config) -> list[File]:
+    """Files under the mounted folders, as MkDocs `File` objects."""
+    found = []
+    for prefix, folder in MOUNTS.items():
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            if not path.is_file() or SKIP_PARTS & set(rel.parts):
+                continue
+            if path.name.startswith(".") or path.suffix in SKIP_SUFFIXES:
+                continue
+            found.append(File(
+                f"{prefix}/{rel.as_posix()}",
+                src_dir=str(paths.ROOT),
+                dest_dir=config["site_dir"],
+                use_directory_urls=config["use_directory_urls"],
+            ))
+    return found
+
+
+def mount(files: Files, config) -> None:
+    for file in mounted_files(config):
+        if files.get_file_from_path(file.src_uri) is not None:
+            raise PluginError(
+                f"{file.src_uri} exists both at the top level and in "
+                f"{config['docs_dir']}; keep one copy"
+            )
+        files.append(file)
