@@ -81,6 +81,7 @@ def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
     assert first.returncode == 0, first.stderr
     assert "running 2 code cells" in first.stdout and "stamped" in first.stdout
     assert "cell 1/2" in first.stderr and "cell 2/2" in first.stderr
+    assert "without encryption" not in first.stderr  # the kernel's TCP warning
     nb = nbformat.read(ran_quick, 4)
     assert nb.cells[1].outputs[0]["text"] == "45\n"
     prov = provenance.recorded(nb)["provenance"]
