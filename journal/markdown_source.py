@@ -16,6 +16,9 @@ HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 SNIPPET_LINE = re.compile(r"^[ \t]*-{1,3}8<-{1,3}.*$", re.MULTILINE)
 MATH = re.compile(r"\$\$.*?\$\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 HTML_TAG = re.compile(r"<[A-Za-z/][^>]*>")
+# A link to a file of the repository, ``[text](repo:snippets/data.py)``: the site
+# links the file on the forge (journal.site.repository).
+REPO_SCHEME = "repo:"
 LINK_TARGET = re.compile(r"(\]\()[^)]*(\))|^(\s{0,3}\[[^\]]+\]:).*$", re.MULTILINE)
 
 
