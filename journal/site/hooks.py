@@ -27,7 +27,8 @@ from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from journal import embed, markdown_source, paths, postcheck, vendor, verification
+from journal import (embed, markdown_source, paths, postcheck, project_info, vendor,
+                     verification)
 from journal.errors import JournalError, Location
 from journal.site import mount, notebook_page, pages, projects, repository, rerun, stamps
 
@@ -66,7 +67,7 @@ def on_config(config):
     try:
         postcheck.check_posts(paths.POSTS)  # first: its errors name the post and line
         _build.used = projects.posts_using(paths.POSTS)
-        notebooks = [(rel, projects.title(nb, rel)) for rel, nb in projects.in_reading_order(
+        notebooks = [(rel, project_info.title(nb, rel)) for rel, nb in projects.in_reading_order(
             pages.project_notebooks(_build.notebooks), _build.used)]
     except JournalError as err:
         raise PluginError(str(err)) from None
@@ -140,7 +141,7 @@ def on_page_content(html: str, page, config, files) -> str:
         if file is not None:
             posts.append((post.title, get_relative_url(file.url, page.url)))
     head = notebook_page.header(
-        projects.summary(nb), posts,
+        project_info.summary(nb), posts,
         get_relative_url(projects.source_url(rel), page.url),
         _build.stamps.stamp(rel, nb))
     return notebook_page.render(html, nb, title=page.title, page_url=page.url,

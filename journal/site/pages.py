@@ -6,7 +6,7 @@ import posixpath
 
 from mkdocs.structure.files import File
 
-from journal import embed, paths, provenance
+from journal import embed, paths, project_info, provenance
 from journal.errors import Location
 from journal.site import projects
 from journal.verification import Status
@@ -58,11 +58,12 @@ def projects_page(notebooks, stamps, used) -> str:
         posts = ", ".join(f"[{post.title}]({posixpath.relpath(post.src_uri, here)})"
                           for post in used.get(rel, []))
         lines += [
-            f"## [{projects.title(nb, rel)}]({posixpath.relpath(f'projects/{rel}', here)})",
+            f"## [{project_info.title(nb, rel)}]({posixpath.relpath(f'projects/{rel}', here)})",
             "",
-            *([projects.summary(nb), ""] if projects.summary(nb) else []),
+            *([project_info.summary(nb), ""] if project_info.summary(nb) else []),
             f"{verified_on(stamps.check(rel, nb))}. "
-            + (f"Used in {posts}." if posts else "Not used in a post yet."),
+            + (f"Used in {posts}." if posts else "Not used in a post yet.")
+            + "\n{ .journal-used-in }",
             "",
         ]
     if not notebooks:
@@ -86,7 +87,7 @@ def notebooks_page(notebooks, stamps) -> str:
         check = stamps.check(rel, nb)
         outputs = "outputs committed" if provenance.has_outputs(nb) else "no outputs"
         lines += [
-            f"## [{projects.title(nb, rel)}](projects/{rel})",
+            f"## [{project_info.title(nb, rel)}](projects/{rel})",
             "",
             f"`projects/{rel}`",
             "",

@@ -1,61 +1,26 @@
-"""The projects as a reader meets them: a title, a one-line summary, the posts
-that use each, and a place in the site's navigation.
+"""The projects as a reader meets them: the posts that use each notebook, their
+reading order, and a place in the site's navigation.
 
-A project's title and summary are written by its author in the notebook's
-metadata, beside the provenance stamp that `journal run` keeps there (in
-Jupyter: Edit, Notebook Metadata)::
-
-    "metadata": {"journal": {"title": "Baselines on 8×8 digits",
-                             "summary": "Four off-the-shelf classifiers ...", ...}}
-
-Metadata is not code, so editing it needs no re-run (the notebook's checksum
-changes, so the next `make test` verifies it again). A notebook without a
-title is shown under its first heading, or its file name; the test suite asks
-every project for both.
-
+A project's title and summary come from its notebook (`journal.project_info`).
 The posts that use a notebook are the published posts whose ``{% embed %}`` or
 ``{% value %}`` markers name it, in the order they were written.
 """
 
 import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from journal import embed, markdown_source, paths, provenance
+from journal import embed, markdown_source, paths
 
 INDEX = "projects/index.md"  # the projects index page, listed in mkdocs.yml's nav
-HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Post:
     src_uri: str  # "posts/2026-11-02-stop-theorising.md"
     title: str
-
-
-def first_heading(markdown: str) -> str | None:
-    """The text of the first ``# Heading`` outside code, or None."""
-    found = HEADING.search(markdown_source.blank_code(markdown))
-    return markdown[found.start(1):found.end(1)] if found else None
-
-
-def title(nb, rel: str) -> str:
-    """The project's title: its metadata, else its first heading, else its name."""
-    given = provenance.recorded(nb).get("title")
-    if given:
-        return given
-    for cell in nb.cells:
-        heading = first_heading(cell.source) if cell.cell_type == "markdown" else None
-        if heading:
-            return heading
-    return posixpath.basename(rel).removesuffix(".ipynb").replace("-", " ").capitalize()
-
-
-def summary(nb) -> str:
-    return provenance.recorded(nb).get("summary", "")
 
 
 def source_url(rel: str) -> str:
@@ -75,7 +40,10 @@ def notebooks_named(markdown: str, source: str, line_offset: int = 0) -> list[st
 
 
 def posts_using(folder: Path = paths.POSTS) -> dict[str, list[Post]]:
-    """{notebook path relative to projects/: published posts that quote it}."""
+    """{notebook path relative to projects/: published posts that quote it}.
+
+    Notebooks come in the order the posts first use them (posts by date).
+    """
     used: dict[str, list[Post]] = {}
     for path in sorted(folder.glob("*.md")):
         front, body, offset = markdown_source.split_front_matter(
@@ -83,18 +51,16 @@ def posts_using(folder: Path = paths.POSTS) -> dict[str, list[Post]]:
         if (yaml.safe_load(front or "") or {}).get("draft"):
             continue  # not published
         source = f"posts/{path.name}"
-        post = Post(source, first_heading(body) or path.stem)
+        post = Post(source, markdown_source.first_heading(body) or path.stem)
         for rel in notebooks_named(body, source, offset):
             used.setdefault(rel, []).append(post)
     return used
 
 
 def in_reading_order(notebooks, used: dict[str, list[Post]]):
-    """Notebooks ordered by the first post that uses them (unused ones last)."""
-    def first_use(item):
-        posts = used.get(item[0])
-        return (posts[0].src_uri if posts else "~", item[0])
-    return sorted(notebooks, key=first_use)
+    """Notebooks in the order posts first use them (`posts_using`'s), unused ones last."""
+    first = {rel: i for i, rel in enumerate(used)}
+    return sorted(notebooks, key=lambda item: (first.get(item[0], len(first)), item[0]))
 
 
 def add_to_nav(nav: list, notebooks) -> bool:

@@ -15,6 +15,7 @@ same under any MkDocs theme.
 
 import posixpath
 
+from journal import project_info
 from journal.site import projects, repository
 from journal.verification import Status
 
@@ -65,10 +66,10 @@ def box(notebooks: list, ctx, repo_url: str | None) -> str:
         f'<details class="journal-rerun" markdown="1">',
         f"<summary>{SUMMARY}</summary>",
         "",
-        "Every output and number above comes from "
-        + ("this notebook" if len(notebooks) == 1 else "these notebooks")
-        + ", which the test suite re-runs and compares with what is published here. "
-        "With Python 3.11, `git` and `make`:",
+        "The outputs and numbers in this post come from "
+        + ("the notebook" if len(notebooks) == 1 else "the notebooks")
+        + " below, which the test suite re-runs and compares with what is published "
+        "here. To re-run them yourself (Python 3.11, `git` and `make`):",
         "",
         "```sh",
         *clone,
@@ -76,15 +77,15 @@ def box(notebooks: list, ctx, repo_url: str | None) -> str:
         "```",
         "",
         "The first `make test` installs the locked dependencies into `.venv` (a few "
-        "minutes), then re-executes the notebook and compares every output; "
-        f"`.venv/bin/journal run --force {targets}` re-runs it in place instead, "
-        "rewriting its outputs.",
+        "minutes); then it re-executes each notebook and compares every output "
+        f"with the published one. `.venv/bin/journal run --force {targets}` "
+        "re-runs them in place instead, rewriting their outputs.",
         "",
     ]
     for rel, nb, check in notebooks:
         page = ctx.rel_file(f"projects/{rel}")
         download = ctx.rel_url(projects.source_url(rel))
-        lines.append(f"- [{projects.title(nb, rel)}]({page}) "
+        lines.append(f"- [{project_info.title(nb, rel)}]({page}) "
                      f'(<a href="{download}" download>.ipynb</a>): {last_run(check)}.')
     lines += ["", NO_LAUNCH, "", "</details>"]
     return "\n".join(lines)
