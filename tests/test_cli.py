@@ -43,6 +43,7 @@ def test_new_project(tmp_path):
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == ("from journal.notebook import setup\n\n"
                                  "device = setup(seed=0)")
+    assert nb.metadata["journal"] == {"title": "Tiny mlp", "summary": ""}
     with pytest.raises(SystemExit, match="already exists"):
         cli.new_project("tiny-mlp", tmp_path)
     for bad in ("Tiny", "a b", "../x", "x--y", ""):
