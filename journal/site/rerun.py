@@ -62,14 +62,16 @@ def box(notebooks: list, ctx, repo_url: str | None) -> str:
               f"cd {repository.folder_name(repo_url)}"] if repo_url else
              ["# in a copy of the journal's repository"])
     quoted = f'"{targets}"' if len(folders) > 1 else targets
+    one = len(notebooks) == 1
     lines = [
         f'<details class="journal-rerun" markdown="1">',
         f"<summary>{SUMMARY}</summary>",
         "",
         "The outputs and numbers in this post come from "
-        + ("the notebook" if len(notebooks) == 1 else "the notebooks")
+        + ("the notebook" if one else "the notebooks")
         + " below, which the test suite re-runs and compares with what is published "
-        "here. To re-run them yourself (Python 3.11, `git` and `make`):",
+        f"here. To re-run {'it' if one else 'them'} yourself (Python 3.11, `git` "
+        "and `make`):",
         "",
         "```sh",
         *clone,
@@ -77,9 +79,11 @@ def box(notebooks: list, ctx, repo_url: str | None) -> str:
         "```",
         "",
         "The first `make test` installs the locked dependencies into `.venv` (a few "
-        "minutes); then it re-executes each notebook and compares every output "
-        f"with the published one. `.venv/bin/journal run --force {targets}` "
-        "re-runs them in place instead, rewriting their outputs.",
+        f"minutes); then it re-executes {'the' if one else 'each'} notebook and "
+        "compares every output with the published one. "
+        f"`.venv/bin/journal run --force {targets}` re-runs "
+        f"{'it' if one else 'them'} in place instead, rewriting "
+        f"{'its' if one else 'their'} outputs.",
         "",
     ]
     for rel, nb, check in notebooks:
