@@ -12,7 +12,7 @@ import yaml
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
-from conftest import VERIFIED_NOTEBOOK, build_site
+from built_site import VERIFIED_NOTEBOOK, build_site
 from journal import nbfile, paths
 from journal.site import hooks
 
