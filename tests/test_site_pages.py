@@ -157,5 +157,7 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     assert '<a href="../../../2026/x/">A post</a>' in after_title
     assert '<a download="" href="x.ipynb">' in after_title
     assert after_title.index("journal-used-in") < after_title.index("journal-check")
+    post = notebook_page.relative("2026/11/02/a/", "projects/x/x/")
+    assert post == "../../../2026/11/02/a/"
     folded = page.split('<details class="journal-hidden-input">', 1)[1]
     assert folded.startswith("<summary>code</summary>") and "setup(seed=0)" in folded

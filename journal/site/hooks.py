@@ -25,7 +25,6 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
 
 from journal import (embed, markdown_source, paths, postcheck, project_info, vendor,
                      verification)
@@ -67,11 +66,12 @@ def on_config(config):
     try:
         postcheck.check_posts(paths.POSTS)  # first: its errors name the post and line
         _build.used = projects.posts_using(paths.POSTS)
-        notebooks = [(rel, project_info.title(nb, rel)) for rel, nb in projects.in_reading_order(
-            pages.project_notebooks(_build.notebooks), _build.used)]
+        notebooks = projects.in_reading_order(
+            pages.project_notebooks(_build.notebooks), _build.used)
     except JournalError as err:
         raise PluginError(str(err)) from None
-    if config["nav"] is not None and not projects.add_to_nav(config["nav"], notebooks):
+    titles = [(rel, project_info.title(nb, rel)) for rel, nb in notebooks]
+    if config["nav"] is not None and not projects.add_to_nav(config["nav"], titles):
         raise PluginError(f"mkdocs.yml: the nav does not list {projects.INDEX}, "
                           f"after which the notebook pages go")
     return config
@@ -119,33 +119,23 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     try:
         expanded = embed.expand(markdown, page.file.src_uri, cache=_build.notebooks,
                                 ctx=ctx, line_offset=offset)
-        used = []
-        for rel in projects.notebooks_named(markdown, page.file.src_uri, offset):
-            nb = _build.notebooks.get(rel, Location(page.file.src_uri))
-            used.append((rel, nb, _build.stamps.check(rel, nb)))
+        box = rerun.for_post(markdown, offset, ctx, _build.notebooks, _build.stamps,
+                             config.get("repo_url"))
     except JournalError as err:
         raise PluginError(str(err)) from err
-    box = rerun.box(used, ctx, config.get("repo_url"))
     return expanded.rstrip("\n") + "\n\n" + box + "\n" if box else expanded
 
 
 def on_page_content(html: str, page, config, files) -> str:
     if not is_notebook(page):
         return html
-    src = page.file.src_uri
-    rel = src.removeprefix("projects/")
-    nb = _build.notebooks.get(rel, Location(src))
-    posts = []
-    for post in _build.used.get(rel, []):
-        file = files.get_file_from_path(post.src_uri)
-        if file is not None:
-            posts.append((post.title, get_relative_url(file.url, page.url)))
-    head = notebook_page.header(
-        project_info.summary(nb), posts,
-        get_relative_url(projects.source_url(rel), page.url),
-        _build.stamps.stamp(rel, nb))
-    return notebook_page.render(html, nb, title=page.title, page_url=page.url,
-                                head=head, shared=_build.shared)
+    rel = page.file.src_uri.removeprefix("projects/")
+    nb = _build.notebooks.get(rel, Location(page.file.src_uri))
+    posts = [(post.title, file.url) for post in _build.used.get(rel, [])
+             if (file := files.get_file_from_path(post.src_uri)) is not None]
+    return notebook_page.finish(html, nb, rel, page_title=page.title, page_url=page.url,
+                                posts=posts, stamp=_build.stamps.stamp(rel, nb),
+                                shared=_build.shared)
 
 
 def on_post_build(config):

@@ -27,7 +27,8 @@ import re
 
 from bs4 import BeautifulSoup
 
-from journal import embed
+from journal import embed, project_info
+from journal.site import projects
 
 SHARED_DIR = "assets/notebook"
 STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
@@ -57,7 +58,8 @@ class SharedFiles:
 
 def relative(uri: str, page_url: str) -> str:
     """A URL from the page at ``page_url`` (``projects/x/x/``) to a site path."""
-    return posixpath.relpath(uri, page_url.rstrip("/") or ".")
+    url = posixpath.relpath(uri, page_url.rstrip("/") or ".")
+    return url + "/" if uri.endswith("/") and not url.endswith("/") else url
 
 
 def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles) -> str:
@@ -121,6 +123,19 @@ def header(summary: str, posts: list[tuple[str, str]], download: str, stamp: str
     parts.append(f'<p class="journal-used-in">{used}<a href="{html.escape(download)}" '
                  f'download>Download the notebook (.ipynb)</a></p>')
     return "\n".join(parts) + "\n" + stamp
+
+
+def finish(page: str, nb, rel: str, *, page_title: str, page_url: str, posts, stamp: str,
+           shared: SharedFiles) -> str:
+    """The notebook page of ``rel`` (relative to projects/), made from mkdocs-jupyter's.
+
+    ``posts`` is ``[(title, site URL)]`` of the posts that use it; ``stamp`` is
+    its verification stamp (`journal.site.stamps`).
+    """
+    links = [(title, relative(url, page_url)) for title, url in posts]
+    download = relative(projects.source_url(rel), page_url)
+    head = header(project_info.summary(nb), links, download, stamp)
+    return render(page, nb, title=page_title, page_url=page_url, head=head, shared=shared)
 
 
 def render(page: str, nb, *, title: str, page_url: str, head: str,

@@ -57,8 +57,9 @@ def projects_page(notebooks, stamps, used) -> str:
     for rel, nb in projects.in_reading_order(notebooks, used):
         posts = ", ".join(f"[{post.title}]({posixpath.relpath(post.src_uri, here)})"
                           for post in used.get(rel, []))
+        page = posixpath.relpath(f"projects/{rel}", here)
         lines += [
-            f"## [{project_info.title(nb, rel)}]({posixpath.relpath(f'projects/{rel}', here)})",
+            f"## [{project_info.title(nb, rel)}]({page})",
             "",
             *([project_info.summary(nb), ""] if project_info.summary(nb) else []),
             f"{verified_on(stamps.check(rel, nb))}. "

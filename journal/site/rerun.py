@@ -16,6 +16,7 @@ same under any MkDocs theme.
 import posixpath
 
 from journal import project_info
+from journal.errors import Location
 from journal.site import projects, repository
 from journal.verification import Status
 
@@ -93,3 +94,16 @@ def box(notebooks: list, ctx, repo_url: str | None) -> str:
                      f'(<a href="{download}" download>.ipynb</a>): {last_run(check)}.')
     lines += ["", NO_LAUNCH, "", "</details>"]
     return "\n".join(lines)
+
+
+def for_post(markdown: str, line_offset: int, ctx, cache, stamps, repo_url) -> str:
+    """The box for the post ``ctx.source``: every notebook its markers name.
+
+    ``cache`` is the build's `journal.embed.NotebookCache`, ``stamps`` its
+    `journal.site.stamps.Verification`.
+    """
+    notebooks = []
+    for rel in projects.notebooks_named(markdown, ctx.source, line_offset):
+        nb = cache.get(rel, Location(ctx.source))
+        notebooks.append((rel, nb, stamps.check(rel, nb)))
+    return box(notebooks, ctx, repo_url)
