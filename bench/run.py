@@ -180,8 +180,14 @@ def bench_site(repeats: int = 3) -> dict:
 # Convnet training speed: 2 CPU threads, and the GPU when there is one
 
 
-def bench_convnet(device: str, threads: int = 2, epochs: int = 6) -> dict:
-    """Train the convnet project's recipe once; time per epoch and accuracy."""
+def bench_convnet(device: str, threads: int = 2, epochs: int = 6,
+                  seed: int = 0) -> dict:
+    """Train the convnet project's recipe once; time per epoch and accuracy.
+
+    One seed, one run: a timing run. Its accuracy only checks that the GPU run
+    learns what the CPU run learns; the accuracy the journal publishes is the
+    convnet notebook's (several seeds, scored once on the test split).
+    """
     import torch
 
     from snippets import convnet
@@ -189,18 +195,21 @@ def bench_convnet(device: str, threads: int = 2, epochs: int = 6) -> dict:
     from journal.notebook import setup
 
     torch.set_num_threads(threads)
-    setup(seed=0, device=device)
+    setup(seed=seed, device=device)
     torch.set_num_threads(threads)  # setup pins JOURNAL_THREADS; the bench wants this
     mnist = load_mnist5k()
     X, y = convnet.to_tensors(mnist.X_train, mnist.y_train, device)
     X_test, y_test = convnet.to_tensors(mnist.X_test, mnist.y_test, device)
     model = convnet.Net().to(device)
-    history = convnet.train(model, X, y, epochs=epochs, batch_size=64, lr=0.01)
+    history = convnet.train(model, X, y, epochs=epochs, batch_size=64, lr=0.01,
+                            seed=seed)
     _, accuracy, _ = convnet.evaluate(model, X_test, y_test)
     return {
         "device": device,
         "threads": threads,
         "epochs": epochs,
+        "train_images": len(y),
+        "seed": seed,
         "epoch_s": history.wall_s / epochs,
         "images_per_s": history.images_per_s,
         "test_accuracy": float(accuracy),
@@ -300,20 +309,28 @@ def summarise(r: dict) -> list[dict]:
     cpu = r["convnet_cpu"]
     rows.append(row("convnet, CPU 2 threads", f"{cpu['epoch_s']:.2f} s/epoch, "
                     f"{cpu['images_per_s']:.0f} images/s, "
-                    f"test accuracy {cpu['test_accuracy']:.4f}"))
+                    f"test accuracy {cpu['test_accuracy']:.4f} {timing_run(cpu)}"))
     gpu = r.get("convnet_gpu")
     if gpu:
         speedup = cpu["epoch_s"] / gpu["epoch_s"]
         same = abs(gpu["test_accuracy"] - cpu["test_accuracy"]) <= 0.005
         rows.append(row(f"convnet, GPU ({r['machine']['cuda']})",
                         f"{gpu['epoch_s']:.3f} s/epoch, {gpu['images_per_s']:.0f} "
-                        f"images/s, test accuracy {gpu['test_accuracy']:.4f}"))
+                        f"images/s, test accuracy {gpu['test_accuracy']:.4f} "
+                        f"{timing_run(gpu)}"))
         rows.append(row("GPU speed-up per epoch", f"{speedup:.1f}x",
                         f">= {TARGETS['gpu_speedup']:.0f}x, accuracy within ±0.005",
                         speedup >= TARGETS["gpu_speedup"] and same))
     else:
         rows.append(row("convnet, GPU", "no CUDA device on this machine", "-", None))
     return rows
+
+
+def timing_run(rec: dict) -> str:
+    """What a convnet bench accuracy is: one short run, not the published result."""
+    return (f"(timing run: {rec['epochs']} epochs on {rec['train_images']:,} images, "
+            f"seed {rec['seed']}, one run; the published accuracy is the convnet "
+            f"notebook's)")
 
 
 def table(rows: list[dict]) -> str:
