@@ -57,7 +57,7 @@ def test_post_embeds_code_output_figure_stamp_and_links(site):
     # after every embed: links to the notebook, and the stamp of its verification
     sources = article.select(".journal-source")
     stamps = article.select("details.journal-check")
-    assert len(sources) == len(stamps) == 2
+    assert len(sources) == len(stamps) == 3  # one per embed in the post
     for source, stamp in zip(sources, stamps):
         summary = stamp.select_one("summary").get_text()
         assert re.match(r"verified \d{4}-\d{2}-\d{2} at \S+ on 1 CPU thread: "
