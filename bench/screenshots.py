@@ -86,6 +86,9 @@ def capture(browser, url, site_dir, out, post_name, notebook_name) -> list[Path]
                 page.wait_for_function(
                     f"document.body.getAttribute('data-md-color-scheme') === '{scheme}'")
                 page.wait_for_function("[...document.images].every(i => i.complete)")
+                # Material fades the tabs in: let its transitions finish first.
+                page.wait_for_function(
+                    "document.getAnimations().every(a => a.playState !== 'running')")
                 target = out / f"{name}-{screen}{theme}.png"
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
