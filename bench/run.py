@@ -13,7 +13,8 @@ same run. Targets (checked here, never in unit tests):
   posts and 30 notebooks, a warm build <= 8 s, a saved post served again
   under ``make serve`` <= 2 s, a search index <= 1 MB (bench/scale.py, which
   also runs alone);
-- every post page within its weight budget (bench/page_weight.py);
+- every page, posts and notebook pages alike, within its weight budget
+  (bench/page_weight.py);
 - on a GPU, the convnet trains >= 20x faster per epoch than on 2 CPU threads.
 """
 
@@ -98,8 +99,14 @@ def bench_nochange_run() -> float:
 # Convnet training speed: 2 CPU threads, and the GPU when there is one
 
 
-def bench_convnet(device: str, threads: int = 2, epochs: int = 6) -> dict:
-    """Train the convnet project's recipe once; time per epoch and accuracy."""
+def bench_convnet(device: str, threads: int = 2, epochs: int = 6,
+                  seed: int = 0) -> dict:
+    """Train the convnet project's recipe once; time per epoch and accuracy.
+
+    One seed, one run: a timing run. Its accuracy only checks that the GPU run
+    learns what the CPU run learns; the accuracy the journal publishes is the
+    convnet notebook's (several seeds, scored once on the test split).
+    """
     import torch
 
     from snippets import convnet
@@ -107,18 +114,21 @@ def bench_convnet(device: str, threads: int = 2, epochs: int = 6) -> dict:
     from journal.notebook import setup
 
     torch.set_num_threads(threads)
-    setup(seed=0, device=device)
+    setup(seed=seed, device=device)
     torch.set_num_threads(threads)  # setup pins JOURNAL_THREADS; the bench wants this
     mnist = load_mnist5k()
     X, y = convnet.to_tensors(mnist.X_train, mnist.y_train, device)
     X_test, y_test = convnet.to_tensors(mnist.X_test, mnist.y_test, device)
     model = convnet.Net().to(device)
-    history = convnet.train(model, X, y, epochs=epochs, batch_size=64, lr=0.01)
+    history = convnet.train(model, X, y, epochs=epochs, batch_size=64, lr=0.01,
+                            seed=seed)
     _, accuracy, _ = convnet.evaluate(model, X_test, y_test)
     return {
         "device": device,
         "threads": threads,
         "epochs": epochs,
+        "train_images": len(y),
+        "seed": seed,
         "epoch_s": history.wall_s / epochs,
         "images_per_s": history.images_per_s,
         "test_accuracy": float(accuracy),
@@ -161,7 +171,8 @@ def collect(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="journal-site-") as tmp:
         report = page_weight.measure(build_site(Path(tmp), allow_unverified=True))
     results["page_weight"] = {
-        "pages": {p.page: {"bytes": p.total, "ok": p.ok} for p in report.pages},
+        "pages": {p.page: {"bytes": p.total, "ok": p.ok, "kind": p.kind}
+                  for p in report.pages},
         "search_index_bytes": report.search_index,
         "ok": report.ok,
     }
@@ -209,28 +220,45 @@ def summarise(r: dict) -> list[dict]:
     if "scale" in r:
         rows += scale.rows(r["scale"])
     pw = r["page_weight"]
+    others = {}
     for page, w in pw["pages"].items():
-        rows.append(row(f"page weight {page}", f"{w['bytes'] / 1024:.0f} KB",
-                        "<= 300 KB", w["ok"]))
+        if w.get("kind", "post") in ("post", "notebook"):
+            rows.append(row(f"page weight {page}", f"{w['bytes'] / 1024:.0f} KB",
+                            "<= 300 KB", w["ok"]))
+        else:
+            others[page] = w
+    if others:
+        page, w = max(others.items(), key=lambda item: item[1]["bytes"])
+        rows.append(row(f"page weight, heaviest other page ({page})",
+                        f"{w['bytes'] / 1024:.0f} KB", "<= 300 KB",
+                        all(o["ok"] for o in others.values())))
     rows.append(row("search index", f"{pw['search_index_bytes'] / 1024:.0f} KB",
                     "<= 1024 KB", pw["search_index_bytes"] <= 1024 * 1024))
     cpu = r["convnet_cpu"]
     rows.append(row("convnet, CPU 2 threads", f"{cpu['epoch_s']:.2f} s/epoch, "
                     f"{cpu['images_per_s']:.0f} images/s, "
-                    f"test accuracy {cpu['test_accuracy']:.4f}"))
+                    f"test accuracy {cpu['test_accuracy']:.4f} {timing_run(cpu)}"))
     gpu = r.get("convnet_gpu")
     if gpu:
         speedup = cpu["epoch_s"] / gpu["epoch_s"]
         same = abs(gpu["test_accuracy"] - cpu["test_accuracy"]) <= 0.005
         rows.append(row(f"convnet, GPU ({r['machine']['cuda']})",
                         f"{gpu['epoch_s']:.3f} s/epoch, {gpu['images_per_s']:.0f} "
-                        f"images/s, test accuracy {gpu['test_accuracy']:.4f}"))
+                        f"images/s, test accuracy {gpu['test_accuracy']:.4f} "
+                        f"{timing_run(gpu)}"))
         rows.append(row("GPU speed-up per epoch", f"{speedup:.1f}x",
                         f">= {TARGETS['gpu_speedup']:.0f}x, accuracy within ±0.005",
                         speedup >= TARGETS["gpu_speedup"] and same))
     else:
         rows.append(row("convnet, GPU", "no CUDA device on this machine", "-", None))
     return rows
+
+
+def timing_run(rec: dict) -> str:
+    """What a convnet bench accuracy is: one short run, not the published result."""
+    return (f"(timing run: {rec['epochs']} epochs on {rec['train_images']:,} images, "
+            f"seed {rec['seed']}, one run; the published accuracy is the convnet "
+            f"notebook's)")
 
 
 def table(rows: list[dict]) -> str:

@@ -12,7 +12,8 @@ written so the same code uses a GPU when one is there:
   (`autocast`); elsewhere it is plain float32. The determinism switches for
   CUDA are set by the journal's ``setup``.
 
-`train` returns a `History` with the loss per epoch, the wall time and the
+`train` returns a `History` with the loss per epoch (and, given validation data,
+the validation loss and accuracy after each epoch), the wall time and the
 throughput in images per second, which is the number that tells you whether a
 GPU helps at this size.
 
@@ -116,8 +117,10 @@ class History:
     device: str
     epochs: int = 0
     images_seen: int = 0
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # training only: the validation passes are not counted
     loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
 
     @property
     def images_per_s(self) -> float:
@@ -127,12 +130,14 @@ class History:
 # --8<-- [start:train]
 def train(model, X, y, *, epochs=8, batch_size=64, lr=0.01, augment=True,
           label_smoothing=0.1, weight_decay=1e-4, seed=0, max_batches=None,
-          log=None) -> History:
+          log=None, val=None) -> History:
     """Train ``model`` on tensors ``X``, ``y`` (already on the model's device).
 
     Adam with a one-cycle learning-rate schedule, small random rotations,
     zooms and shifts (`random_affine`) when ``augment``, label smoothing.
-    ``max_batches`` stops each epoch early (dry run, tests). Returns a `History`.
+    ``max_batches`` stops each epoch early (dry run, tests). ``val=(X_val, y_val)``
+    scores the model on held-out data after every epoch (it does not change the
+    training run). Returns a `History`.
     """
     device = X.device
     gen = torch.Generator().manual_seed(seed)  # CPU: same batches on every device
@@ -146,7 +151,7 @@ def train(model, X, y, *, epochs=8, batch_size=64, lr=0.01, augment=True,
     history = History(device=str(device))
     model.train()
     synchronize(device)
-    start = time.perf_counter()
+    start, eval_s = time.perf_counter(), 0.0
     for epoch in range(epochs):
         order = torch.randperm(n, generator=gen).to(device)
         total = torch.zeros((), device=device)
@@ -165,10 +170,17 @@ def train(model, X, y, *, epochs=8, batch_size=64, lr=0.01, augment=True,
         seen = min(n, steps * batch_size)
         history.loss.append(total.item() / seen)  # one sync per epoch, not per step
         history.epochs = epoch + 1
+        if val is not None:
+            eval_start = time.perf_counter()
+            val_loss, val_accuracy, _ = evaluate(model, *val)
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_accuracy)
+            model.train()
+            eval_s += time.perf_counter() - eval_start
         if log is not None:
             log(f"epoch {epoch + 1}: loss {history.loss[-1]:.4f}")
     synchronize(device)
-    history.wall_s = time.perf_counter() - start
+    history.wall_s = time.perf_counter() - start - eval_s
     return history
 # --8<-- [end:train]
 

@@ -1,6 +1,8 @@
-"""Figures for the from-scratch projects: learning curves and feature maps.
+"""Figures for the from-scratch projects: learning curves, mistakes, feature maps.
 
-    fig = learning_curves({"train": h.train_acc, "test": h.test_acc}, "accuracy")
+    fig = learning_curves({"train": h.train_acc, "validation": h.val_acc}, "accuracy")
+    wrong = most_confident_mistakes(probs, y_test, k=24)   # indices to draw
+    hardest = least_likely_truths(mean_probs, y_test, k=16)
     fig = feature_maps(maps, row_titles=["input", "edges"])
 
 The journal style comes from `journal.runtime.setup`.
@@ -8,6 +10,7 @@ The journal style comes from `journal.runtime.setup`.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def learning_curves(curves, ylabel, title="", target=None, ax=None):
@@ -22,6 +25,7 @@ def learning_curves(curves, ylabel, title="", target=None, ax=None):
     if target is not None:
         ax.axhline(target, color="#999999", linestyle="--", linewidth=1,
                    label=f"target {target:g}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     if title:
@@ -29,6 +33,35 @@ def learning_curves(curves, ylabel, title="", target=None, ax=None):
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+# --8<-- [start:mistakes]
+def most_confident_mistakes(probs, y_true, k=24):
+    """Indices of the ``k`` wrong predictions the model was surest of, surest first.
+
+    A grid of "the first k mistakes" changes whenever one early prediction
+    flips; the most confident mistakes are the ones least likely to flip, so
+    the picture stays the same when the last bits of the arithmetic move.
+    """
+    probs = np.asarray(probs)
+    pred = probs.argmax(axis=1)
+    wrong = np.flatnonzero(pred != np.asarray(y_true))
+    confidence = probs[wrong, pred[wrong]]
+    order = np.argsort(-confidence, kind="stable")  # ties: lower index first
+    return wrong[order[:k]]
+
+
+def least_likely_truths(probs, y_true, k=16):
+    """Indices of the ``k`` images whose true class got the lowest probability.
+
+    With ``probs`` averaged over several networks, these are the images the
+    models agree they have wrong, which depends less on any one training run
+    than which mistakes a single network is surest of.
+    """
+    probs = np.asarray(probs)
+    p_true = probs[np.arange(len(probs)), np.asarray(y_true)]
+    return np.argsort(p_true, kind="stable")[:k]  # ties: lower index first
+# --8<-- [end:mistakes]
 
 
 def feature_maps(rows, row_titles=None, col_titles=None, size=1.3, cmap="RdBu_r"):

@@ -3,11 +3,13 @@
 This is the "first network" design: a list of layers applied in order, each
 layer remembering what it saw on the way forward and turning the gradient of
 the loss with respect to its output into the gradient with respect to its
-input (and its parameters) on the way back. Training is mini-batch SGD.
+input (and its parameters) on the way back. Training is mini-batch SGD; the
+accuracy it records after each epoch is on the validation split, never the test
+split.
 
     from snippets.mlp_numpy import MLP, train_sgd
     net = MLP([784, 100, 10], seed=0)
-    history = train_sgd(net, X_train, y_train, X_test, y_test, epochs=10)
+    history = train_sgd(net, X_train, y_train, X_val, y_val, epochs=10)
 
 The gradients are checked numerically (`snippets.gradcheck`) and against
 ``torch.autograd`` in ``tests/test_mlp_numpy.py``.
@@ -119,22 +121,29 @@ class MLP:
 
     def predict(self, x):
         return self.forward(x).argmax(axis=1)
+
+    def probabilities(self, x):
+        """softmax(logits): how sure the network is of each class."""
+        logits = self.forward(x)
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
 # --8<-- [end:network]
 
 
 @dataclass
 class History:
-    """Per-epoch training loss and accuracies."""
+    """Per-epoch training loss, training accuracy and validation accuracy."""
 
     train_loss: list = field(default_factory=list)
     train_acc: list = field(default_factory=list)
-    test_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
 
 
 # --8<-- [start:train]
-def train_sgd(net, X, y, X_test, y_test, epochs=10, batch_size=32, lr=0.1,
+def train_sgd(net, X, y, X_val, y_val, epochs=10, batch_size=32, lr=0.1,
               seed=0):
-    """Mini-batch SGD: shuffle each epoch, one step per batch."""
+    """Mini-batch SGD: shuffle each epoch, one step per batch; after each
+    epoch, record accuracy on the training and the validation images."""
     rng = np.random.default_rng(seed)
     history = History()
     for _ in range(epochs):
@@ -146,7 +155,7 @@ def train_sgd(net, X, y, X_test, y_test, epochs=10, batch_size=32, lr=0.1,
             net.sgd_step(lr)
         history.train_loss.append(float(np.mean(losses)))
         history.train_acc.append(float((net.predict(X) == y).mean()))
-        history.test_acc.append(float((net.predict(X_test) == y_test).mean()))
+        history.val_acc.append(float((net.predict(X_val) == y_val).mean()))
     return history
 # --8<-- [end:train]
 

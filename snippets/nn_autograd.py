@@ -108,17 +108,24 @@ class SGD:
 
 @dataclass
 class History:
+    """Per-epoch training loss and validation accuracy."""
+
     train_loss: list = field(default_factory=list)
-    test_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+
+
+def probabilities(model, X, batch_size=1000):
+    """softmax(logits) for every row of ``X``, as a NumPy array."""
+    out = []
+    for start in range(0, len(X), batch_size):
+        logits = model(Tensor(X[start:start + batch_size], model.backend)).numpy()
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        out.append(e / e.sum(axis=1, keepdims=True))
+    return np.concatenate(out)
 
 
 def predict(model, X, batch_size=1000):
-    backend = model.backend
-    out = []
-    for start in range(0, len(X), batch_size):
-        logits = model(Tensor(X[start:start + batch_size], backend))
-        out.append(logits.numpy().argmax(axis=1))
-    return np.concatenate(out)
+    return probabilities(model, X, batch_size).argmax(axis=1)
 
 
 def shift_images(X, rng, image_shape=(28, 28), max_shift=2):
@@ -141,7 +148,8 @@ def shift_images(X, rng, image_shape=(28, 28), max_shift=2):
 # --8<-- [start:train]
 def train(model, data, epochs=10, batch_size=64, lr=0.05, momentum=0.9,
           weight_decay=5e-4, augment=True, seed=0):
-    """Mini-batch SGD with a cosine learning-rate schedule."""
+    """Mini-batch SGD with a cosine learning-rate schedule; after each epoch,
+    accuracy on the validation split (``data.X_val``), never the test split."""
     rng = np.random.default_rng(seed)
     opt = SGD(model.parameters(), lr, momentum, weight_decay)
     history = History()
@@ -161,7 +169,7 @@ def train(model, data, epochs=10, batch_size=64, lr=0.05, momentum=0.9,
             losses.append(float(loss.numpy()))
             steps += 1
         history.train_loss.append(float(np.mean(losses)))
-        history.test_acc.append(float((predict(model, data.X_test)
-                                       == data.y_test).mean()))
+        history.val_acc.append(float((predict(model, data.X_val)
+                                      == data.y_val).mean()))
     return history
 # --8<-- [end:train]

@@ -1,19 +1,22 @@
-"""Shortcut learning on purpose: a confounded digit collection, and how to catch it.
+"""Shortcut learning on purpose: a new scanner that gives one digit away.
 
-The story: digits were collected on printed forms, one form per digit ("please
-write twenty sevens"). Each form template carries a small printed registration
-dot for the scanning software, and its position depends on the template. So in
-the collection, the dot's position tells you the label, and a model can score
-very well by finding the dot instead of reading the digit. In the next round of
-collection the forms are handed out at random, or people write on plain paper:
-the dot no longer says anything about the digit.
+The story: a lab scanned its handwritten digits over several months, and
+halfway through it replaced the scanner. Most of the eights happened to be
+scanned after the change; only a few of the other digits were. The new
+scanner's "paper white" is a faint grey instead of zero, the same on every
+pixel of every image it scans. Nobody sees it (a viewer stretches each image's
+contrast), but a network can, and in this collection a grey background means
+"probably an eight". After deployment every image comes from the new scanner.
 
-- `add_form_marks` stamps the dots and returns the images with their metadata
-  (`form`, `scanner`, `mark`), as a real collection would record them.
-- `occlusion_map` shows which pixels a model's decision depends on, by greying
-  out one patch at a time and measuring the drop in the predicted probability.
-- `remove_marks` and `randomise_marks` are the two fixes: erase the margin that
-  holds the dots, or stamp dots that carry no information about the label.
+- `new_scanner` is the new scanner's tone curve: one rule for every pixel.
+- `scan_collection` decides which images went through which scanner and
+  returns them with that metadata, as a real collection would record it.
+- `accuracy_by_group` is evaluation stratified by metadata (scanner, class);
+  `image_statistics` are a few whole-image numbers a simple classifier can use
+  to tell the scanners apart.
+- `occlusion_map` shows which pixels a decision depends on, one patch at a time.
+- `normalise_contrast` and `balanced_sample` are two fixes: take the cue out
+  of the pixels, or take it out of the label statistics.
 """
 
 from dataclasses import dataclass
@@ -21,96 +24,114 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-SIDE = 28
-MARK_SIZE = 2
-MARK_COLUMNS = (2, 8, 14, 20, 26 - MARK_SIZE)   # five places along each margin
-MARK_ROWS = (0, SIDE - MARK_SIZE)                # top and bottom margins
+TARGET = 8            # the digit that was mostly scanned on the new scanner
+SHARE_TARGET = 0.9    # share of the eights that went through the new scanner
+SHARE_OTHER = 0.03    # share of every other digit that did
+PAPER_GREY = 0.1      # what the new scanner reads for blank paper (old: 0.0)
 
 
-# --8<-- [start:marks]
-def mark_position(form: int) -> tuple[int, int]:
-    """Top-left pixel of the registration dot printed on form template ``form``."""
-    if not 0 <= form < len(MARK_COLUMNS) * len(MARK_ROWS):
-        raise ValueError(f"form must be 0..9, got {form}")
-    return MARK_ROWS[form // len(MARK_COLUMNS)], MARK_COLUMNS[form % len(MARK_COLUMNS)]
+# --8<-- [start:scanner]
+def new_scanner(X: np.ndarray, paper=PAPER_GREY) -> np.ndarray:
+    """The new scanner's tone curve: blank paper reads ``paper``, full ink 1.
 
-
-def stamp(images: np.ndarray, forms: np.ndarray, intensity: float) -> np.ndarray:
-    """Copy of ``images`` (N, 784) with each image's form dot drawn at ``intensity``."""
-    out = np.array(images, dtype=np.float32, copy=True).reshape(-1, SIDE, SIDE)
-    for i, form in enumerate(forms):
-        r, c = mark_position(int(form))
-        patch = out[i, r:r + MARK_SIZE, c:c + MARK_SIZE]
-        np.maximum(patch, intensity, out=patch)
-    return out.reshape(len(out), -1)
-# --8<-- [end:marks]
+    Every pixel of every image goes through the same rule, whatever its
+    position: the change is global, not a mark somewhere in the picture.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    return (paper + (1 - paper) * X).astype(np.float32)
+# --8<-- [end:scanner]
 
 
 @dataclass(frozen=True)
 class Collection:
     """Images with the metadata a collection would keep about each one."""
 
-    X: np.ndarray          # (N, 784) float32 in [0, 1]
+    X: np.ndarray          # (N, 784) float32 in [0, 1], as scanned
     y: np.ndarray          # (N,) int64 labels
-    form: np.ndarray       # which printed form template the digit was written on
-    scanner: np.ndarray    # "old" or "new": the old scanner crops the dot away
-    mark: np.ndarray       # whether the dot is visible in the image
+    scanner: np.ndarray    # (N,) "old" or "new"
 
     def __len__(self):
         return len(self.y)
 
-    def subset(self, idx) -> "Collection":
-        return Collection(self.X[idx], self.y[idx], self.form[idx], self.scanner[idx],
-                          self.mark[idx])
-
 
 # --8<-- [start:collection]
-def add_form_marks(X, y, *, seed=0, intensity=1.0, misfiled=0.0,
-                   old_scanner=0.05) -> Collection:
-    """A confounded collection built from clean digits ``X``, ``y``.
+def scan_collection(X, y, *, seed=0, target=TARGET, share_target=SHARE_TARGET,
+                    share_other=SHARE_OTHER, paper=PAPER_GREY) -> Collection:
+    """A confounded collection built from clean (old-scanner) digits ``X``, ``y``.
 
-    Each digit was written on the form for its own label, except a fraction
-    ``misfiled`` written on a random other form. The new scanner records the
-    dot at ``intensity``; a fraction ``old_scanner`` of the images went
-    through the old scanner, whose tighter crop cuts it off.
+    Of each digit's images, a fixed share went through the new scanner, picked
+    at random: ``share_target`` of the ``target`` digit, ``share_other`` of
+    every other digit (rounded to whole images).
     """
     rng = np.random.default_rng(seed)
-    n = len(y)
     y = np.asarray(y, dtype=np.int64)
-    form = y.copy()
-    wrong = rng.random(n) < misfiled
-    form[wrong] = (y[wrong] + rng.integers(1, 10, wrong.sum())) % 10
-    scanner = np.where(rng.random(n) < old_scanner, "old", "new")
-    mark = scanner == "new"
-    X_marked = np.array(X, dtype=np.float32, copy=True)
-    X_marked[mark] = stamp(X_marked[mark], form[mark], intensity)
-    return Collection(X_marked, y, form, scanner, mark)
+    new = np.zeros(len(y), dtype=bool)
+    for digit in np.unique(y):
+        idx = np.flatnonzero(y == digit)
+        share = share_target if digit == target else share_other
+        new[rng.choice(idx, round(share * len(idx)), replace=False)] = True
+    X_scanned = np.array(X, dtype=np.float32, copy=True)
+    X_scanned[new] = new_scanner(X_scanned[new], paper)
+    return Collection(X_scanned, y, np.where(new, "new", "old"))
 # --8<-- [end:collection]
 
 
-# --8<-- [start:fixes]
-def margin_mask() -> np.ndarray:
-    """Boolean (784,) mask of the rows where form dots can appear."""
-    mask = np.zeros((SIDE, SIDE), dtype=bool)
-    for r in MARK_ROWS:
-        mask[r:r + MARK_SIZE, :] = True
-    return mask.reshape(-1)
+# --8<-- [start:stratify]
+def accuracy_by_group(y, y_hat, *groups) -> dict[tuple, tuple[float, int]]:
+    """Accuracy and image count for every combination of the ``groups`` columns.
 
-
-def remove_marks(X: np.ndarray) -> np.ndarray:
-    """Fix 1: blank the margin rows, in training and at prediction time alike."""
-    out = np.array(X, dtype=np.float32, copy=True)
-    out[:, margin_mask()] = 0.0
-    return out
-
-
-def randomise_marks(X: np.ndarray, *, seed=0, intensity=1.0) -> np.ndarray:
-    """Fix 2: erase the dots, then stamp one at a random form position per image.
-
-    The dot stays in the data but no longer says anything about the label.
+    ``accuracy_by_group(y, y_hat, scanner, y == 8)`` gives one entry per
+    (scanner, is-an-eight) pair: the table an overall accuracy averages away.
     """
+    y, y_hat = np.asarray(y), np.asarray(y_hat)
+    keys = list(zip(*[np.asarray(g).tolist() for g in groups]))
+    out = {}
+    for key in sorted(set(keys)):
+        mask = np.array([k == key for k in keys])
+        out[key] = (float((y_hat[mask] == y[mask]).mean()), int(mask.sum()))
+    return out
+# --8<-- [end:stratify]
+
+
+# --8<-- [start:statistics]
+STATISTICS = ("mean", "median", "darkest", "brightest", "spread")
+
+
+def image_statistics(X: np.ndarray) -> np.ndarray:
+    """(N, 5) whole-image numbers per row of ``X``, in the order of `STATISTICS`."""
+    X = np.asarray(X, dtype=np.float64)
+    return np.stack([X.mean(1), np.median(X, 1), X.min(1), X.max(1), X.std(1)], 1)
+# --8<-- [end:statistics]
+
+
+# --8<-- [start:fixes]
+def normalise_contrast(X: np.ndarray) -> np.ndarray:
+    """Fix 1: stretch each image so its lowest pixel is 0 and its highest 1.
+
+    Any tone curve of the form ``a + b * x`` (b > 0) is undone exactly, so the
+    two scanners give the same input. Applied in training and prediction alike.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    low, high = X.min(1, keepdims=True), X.max(1, keepdims=True)
+    return ((X - low) / np.maximum(high - low, 1e-6)).astype(np.float32)
+
+
+def balanced_sample(y, groups, *, seed=0) -> np.ndarray:
+    """Fix 2: indices of a resampled training set (with replacement, same size).
+
+    Each digit keeps its share of the data, and within a digit every group
+    (scanner) gets the same share, so the scanner says nothing about the label.
+    """
+    y, groups = np.asarray(y), np.asarray(groups)
+    weight = np.zeros(len(y))
+    for digit in np.unique(y):
+        in_digit = y == digit
+        cells = np.unique(groups[in_digit])
+        for g in cells:
+            cell = in_digit & (groups == g)
+            weight[cell] = in_digit.sum() / (len(cells) * cell.sum())
     rng = np.random.default_rng(seed)
-    return stamp(remove_marks(X), rng.integers(0, 10, len(X)), intensity)
+    return rng.choice(len(y), len(y), replace=True, p=weight / weight.sum())
 # --8<-- [end:fixes]
 
 
@@ -144,9 +165,10 @@ def occlusion_map(model, image: torch.Tensor, label: int, patch=4, stride=2,
 # --8<-- [end:occlusion]
 
 
-def crosstab(rows: np.ndarray, cols: np.ndarray, n_rows=10, n_cols=10) -> np.ndarray:
-    """Counts of each (row value, column value) pair, as an integer matrix."""
-    table = np.zeros((n_rows, n_cols), dtype=np.int64)
-    np.add.at(table, (np.asarray(rows), np.asarray(cols)), 1)
-    return table
-
+def crosstab(rows, cols) -> tuple[list, list, np.ndarray]:
+    """(row values, column values, counts) of each (row, column) pair."""
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    r_vals, c_vals = sorted(set(rows.tolist())), sorted(set(cols.tolist()))
+    table = np.array([[int(((rows == r) & (cols == c)).sum()) for c in c_vals]
+                      for r in r_vals])
+    return r_vals, c_vals, table

@@ -41,9 +41,14 @@ def results(**over):
         "nochange_s": 1.0,
         "site": {"pages": 40, "journal_s": 1.0, "plain_s": 0.8, "pages_per_s": 40.0,
                  "plain_pages_per_s": 50.0, "ratio": 1.25},
-        "page_weight": {"pages": {"2026/11/02/post/": {"bytes": 60_000, "ok": True}},
-                        "search_index_bytes": 20_000, "ok": True},
-        "convnet_cpu": {"epoch_s": 2.0, "images_per_s": 2000.0, "test_accuracy": 0.989},
+        "page_weight": {"pages": {
+            "2026/11/02/post/": {"bytes": 60_000, "ok": True, "kind": "post"},
+            "projects/a/a/": {"bytes": 90_000, "ok": True, "kind": "notebook"},
+            "tags/": {"bytes": 40_000, "ok": True, "kind": "page"},
+            "about/": {"bytes": 30_000, "ok": True, "kind": "page"}},
+            "search_index_bytes": 20_000, "ok": True},
+        "convnet_cpu": {"epoch_s": 2.0, "images_per_s": 2000.0, "test_accuracy": 0.989,
+                        "epochs": 6, "train_images": 3200, "seed": 0},
     }
     base.update(over)
     return base
@@ -56,6 +61,9 @@ def test_all_targets_met(tmp_path):
     assert v["site build (40 pages, warm)"] is True
     assert v["journal site / plain site"] is True
     assert v["convnet, GPU"] is None  # no CUDA: reported, not judged
+    assert v["page weight projects/a/a/"] is True
+    assert v["page weight, heaviest other page (tags/)"] is True
+    assert "page weight about/" not in v
 
 
 def test_missed_targets_are_flagged(tmp_path):
@@ -72,7 +80,8 @@ def test_missed_targets_are_flagged(tmp_path):
 
 
 def test_gpu_speedup_needs_speed_and_same_accuracy(tmp_path):
-    gpu = {"epoch_s": 0.05, "images_per_s": 80000.0, "test_accuracy": 0.988}
+    gpu = {"epoch_s": 0.05, "images_per_s": 80000.0, "test_accuracy": 0.988,
+           "epochs": 6, "train_images": 3200, "seed": 0}
     r = results(convnet_gpu=gpu)
     r["machine"]["cuda"] = "Some GPU"
     assert verdicts(judge(r, tmp_path))["GPU speed-up per epoch"] is True
@@ -87,6 +96,13 @@ def test_markdown_page_lists_every_row(tmp_path):
     page = (tmp_path / "page.md").read_text()
     assert page.startswith("# Benchmarks")
     assert page.count("\n| ") == len(rows) + 1  # header row + one per measure
+
+
+def test_convnet_accuracy_is_labelled_as_a_timing_run(tmp_path):
+    row = next(line for line in judge(results(), tmp_path).splitlines()
+               if line.startswith("convnet, CPU 2 threads"))
+    assert "test accuracy 0.9890" in row
+    assert "timing run: 6 epochs on 3,200 images, seed 0, one run" in row
 
 
 def grown(**over):

@@ -95,6 +95,26 @@ def test_training_is_deterministic_given_the_seed():
     torch.testing.assert_close(runs[0][1], runs[1][1], atol=0, rtol=0)
 
 
+def test_validation_each_epoch_leaves_the_training_run_unchanged():
+    X, y = _batch(96)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    Xv, yv = convnet.to_tensors(*_batch(40, seed=1), "cpu")
+    runs = []
+    for val in (None, (Xv, yv)):
+        torch.manual_seed(2)
+        model = convnet.Net()
+        hist = convnet.train(model, Xt, yt, epochs=3, batch_size=32, seed=3, val=val)
+        runs.append((hist, convnet.predict_logits(model, Xv)))
+    (plain, plain_logits), (checked, checked_logits) = runs
+    assert plain.loss == checked.loss and plain.val_accuracy == []
+    torch.testing.assert_close(plain_logits, checked_logits, atol=0, rtol=0)
+    assert len(checked.val_loss) == len(checked.val_accuracy) == 3
+    # the last entry is exactly what `evaluate` says about the trained model
+    loss, accuracy, _ = convnet.evaluate(model, Xv, yv)  # model: the run with val
+    assert checked.val_loss[-1] == pytest.approx(loss, rel=1e-6)
+    assert checked.val_accuracy[-1] == accuracy
+
+
 def test_history_counts_images_and_throughput():
     X, y = _batch(100)
     Xt, yt = convnet.to_tensors(X, y, "cpu")
@@ -128,10 +148,17 @@ def test_cli_help_states_defaults(capsys):
     with pytest.raises(SystemExit):
         _train_script().main(["--help"])
     text = capsys.readouterr().out
-    assert "--dry-run" in text and "(default: 8)" in text
+    assert "--dry-run" in text and "(default: 3)" in text
+    assert "(default: 16,32,64)" in text
 
 
 def test_cli_dry_run(capsys):
     assert _train_script().main(["--dry-run", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "device: cpu" in out and "images/s" in out and "validation accuracy" in out
+
+
+def test_cli_dry_run_with_two_blocks(capsys):
+    assert _train_script().main(["--dry-run", "--device", "cpu",
+                                 "--channels", "16,32"]) == 0
+    assert "validation accuracy" in capsys.readouterr().out

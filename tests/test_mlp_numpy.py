@@ -92,3 +92,19 @@ def test_training_reduces_loss_on_a_toy_problem():
     hist = train_sgd(net, X, y, X, y, epochs=40, batch_size=20, lr=0.2)
     assert hist.train_loss[-1] < 0.5 * hist.train_loss[0]
     assert hist.train_acc[-1] > 0.9
+
+
+def test_probabilities_match_torch_softmax():
+    x, _ = _batch(n=5, d=6, seed=5)
+    net = MLP([6, 8, 4], seed=5)
+    ref = torch.softmax(torch.tensor(net.forward(x)), dim=1).numpy()
+    np.testing.assert_allclose(net.probabilities(x), ref, rtol=RTOL, atol=ATOL)
+    np.testing.assert_array_equal(net.predict(x), ref.argmax(axis=1))
+
+
+def test_history_records_validation_accuracy_each_epoch():
+    x, y = _batch(n=40, d=5, k=3, seed=6)
+    net = MLP([5, 8, 3], seed=6)
+    history = train_sgd(net, x[:30], y[:30], x[30:], y[30:], epochs=3, batch_size=8)
+    assert len(history.val_acc) == len(history.train_acc) == 3
+    assert history.val_acc[-1] == float((net.predict(x[30:]) == y[30:]).mean())

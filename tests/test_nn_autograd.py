@@ -1,10 +1,13 @@
-"""The optimiser and augmentation used to train the autograd network."""
+"""The optimiser, augmentation and evaluation used to train the autograd network."""
+
+from types import SimpleNamespace
 
 import numpy as np
 import torch
 
 from snippets.autograd import Tensor
-from snippets.nn_autograd import SGD, ResidualMLP, cross_entropy, shift_images
+from snippets.nn_autograd import (SGD, ResidualMLP, cross_entropy, predict,
+                                  probabilities, shift_images, train)
 
 
 def test_sgd_with_momentum_matches_torch_optim_sgd():
@@ -54,3 +57,26 @@ def test_a_few_steps_reduce_the_loss():
         opt.step()
         losses.append(float(loss.numpy()))
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_probabilities_match_torch_softmax_and_predict_is_their_argmax():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((7, 10))
+    model = ResidualMLP(10, 16, 4, blocks=1, seed=0)
+    probs = probabilities(model, X, batch_size=3)  # several batches
+    logits = model(Tensor(X)).numpy()
+    ref = torch.softmax(torch.tensor(logits), dim=1).numpy()
+    np.testing.assert_allclose(probs, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(predict(model, X), ref.argmax(axis=1))
+
+
+def test_training_history_reports_validation_accuracy():
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((40, 784)).astype(np.float32)
+    y = rng.integers(0, 10, 40)
+    data = SimpleNamespace(X_train=X[:30], y_train=y[:30], X_val=X[30:], y_val=y[30:])
+    model = ResidualMLP(784, 8, 10, blocks=1, seed=0)
+    history = train(model, data, epochs=2, batch_size=10, augment=False)
+    assert len(history.val_acc) == len(history.train_loss) == 2
+    expected = float((predict(model, data.X_val) == data.y_val).mean())
+    assert history.val_acc[-1] == expected

@@ -1,4 +1,4 @@
-"""The confounded collection, the two fixes and the occlusion map."""
+"""The new-scanner confound, the stratified evaluation, the fixes and occlusion."""
 
 import numpy as np
 import pytest
@@ -7,62 +7,118 @@ import torch
 from snippets import shortcut
 
 
-def _digits(n=200, seed=0):
+def _digits(n_per_digit=100, seed=0):
+    """Fake clean digits: ink in the middle, blank paper (0) around it."""
     rng = np.random.default_rng(seed)
+    n = 10 * n_per_digit
     X = np.zeros((n, 784), dtype=np.float32)
-    X.reshape(n, 28, 28)[:, 8:20, 8:20] = rng.random((n, 12, 12))  # margins empty
-    return X, rng.integers(0, 10, n)
+    X.reshape(n, 28, 28)[:, 8:20, 8:20] = rng.random((n, 12, 12))
+    X[:, 14 * 28 + 14] = 1.0  # every image has a full-ink pixel
+    y = np.repeat(np.arange(10), n_per_digit)
+    return X, rng.permutation(y)
 
 
-def test_mark_positions_are_distinct_and_inside_the_margins():
-    positions = [shortcut.mark_position(f) for f in range(10)]
-    assert len(set(positions)) == 10
-    mask = shortcut.margin_mask().reshape(28, 28)
-    for r, c in positions:
-        assert mask[r:r + 2, c:c + 2].all()
-    with pytest.raises(ValueError, match="form must be 0..9"):
-        shortcut.mark_position(10)
+def test_new_scanner_is_the_same_rule_for_every_pixel():
+    X, _ = _digits(5)
+    out = shortcut.new_scanner(X, paper=0.1)
+    np.testing.assert_allclose(out, 0.1 + 0.9 * X, atol=1e-7)
+    assert out.dtype == np.float32
+    # blank paper becomes grey everywhere, full ink stays full ink
+    assert np.all(out[X == 0] == pytest.approx(0.1))
+    assert np.all(out[X == 1] == pytest.approx(1.0))
+    # global: moving the pixels around and scanning commute (no position matters)
+    perm = np.random.default_rng(1).permutation(784)
+    np.testing.assert_array_equal(shortcut.new_scanner(X[:, perm], paper=0.1),
+                                  out[:, perm])
+    # and it changes every pixel that is not full ink, not a patch somewhere
+    assert ((out != X) | (X == 1)).all()
 
 
-def test_stamp_draws_only_the_dot_and_leaves_the_input_alone():
-    X, y = _digits(10)
+def test_scan_collection_shares_per_digit_are_exact():
+    X, y = _digits(100)
+    coll = shortcut.scan_collection(X, y, seed=3, target=8, share_target=0.9,
+                                    share_other=0.03)
+    assert len(coll) == len(y)
+    np.testing.assert_array_equal(coll.y, y)
+    assert set(coll.scanner.tolist()) == {"old", "new"}
+    for digit in range(10):
+        new = coll.scanner[y == digit] == "new"
+        assert new.sum() == (90 if digit == 8 else 3)
+
+
+def test_scan_collection_transforms_exactly_the_new_scanner_images():
+    X, y = _digits(50)
     before = X.copy()
-    out = shortcut.stamp(X, y, 0.35)  # below the digits' brightest pixels
-    np.testing.assert_array_equal(X, before)
-    diff = (out != X).reshape(10, 28, 28)
-    for i in range(10):
-        r, c = shortcut.mark_position(int(y[i]))
-        assert diff[i].sum() == 4 and diff[i, r:r + 2, c:c + 2].all()
-    assert np.isclose(out.max(), max(0.35, X.max()))
+    coll = shortcut.scan_collection(X, y, seed=0, paper=0.1)
+    np.testing.assert_array_equal(X, before)  # the input is left alone
+    new = coll.scanner == "new"
+    np.testing.assert_array_equal(coll.X[~new], X[~new])
+    np.testing.assert_allclose(coll.X[new], shortcut.new_scanner(X[new], 0.1))
+    # the whole image changes, not a part of it: every blank pixel turns grey
+    assert (coll.X[new][X[new] == 0] > 0.09).all()
 
 
-def test_collection_metadata_tells_the_story():
-    X, y = _digits(2000)
-    coll = shortcut.add_form_marks(X, y, seed=1, misfiled=0.05, old_scanner=0.1)
-    assert len(coll) == 2000
-    np.testing.assert_array_equal(coll.mark, coll.scanner == "new")
-    agree = (coll.form == coll.y).mean()
-    assert 0.92 < agree < 0.98                      # misfiled ~5%
-    assert 0.07 < (coll.scanner == "old").mean() < 0.13
-    marked = (coll.X != X).any(axis=1)
-    np.testing.assert_array_equal(marked, coll.mark)  # old scanner: no dot
-    table = shortcut.crosstab(coll.y, coll.form)
-    assert table.sum() == 2000 and np.trace(table) == (coll.form == coll.y).sum()
-    sub = coll.subset(np.arange(5))
-    assert len(sub) == 5 and sub.scanner.shape == (5,)
+def test_scan_collection_is_deterministic_by_seed():
+    X, y = _digits(50)
+    a = shortcut.scan_collection(X, y, seed=7)
+    b = shortcut.scan_collection(X, y, seed=7)
+    c = shortcut.scan_collection(X, y, seed=8)
+    np.testing.assert_array_equal(a.scanner, b.scanner)
+    np.testing.assert_array_equal(a.X, b.X)
+    assert (a.scanner != c.scanner).any()
 
 
-def test_fixes_remove_the_information_in_the_margin():
-    X, y = _digits(500)
-    coll = shortcut.add_form_marks(X, y, misfiled=0.0, old_scanner=0.0)
-    removed = shortcut.remove_marks(coll.X)
-    np.testing.assert_array_equal(removed, X)  # the test digits never touch margins
-    randomised = shortcut.randomise_marks(coll.X, seed=0)
-    # every image has exactly one dot, at a position unrelated to the label
-    dots = (randomised != X).reshape(500, -1).sum(axis=1)
-    assert (dots == 4).all()
-    same = np.mean([(randomised[i] == coll.X[i]).all() for i in range(500)])
-    assert same < 0.2  # about one in ten lands on its own form's place by chance
+def test_accuracy_by_group_splits_what_the_overall_accuracy_averages():
+    y = np.array([8, 8, 8, 3, 3, 3, 3, 3])
+    y_hat = np.array([8, 8, 1, 3, 3, 8, 8, 3])
+    scanner = np.array(["new", "new", "old", "old", "old", "new", "new", "old"])
+    groups = shortcut.accuracy_by_group(y, y_hat, scanner, y == 8)
+    assert groups == {("new", False): (0.0, 2), ("new", True): (1.0, 2),
+                      ("old", False): (1.0, 3), ("old", True): (0.0, 1)}
+    only = shortcut.accuracy_by_group(y, y_hat, scanner)
+    assert only == {("new",): (0.5, 4), ("old",): (0.75, 4)}
+
+
+def test_image_statistics_match_numpy_and_separate_the_scanners():
+    X, _ = _digits(10)
+    stats = shortcut.image_statistics(X)
+    assert stats.shape == (100, len(shortcut.STATISTICS))
+    np.testing.assert_allclose(stats[:, 0], X.mean(1), rtol=1e-6)
+    np.testing.assert_allclose(stats[:, 1], np.median(X, 1))
+    np.testing.assert_allclose(stats[:, 2], X.min(1))
+    np.testing.assert_allclose(stats[:, 4], X.std(1), rtol=1e-6)
+    median = shortcut.STATISTICS.index("median")
+    grey = shortcut.image_statistics(shortcut.new_scanner(X, 0.1))[:, median]
+    assert (grey > 0.09).all() and (stats[:, median] == 0).all()
+
+
+def test_normalise_contrast_undoes_the_new_scanner():
+    X, _ = _digits(10)
+    np.testing.assert_allclose(shortcut.normalise_contrast(shortcut.new_scanner(X)),
+                               shortcut.normalise_contrast(X), atol=1e-6)
+    flat = np.full((2, 784), 0.3, dtype=np.float32)  # no division by zero
+    assert np.isfinite(shortcut.normalise_contrast(flat)).all()
+
+
+def test_balanced_sample_makes_the_scanner_uninformative():
+    X, y = _digits(1000)  # ~1,000 draws per digit: a binomial sd of about 0.016
+    coll = shortcut.scan_collection(X, y, seed=0, share_target=0.9, share_other=0.05)
+    idx = shortcut.balanced_sample(coll.y, coll.scanner, seed=0)
+    assert idx.shape == (len(y),)
+    np.testing.assert_array_equal(idx, shortcut.balanced_sample(coll.y, coll.scanner,
+                                                                seed=0))
+    for digit in range(10):
+        picked = coll.y[idx] == digit
+        share_new = (coll.scanner[idx][picked] == "new").mean()
+        assert share_new == pytest.approx(0.5, abs=0.07)       # was 0.9 or 0.05
+        assert picked.mean() == pytest.approx(0.1, abs=0.03)   # digit shares kept
+
+
+def test_crosstab_counts_pairs():
+    rows, cols, table = shortcut.crosstab([8, 8, 3, 3, 3], ["new", "old", "old",
+                                                            "old", "new"])
+    assert rows == [3, 8] and cols == ["new", "old"]
+    np.testing.assert_array_equal(table, [[1, 2], [1, 1]])
 
 
 class _LooksAt(torch.nn.Module):
@@ -78,6 +134,15 @@ class _LooksAt(torch.nn.Module):
         return logits
 
 
+class _LooksAtBackground(torch.nn.Module):
+    """A 'model' whose class-8 score is the mean brightness of the whole image."""
+
+    def forward(self, x):
+        logits = torch.zeros(len(x), 10)
+        logits[:, 8] = 20 * x.mean(dim=(1, 2, 3))
+        return logits
+
+
 def test_occlusion_map_peaks_where_the_model_looks():
     image = torch.ones(1, 28, 28)
     heat = shortcut.occlusion_map(_LooksAt(1, 22), image, label=3, patch=4, stride=2)
@@ -85,3 +150,16 @@ def test_occlusion_map_peaks_where_the_model_looks():
     r, c = np.unravel_index(heat.argmax(), heat.shape)
     assert abs(r - 1) <= 2 and abs(c - 22) <= 2
     assert heat[20:, :10].max() == 0.0  # far away: hiding it changes nothing
+
+
+def test_occlusion_spreads_a_global_cue_thin():
+    # a model that reads only the overall grey: no square matters much alone,
+    # although the grey as a whole decides the answer
+    image = torch.full((1, 28, 28), 0.1)
+    model = _LooksAtBackground()
+    heat = shortcut.occlusion_map(model, image, label=8)
+    p = torch.softmax(model(image[None]), 1)[0, 8].item()
+    p_old = torch.softmax(model(torch.zeros(1, 1, 28, 28)), 1)[0, 8].item()
+    assert p - p_old > 0.3                    # the global change is large
+    assert heat.max() < 0.05 * (p - p_old)    # every single square is small
+    assert heat.min() > 0                     # and it is everywhere

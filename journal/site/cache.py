@@ -9,11 +9,12 @@ what changed rather than the size of the journal. What is kept:
 - ``highlight``: a fenced code block highlighted by pymdownx (Pygments). Every
   fence goes through `highlight_fence`, a SuperFences custom fence named ``*``
   (see mkdocs.yml) that calls SuperFences' own formatter on a miss;
-- ``embed``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
-  ``{% literal %}`` markers expanded (`journal.embed`);
-- ``notebook-page``: a notebook page's HTML with its stamp and folded inputs
-  (`journal.site.pages`); mkdocs-jupyter caches its own conversion of the
-  notebook in ``.cache/mkdocs-jupyter/``;
+- ``post``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
+  ``{% literal %}`` markers expanded (`journal.embed`) and its "Re-run this
+  post" box (`journal.site.rerun`);
+- ``notebook-page``: a notebook page as `journal.site.notebook_page` finishes
+  it, with the shared styles and scripts it adds; mkdocs-jupyter caches its
+  own conversion of the notebook in ``.cache/mkdocs-jupyter/``;
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
 - ``search``: a page's sections as the search index holds them
@@ -169,18 +170,14 @@ def memo(kind: str, key: str, make):
 # Build events (called from journal/site/hooks.py)
 
 
-def configure(config) -> None:
-    """At ``on_config``: with the cache off, mkdocs-jupyter's is off too."""
-    global _on
+def configure(config, report: dict) -> None:
+    """At ``on_config``, with the verification report this build reads. With the
+    cache off, mkdocs-jupyter's is off too."""
+    global _on, _report_digest
     _on = enabled()
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None and not _on:
         jupyter.config["cache"] = False
-
-
-def begin_build(report: dict) -> None:
-    """At ``on_pre_build``, with the verification report this build reads."""
-    global _report_digest
     _report_digest = digest(as_text(report))
     _file_digests.clear()
     _notebooks.clear()
@@ -268,29 +265,33 @@ def notebook_digest(rel: str) -> str:
     return _file_digests[rel]
 
 
-def embed_key(markdown: str, source: str, page_url: str, line_offset: int,
-              stamps, notebooks) -> str:
-    """What a post's expanded markers are made from.
+def post_key(markdown: str, source: str, page_url: str, line_offset: int,
+             repo_url: str | None, stamps, notebooks) -> str:
+    """What a post's Markdown as the site renders it is made from: its expanded
+    markers and its "Re-run this post" box (`journal.site.rerun`).
 
     Besides the post: the verification report, and for every notebook a marker
     names (all of them when one is not found), its file and what the report
     says of it now. ``notebooks`` is the build's `journal.embed.NotebookCache`.
     """
     named = {posixpath.normpath(m.group(1)) for m in MARKER_NOTEBOOK.finditer(markdown)}
-    if not named:
-        return digest(SALT, "embed", markdown, source, page_url, line_offset)
-    known = _project_notebooks()
     parts = []
-    for rel in sorted(known if named - known else named):
-        check = stamps.check(rel, notebooks.get(rel, Location(source)))
-        parts += [rel, notebook_digest(rel), check.status.value, check.reason]
-    return digest(SALT, "embed", markdown, source, page_url, line_offset, stamps.strict,
-                  _report_digest, *parts)
+    if named:
+        known = _project_notebooks()
+        for rel in sorted(known if named - known else named):
+            check = stamps.check(rel, notebooks.get(rel, Location(source)))
+            parts += [rel, notebook_digest(rel), check.status.value, check.reason]
+    return digest(SALT, "post", markdown, source, page_url, line_offset, repo_url,
+                  stamps.strict, _report_digest, *parts)
 
 
-def notebook_page_key(html: str, rel: str, stamp: str) -> str:
-    """What a notebook page's stamped, folded HTML is made from."""
-    return digest(SALT, "notebook-page", html, rel, notebook_digest(rel), stamp)
+def notebook_page_key(html: str, rel: str, title: str, page_url: str, posts,
+                      stamp: str) -> str:
+    """What a notebook page is made from (`journal.site.notebook_page.finish`):
+    mkdocs-jupyter's HTML, the notebook, its title and address, the posts that
+    use it and its stamp."""
+    return digest(SALT, "notebook-page", html, rel, notebook_digest(rel), title,
+                  page_url, as_text(posts), stamp)
 
 
 def check_posts(folder: Path = paths.POSTS) -> None:

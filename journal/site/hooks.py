@@ -1,24 +1,31 @@
 """MkDocs hooks of the journal (listed under `hooks:` in mkdocs.yml).
 
 Each event hands over to one module of `journal.site`; the state of one build
-(notebooks read once, the verification report) is made in ``on_pre_build``,
+(notebooks read once, the verification report) is made in ``on_config``,
 so `mkdocs serve` starts every rebuild afresh.
 
-- ``on_files``: post checks (`journal.postcheck`, through `cache`), mounting ``posts/`` and
-  ``projects/`` (`mount`), figure files and the Notebooks page (`pages`), the
-  pinned MathJax (`journal.vendor`);
-- ``on_page_markdown``: ``{% embed %}``, ``{% value %}`` and ``{% literal %}``
-  markers in posts (`journal.embed`), with verification stamps (`stamps`);
-- ``on_page_content``: notebook pages get their stamp and folded inputs; what
-  the search index leaves out is marked (`search`); posts get their cached
-  reading time and excerpts that stop at the separator (`excerpts`);
-- ``on_config``: the search index (`search`) and the build cache (`cache`);
-  ``on_env``, ``on_post_build``: the cache again;
-- ``on_startup``, ``on_pre_build``, ``on_nav``: under ``mkdocs serve --dirty``,
-  whether a rebuild is of changed posts only or of every page (`rebuild`).
+- ``on_config``: post checks (`journal.postcheck`, through `cache`); every
+  notebook page joins the navigation after the projects index, under its
+  project's title (`projects`); the search index (`search`) and the build
+  cache (`cache`); under ``mkdocs serve --dirty``, whether a rebuild is of
+  changed posts only or of every page (`rebuild`, with ``on_nav``);
+- ``on_files``: mounting ``posts/`` and
+  ``projects/`` (`mount`), figure files and the Projects and Notebooks pages
+  (`pages`), the pinned MathJax (`journal.vendor`);
+- ``on_page_markdown``: ``repo:`` links (`repository`); in posts, the
+  ``{% embed %}``, ``{% value %}`` and ``{% literal %}`` markers
+  (`journal.embed`) with verification stamps (`stamps`), and the closing
+  "Re-run this post" box (`rerun`);
+- ``on_page_content``: notebook pages made light, titled and stamped
+  (`notebook_page`); on every page, what the search index leaves out is marked
+  (`search`); posts get their reading time from the cache and excerpts that
+  stop at the separator (`excerpts`);
+- ``on_env``: the theme's templates compiled once (`cache`);
+- ``on_post_build``: the styles and scripts notebook pages share, written once;
+  the cache written back.
 
-Costly results (highlighted code, expanded markers, notebook pages) come from
-`cache` when their inputs are unchanged.
+Costly results (highlighted code, expanded markers, notebook pages, search
+parses) come from `cache` when what they are made from is unchanged.
 """
 
 import os
@@ -28,9 +35,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import embed, markdown_source, paths, vendor, verification
+from journal import embed, markdown_source, paths, project_info, vendor, verification
 from journal.errors import JournalError, Location
-from journal.site import cache, excerpts, mount, pages, rebuild, search, stamps
+from journal.site import (cache, excerpts, mount, notebook_page, pages, projects, rebuild,
+                          repository, rerun, search, stamps)
 
 # Set by the browser tests, which build the site before the notebooks are verified.
 ALLOW_UNVERIFIED = "JOURNAL_ALLOW_UNVERIFIED"
@@ -48,6 +56,8 @@ class Build:
             raise PluginError(str(err)) from err
         self.notebooks = embed.NotebookCache()
         self.stamps = stamps.Verification(report, strict)
+        self.shared = notebook_page.SharedFiles()
+        self.used: dict[str, list[projects.Post]] = {}
 
 
 _command = "build"
@@ -60,28 +70,37 @@ def on_startup(command, dirty):
     rebuild.start(command, dirty)
 
 
-@event_priority(-100)  # after the search plugin has made its index
+# At the default priority, after the search plugin's on_config has made its index.
 def on_config(config):
-    cache.configure(config)
-    search.install(config)
-
-
-def on_pre_build(config):
     global _build
     _build = Build(config, _command)
-    cache.begin_build(_build.stamps.report)
-    rebuild.plan(config, _build.notebooks, _build.stamps)
+    cache.configure(config, _build.stamps.report)
+    search.install(config)
+    rebuild.plan(config, lambda body, source, offset: post_markdown(
+        repository.expand_links(body, config.get("repo_url")), source, None, offset,
+        config))
+    try:
+        cache.check_posts(paths.POSTS)  # first: its errors name the post and line
+        _build.used = projects.posts_using(paths.POSTS)
+        notebooks = projects.in_reading_order(
+            pages.project_notebooks(_build.notebooks), _build.used)
+    except JournalError as err:
+        raise PluginError(str(err)) from None
+    titles = [(rel, project_info.title(nb, rel)) for rel, nb in notebooks]
+    if config["nav"] is not None and not projects.add_to_nav(config["nav"], titles):
+        raise PluginError(f"mkdocs.yml: the nav does not list {projects.INDEX}, "
+                          f"after which the notebook pages go")
+    return config
 
 
 @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
 def on_files(files: Files, config) -> Files:
     try:
-        cache.check_posts(paths.POSTS)
         notebooks = list(pages.project_notebooks(_build.notebooks))
     except JournalError as err:
         raise PluginError(str(err)) from None
     mount.mount(files, config)
-    for file in pages.generated_files(config, notebooks, _build.stamps):
+    for file in pages.generated_files(config, notebooks, _build.stamps, _build.used):
         if files.get_file_from_path(file.src_uri) is None:
             files.append(file)
     try:
@@ -96,40 +115,72 @@ def on_nav(nav, config, files):
     rebuild.keep_views(files)
 
 
+def is_notebook(page) -> bool:
+    src = page.file.src_uri
+    return src.startswith("projects/") and src.endswith(".ipynb")
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    # Figures need no files here: `pages.generated_files` wrote every notebook's.
-    ctx = embed.Context(page.file.src_uri, page_url=page.url, verification=_build.stamps)
+    if is_notebook(page):
+        return markdown  # rendered by mkdocs-jupyter, finished in on_page_content
+    try:
+        markdown = repository.expand_links(markdown, config.get("repo_url"))
+    except ValueError as err:
+        raise PluginError(f"{page.file.src_uri}: {err}") from err
+    if not page.file.src_uri.startswith("posts/"):
+        return markdown
     source = getattr(page.file, "abs_src_path", None)
     offset = 0
     if source and Path(source).is_file():
         offset = markdown_source.split_front_matter(
             Path(source).read_text(encoding="utf-8-sig"))[2]
-    expand = lambda: embed.expand(markdown, page.file.src_uri,  # noqa: E731
-                                  cache=_build.notebooks, ctx=ctx, line_offset=offset)
     try:
-        if not page.file.src_uri.endswith(".md"):  # a notebook: its page is its file
-            return expand()
-        key = cache.embed_key(markdown, page.file.src_uri, page.url, offset,
-                              _build.stamps, _build.notebooks)
-        return cache.memo("embed", key, expand)
+        key = cache.post_key(markdown, page.file.src_uri, page.url, offset,
+                             config.get("repo_url"), _build.stamps, _build.notebooks)
+        return cache.memo("post", key, lambda: post_markdown(
+            markdown, page.file.src_uri, page.url, offset, config))
     except JournalError as err:
         raise PluginError(str(err)) from err
 
 
+def post_markdown(markdown: str, source: str, page_url: str | None, offset: int,
+                  config) -> str:
+    """A post's Markdown with its markers expanded and, when it quotes notebooks,
+    the closing "Re-run this post" box."""
+    # Figures need no files here: `pages.generated_files` wrote every notebook's.
+    ctx = embed.Context(source, page_url=page_url, verification=_build.stamps)
+    expanded = embed.expand(markdown, source, cache=_build.notebooks, ctx=ctx,
+                            line_offset=offset)
+    box = rerun.for_post(markdown, offset, ctx, _build.notebooks, _build.stamps,
+                         config.get("repo_url"))
+    return expanded.rstrip("\n") + "\n\n" + box + "\n" if box else expanded
+
+
 @event_priority(50)  # before the blog plugin measures a post's reading time
 def on_page_content(html: str, page, config, files) -> str:
-    src = page.file.src_uri
-    if not (src.startswith("projects/") and src.endswith(".ipynb")):
+    if not is_notebook(page):
         html = search.leave_out(html)
         cache.reading_time(page, html, config)
         rebuild.record(page, html, config)
         excerpts.stop_at_separator(page, config)
         return html
-    rel = src.removeprefix("projects/")
-    nb = _build.notebooks.get(rel, Location(src))
+    rel = page.file.src_uri.removeprefix("projects/")
+    nb = _build.notebooks.get(rel, Location(page.file.src_uri))
+    posts = [(post.title, file.url) for post in _build.used.get(rel, [])
+             if (file := files.get_file_from_path(post.src_uri)) is not None]
     stamp = _build.stamps.stamp(rel, nb)
-    return cache.memo("notebook-page", cache.notebook_page_key(html, rel, stamp),
-                      lambda: search.leave_out(pages.notebook_page(html, nb, stamp)))
+
+    def finish() -> dict:
+        shared = notebook_page.SharedFiles()  # what this page adds, kept with it
+        html_out = notebook_page.finish(html, nb, rel, page_title=page.title,
+                                        page_url=page.url, posts=posts, stamp=stamp,
+                                        shared=shared)
+        return {"html": search.leave_out(html_out), "shared": shared.files}
+
+    key = cache.notebook_page_key(html, rel, page.title, page.url, posts, stamp)
+    done = cache.memo("notebook-page", key, finish)
+    _build.shared.files.update(done["shared"])
+    return done["html"]
 
 
 def on_env(env, config, files):
@@ -140,3 +191,8 @@ def on_env(env, config, files):
 def on_post_build(config):
     rebuild.keep_conversions(config)
     cache.end_build(prune=rebuild.whole)
+    site = Path(config["site_dir"])
+    for uri, text in _build.shared.files.items():
+        target = site / uri
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")

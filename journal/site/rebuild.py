@@ -28,7 +28,7 @@ from pathlib import Path
 import markdown
 from mkdocs.utils import clean_directory
 
-from journal import embed, markdown_source, paths
+from journal import markdown_source, paths
 from journal.errors import JournalError
 from journal.site import cache
 
@@ -91,22 +91,22 @@ def shown_on_views(path: Path, html: str, config) -> str:
     return cache.digest(front or "", body.split(separator, 1)[0], minutes)
 
 
-def rendered(path: Path, config, notebooks, stamps) -> str:
+def rendered(path: Path, config, render) -> str:
     """A post's HTML as the build will make it, links aside (for its reading time)."""
     source = "posts/" + path.relative_to(paths.POSTS).as_posix()
     _, body, offset = markdown_source.split_front_matter(
         path.read_text(encoding="utf-8-sig"))
-    body = embed.expand(body, source, cache=notebooks, line_offset=offset,
-                        ctx=embed.Context(source, verification=stamps))
     return markdown.Markdown(extensions=config.markdown_extensions,
-                             extension_configs=config.mdx_configs).convert(body)
+                             extension_configs=config.mdx_configs).convert(
+        render(body, source, offset))
 
 
-def plan(config, notebooks, stamps) -> None:
-    """At ``on_pre_build``: a dirty rebuild of changed posts, or the whole site?
+def plan(config, render) -> None:
+    """At ``on_config``: a dirty rebuild of changed posts, or the whole site?
 
-    ``notebooks`` and ``stamps`` are the build's, for expanding a changed post's
-    markers as the build will.
+    ``render(markdown, source, line_offset)`` gives a post's Markdown as the build
+    will render it (markers expanded), so the reading time compared is the one
+    the blog plugin will measure.
     """
     global whole, _files
     if not _serving_dirty:
@@ -117,9 +117,9 @@ def plan(config, notebooks, stamps) -> None:
     try:
         for p in changed:
             if p in now and p in _files and _is_post(p):
-                shown[p] = shown_on_views(Path(p), rendered(Path(p), config, notebooks,
-                                                            stamps), config)
-    except JournalError:
+                html = rendered(Path(p), config, render)
+                shown[p] = shown_on_views(Path(p), html, config)
+    except (JournalError, ValueError):
         shown = {}  # the whole build will report it, with its location
     first, _files = not _files, now
     whole = first or any(shown.get(p) is None or shown[p] != _shown.get(p)

@@ -45,6 +45,8 @@ EXCLUDED_CLASSES = frozenset({
     "journal-output", "journal-source", "journal-unverified-note",
     # stamps and banners, on posts and notebook pages
     "journal-check", "journal-not-verified",
+    # the "Re-run this post" box closing each post: the same commands every time
+    "journal-rerun",
     # notebook pages (mkdocs-jupyter's nbconvert template)
     "jp-OutputArea-output", "jp-InputPrompt", "jp-OutputPrompt", "cell-tag",
     "clipboard-copy-txt", "notice", "anchor-link",

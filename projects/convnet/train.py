@@ -2,9 +2,12 @@
 
     python projects/convnet/train.py --help
     python projects/convnet/train.py --dry-run     # one epoch of two batches
+    python projects/convnet/train.py --channels 16,32 --seed 1   # two blocks
 
 The same model, data split and set-up as projects/convnet/convnet.ipynb; the
 notebook is what the journal publishes, this script is for quick experiments.
+It reports validation accuracy only: choices are made on the validation split,
+and the test split is left to the notebook, which scores it once.
 """
 
 import argparse
@@ -19,7 +22,9 @@ def main(argv=None) -> int:
         description="Train the small convnet on MNIST-5k and print validation "
                     "accuracy (the test split is left to the notebook).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=8, help="passes over the data")
+    parser.add_argument("--epochs", type=int, default=3, help="passes over the data")
+    parser.add_argument("--channels", default="16,32,64",
+                        help="output channels of each conv block, comma-separated")
     parser.add_argument("--batch-size", type=int, default=64, help="images per step")
     parser.add_argument("--lr", type=float, default=0.01, help="peak learning rate")
     parser.add_argument("--no-augment", action="store_true",
@@ -35,7 +40,8 @@ def main(argv=None) -> int:
     data = load_mnist5k()
     X_train, y_train = to_tensors(data.X_train, data.y_train, device)
     X_val, y_val = to_tensors(data.X_val, data.y_val, device)
-    model = Net().to(device)
+    channels = tuple(int(c) for c in args.channels.split(","))
+    model = Net(channels).to(device)
     epochs, max_batches = (1, 2) if args.dry_run else (args.epochs, None)
     history = train(model, X_train, y_train, epochs=epochs, batch_size=args.batch_size,
                     lr=args.lr, augment=not args.no_augment, seed=args.seed,
