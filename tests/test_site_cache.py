@@ -10,9 +10,8 @@ import json
 import re
 
 import markdown
-from pymdownx.superfences import highlight_validator
 
-from conftest import build_site
+from built_site import build_site
 from journal.site import cache
 
 # The feeds say when they were built (and, without git dates, when each entry was).
@@ -64,10 +63,8 @@ def test_digest_tells_apart_parts_that_join_to_the_same_text():
     assert cache.digest("ab", "c") == cache.digest("ab", "c")
 
 
-FENCES = {"pymdownx.superfences": {"custom_fences": [{
-    "name": "*", "class": "highlight", "format": cache.highlight_fence,
-    "validator": highlight_validator}]},
-    "pymdownx.highlight": {"anchor_linenums": True}}
+FENCES = {"pymdownx.superfences": {"custom_fences": [cache.HIGHLIGHT_FENCE]},
+          "pymdownx.highlight": {"anchor_linenums": True}}
 PAGE = """# Code
 
 ```python

@@ -8,7 +8,8 @@ what changed rather than the size of the journal. What is kept:
 
 - ``highlight``: a fenced code block highlighted by pymdownx (Pygments). Every
   fence goes through `highlight_fence`, a SuperFences custom fence named ``*``
-  (see mkdocs.yml) that calls SuperFences' own formatter on a miss;
+  that `configure` adds to SuperFences' options and that calls SuperFences'
+  own formatter on a miss;
 - ``post``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
   ``{% literal %}`` markers expanded (`journal.embed`) and its "Re-run this
   post" box (`journal.site.rerun`);
@@ -38,6 +39,7 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
+from pymdownx.superfences import highlight_validator
 # The blog plugin's own measure of reading time, so a cached one is the same number.
 from material.plugins.blog.readtime import readtime
 
@@ -170,6 +172,7 @@ def memo(kind: str, key: str, make):
 # Build events (called from journal/site/hooks.py)
 
 
+
 def configure(config, report: dict) -> None:
     """At ``on_config``, with the verification report this build reads. With the
     cache off, mkdocs-jupyter's is off too."""
@@ -178,6 +181,9 @@ def configure(config, report: dict) -> None:
     jupyter = config.plugins.get("mkdocs-jupyter")
     if jupyter is not None and not _on:
         jupyter.config["cache"] = False
+    if _on and "pymdownx.superfences" in config.markdown_extensions:
+        fences = config.mdx_configs.setdefault("pymdownx.superfences", {})
+        fences["custom_fences"] = [*fences.get("custom_fences", []), HIGHLIGHT_FENCE]
     _report_digest = digest(as_text(report))
     _file_digests.clear()
     _notebooks.clear()
@@ -203,7 +209,7 @@ def templates(env: jinja2.Environment) -> jinja2.Environment:
 
 
 # ---------------------------------------------------------------------------
-# Highlighted code: a SuperFences custom fence named "*" (mkdocs.yml)
+# Highlighted code: a SuperFences custom fence named "*" (added by `configure`)
 
 _fence_settings: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
 
@@ -240,6 +246,12 @@ def highlight_fence(src, language, class_name, options, md, **kwargs):
     else:
         counter.pygments_code_block += 1
     return html
+
+
+# SuperFences' documented way to take over its default fence ("*"), validated
+# as it validates its own.
+HIGHLIGHT_FENCE = {"name": "*", "class": "highlight", "format": highlight_fence,
+                   "validator": highlight_validator}
 
 
 # ---------------------------------------------------------------------------
