@@ -43,7 +43,7 @@ def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path, reports_d
         assert sorted(got) == sorted(expected), name
         differ = [rel for rel in expected if got[rel] != expected[rel]]
         assert not differ, f"{name}: {differ[:10]}"
-    for kind in ("highlight", "embed", "notebook-page", "search"):
+    for kind in ("highlight", "post", "notebook-page", "search"):
         assert json.loads((cache.FOLDER / f"{kind}.json").read_text()), kind
 
 

@@ -178,11 +178,11 @@ def configure(config, report: dict) -> None:
     cache off, mkdocs-jupyter's is off too."""
     global _on, _report_digest
     _on = enabled()
-    jupyter = config.plugins.get("mkdocs-jupyter")
+    jupyter = (config.get("plugins") or {}).get("mkdocs-jupyter")
     if jupyter is not None and not _on:
         jupyter.config["cache"] = False
-    if _on and "pymdownx.superfences" in config.markdown_extensions:
-        fences = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    if _on and "pymdownx.superfences" in (config.get("markdown_extensions") or []):
+        fences = config["mdx_configs"].setdefault("pymdownx.superfences", {})
         fences["custom_fences"] = [*fences.get("custom_fences", []), HIGHLIGHT_FENCE]
     _report_digest = digest(as_text(report))
     _file_digests.clear()

@@ -128,6 +128,6 @@ class JournalIndex(SearchIndex):
 
 def install(config) -> None:
     """At ``on_config``, after the search plugin's: it indexes with `JournalIndex`."""
-    plugin = config.plugins.get("material/search")
+    plugin = (config.get("plugins") or {}).get("material/search")
     if plugin is not None and plugin.config.enabled:
         plugin.search_index = JournalIndex(**plugin.config)
