@@ -2,17 +2,24 @@
 
 Builds the site, serves it on localhost, and saves full-page PNGs of the home
 page, the newest post and one notebook page, each in the light and the dark
-theme, into ``screenshots/`` (ignored by git):
+theme, on a desktop screen and at phone width, into ``screenshots/`` (ignored
+by git):
 
-    screenshots/home-light.png   screenshots/home-dark.png
-    screenshots/post-light.png   screenshots/post-dark.png
-    screenshots/notebook-light.png   screenshots/notebook-dark.png
+    screenshots/home-light.png         screenshots/home-dark.png
+    screenshots/home-phone-light.png   screenshots/home-phone-dark.png
+    ... and the same for post-* and notebook-*
+
+The theme follows the browser's colour-scheme preference, which Material reads
+with a script that sets ``data-md-color-scheme`` on the body; each capture
+waits until the body carries the scheme asked for.
 
 Needs Debian's ``chromium``. Options: ``--out DIR``, ``--post NAME`` (a file stem
-in posts/), ``--notebook NAME`` (a project folder).
+in posts/), ``--notebook NAME`` (a project folder), ``--site DIR`` (an already
+built site instead of a fresh build).
 """
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,8 +27,12 @@ from urllib.parse import urlsplit
 from journal import paths
 from journal.site import preview
 
-VIEWPORT = {"width": 1280, "height": 900}
-SCHEMES = {"light": "light", "dark": "dark"}  # Material follows the OS preference
+SCREENS = {  # name in the file name: (viewport, pixels per CSS pixel)
+    "": ({"width": 1280, "height": 900}, 1),
+    "phone-": ({"width": 390, "height": 844}, 2),
+}
+# theme: (the browser's preference, the scheme Material then sets on the body)
+SCHEMES = {"light": ("light", "default"), "dark": ("dark", "slate")}
 
 
 POST_PAGE_MARKER = 'class="md-post__back"'  # Material's blog post pages have it
@@ -58,27 +69,43 @@ def targets(site_dir: Path, post_name=None, notebook_name=None) -> dict[str, str
     return found
 
 
-def take(out: Path, post_name=None, notebook_name=None) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+def capture(browser, url, site_dir, out, post_name, notebook_name) -> list[Path]:
     saved = []
-    with preview.built_and_served() as (site_dir, url), preview.chromium() as browser:
-        for theme, scheme in SCHEMES.items():
-            context = browser.new_context(viewport=VIEWPORT, color_scheme=scheme,
-                                          device_scale_factor=1, base_url=url)
+    origin = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+    for screen, (viewport, scale) in SCREENS.items():
+        for theme, (preference, scheme) in SCHEMES.items():
+            context = browser.new_context(viewport=viewport, color_scheme=preference,
+                                          device_scale_factor=scale, base_url=url)
             # Off-site requests (GitHub's API for the header's repository facts)
             # are refused: the screenshots show the site as served, offline.
-            origin = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
             context.route("**/*", lambda r: r.continue_()
                           if r.request.url.startswith(origin) else r.abort())
             page = context.new_page()
             for name, path in targets(site_dir, post_name, notebook_name).items():
                 page.goto(path, wait_until="networkidle")
+                page.wait_for_function(
+                    f"document.body.getAttribute('data-md-color-scheme') === '{scheme}'")
                 page.wait_for_function("[...document.images].every(i => i.complete)")
-                target = out / f"{name}-{theme}.png"
+                # Material fades the tabs in: let its transitions finish first.
+                page.wait_for_function(
+                    "document.getAnimations().every(a => a.playState !== 'running')")
+                target = out / f"{name}-{screen}{theme}.png"
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
             context.close()
     return saved
+
+
+def take(out: Path, post_name=None, notebook_name=None,
+         site_dir: Path | None = None) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if site_dir is None:
+            site_dir, url = stack.enter_context(preview.built_and_served())
+        else:
+            url = stack.enter_context(preview.serve(site_dir))
+        browser = stack.enter_context(preview.chromium())
+        return capture(browser, url, site_dir, out, post_name, notebook_name)
 
 
 def main(argv=None) -> int:
@@ -86,12 +113,13 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=paths.ROOT / "screenshots")
     parser.add_argument("--post")
     parser.add_argument("--notebook")
+    parser.add_argument("--site", type=Path, help="a built site (default: build one)")
     args = parser.parse_args(argv)
     if preview.find_chromium() is None:
         print("error: no Chromium installed (Debian: apt-get install chromium)",
               file=sys.stderr)
         return 1
-    for path in take(args.out, args.post, args.notebook):
+    for path in take(args.out, args.post, args.notebook, args.site):
         print(paths.display_path(path))
     return 0
 

@@ -148,8 +148,12 @@ def new_project(name: str, projects: Path = paths.PROJECTS) -> Path:
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python",
                                  "name": "python3"}
+    # What readers see on the site (journal.project_info): a title, and a one-line
+    # summary for the author to write.
+    title = name.replace("-", " ").capitalize()
+    nb.metadata[provenance.KEY] = {"title": title, "summary": ""}
     nb.cells = [
-        nbformat.v4.new_markdown_cell(f"# {name.replace('-', ' ').capitalize()}\n\n"
+        nbformat.v4.new_markdown_cell(f"# {title}\n\n"
                                       "What this project sets out to find.",
                                       id="cell-00"),
         nbformat.v4.new_code_cell(SETUP_CELL, id="cell-01",

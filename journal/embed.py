@@ -37,7 +37,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import markdown_source, paths, provenance
+from journal import markdown_source, paths, project_info, provenance
 from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 from journal.report import records_in
@@ -279,7 +279,7 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
     stem = posixpath.splitext(rel)[0]
     # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
     download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
-    title = posixpath.basename(stem)
+    title = project_info.title(nb, rel)
     head = (f'<small class="journal-source">From the notebook [{title}]({page}) '
             f'(<a href="{download}" download>.ipynb</a>)</small>')
     if ctx.verification is not None:

@@ -56,6 +56,9 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
         nb, timeout=timeout, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False, allow_errors=False,
+        # The kernel runs on this machine for this run only; its one warning, about
+        # TCP without encryption, would print on every `journal run`: show errors only.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
         on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
     )
     start = time.perf_counter()

@@ -16,6 +16,10 @@ HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 SNIPPET_LINE = re.compile(r"^[ \t]*-{1,3}8<-{1,3}.*$", re.MULTILINE)
 MATH = re.compile(r"\$\$.*?\$\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 HTML_TAG = re.compile(r"<[A-Za-z/][^>]*>")
+# A link to a file of the repository, ``[text](repo:snippets/data.py)``: the site
+# links the file on the forge (journal.site.repository).
+REPO_SCHEME = "repo:"
+HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 LINK_TARGET = re.compile(r"(\]\()[^)]*(\))|^(\s{0,3}\[[^\]]+\]:).*$", re.MULTILINE)
 
 
@@ -69,6 +73,12 @@ def prose(markdown: str) -> str:
         text = pattern.sub(_blank, text)
     return LINK_TARGET.sub(lambda m: _blank(m) if m.group(3) else
                            m.group(1) + " " * (len(m.group(0)) - 2) + m.group(2), text)
+
+
+def first_heading(markdown: str) -> str | None:
+    """The text of the first ``# Heading`` outside code, or None."""
+    found = HEADING.search(blank_code(markdown))
+    return markdown[found.start(1):found.end(1)] if found else None
 
 
 def line_of(text: str, position: int) -> int:

@@ -2,14 +2,16 @@
 
 The blog plugin and MkDocs catch most mistakes, but their messages give no
 line and some ("month must be in 1..12") do not say which field. This module
-runs first (from `journal.site_hooks.on_files`) and reports:
+runs first (from `journal.site.hooks.on_config`) and reports:
 
 - missing or malformed front matter (no ``---`` block, YAML that does not
   parse, a mapping expected);
 - ``date`` missing, without ``created``, or a date that is not a real
   ``YYYY-MM-DD`` date;
 - the ``<!-- more -->`` excerpt marker missing;
-- a relative link or image whose target file does not exist;
+- a relative link or image whose target file does not exist, or a
+  ``repo:PATH`` link (`journal.site.repository`) to a file the repository
+  does not have;
 - a decimal number or a percentage typed in prose: published numbers come
   from ``{% value %}`` markers, and a number quoted from elsewhere is marked
   ``{% literal "..." %}`` (rendered visibly as not verified).
@@ -104,6 +106,8 @@ def check_date(meta: dict, text: str, name: str) -> None:
 def _target_file(target: str, post: Path) -> Path | None:
     """The file a relative link from ``post`` points at (None: not a local file)."""
     target = target.split("#", 1)[0].split("?", 1)[0]
+    if target.startswith(markdown_source.REPO_SCHEME):
+        return paths.ROOT / target.removeprefix(markdown_source.REPO_SCHEME)
     if not target or EXTERNAL.match(target):
         return None
     # Posts are mounted at pages/posts/, projects at pages/projects/.

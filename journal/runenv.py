@@ -26,6 +26,9 @@ def kernel_env(threads: int | None = None) -> dict[str, str]:
     env.update(
         JOURNAL_THREADS=str(threads),
         PYTHONHASHSEED="0",
+        # Idle OpenMP threads sleep instead of spinning: with more threads than
+        # cores (4 on a 2-core runner) spinning threads starve the working ones.
+        OMP_WAIT_POLICY="PASSIVE",
         MPLBACKEND="module://matplotlib_inline.backend_inline",
         # Quiet, deterministic output: no progress bars, no colour codes.
         TQDM_DISABLE="1",

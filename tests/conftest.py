@@ -1,12 +1,12 @@
 """Shared fixtures for the unit tests."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from built_site import VERIFIED_NOTEBOOK, build_site
 from journal import paths
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
@@ -14,9 +14,6 @@ collect_ignore_glob = ["fixtures/*"]
 
 
 # --- one verified notebook and one site build, shared by the site tests --------
-
-VERIFIED_NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"
-
 
 @pytest.fixture(scope="session")
 def reports_dir(tmp_path_factory) -> Path:
@@ -35,18 +32,6 @@ def reports_dir(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stdout[-3000:]
     return folder
-
-
-def build_site(dest: Path, reports: Path, *, allow_unverified: bool = True,
-               strict: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "JOURNAL_REPORTS": str(reports)}
-    env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
-    if allow_unverified:
-        env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
-    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-    return subprocess.run([mkdocs, "build", *(["--strict"] if strict else []),
-                           "--site-dir", str(dest)], cwd=paths.ROOT,
-                          capture_output=True, text=True, timeout=600, env=env)
 
 
 @pytest.fixture(scope="session")

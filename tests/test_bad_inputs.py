@@ -131,13 +131,15 @@ POST_CASES = {
     "unknown-tag.md": (14, "has no cell tagged 'no-such-tag'"),
     "broken-link.md": (14, "broken link '2026-10-01-does-not-exist.md'"),
     "missing-image.md": (14, "broken image 'images/missing.png'"),
+    "broken-repo-link.md": (16, "broken link 'repo:snippets/no_such_module.py': "
+                                "snippets/no_such_module.py does not exist"),
     "typed-number.md": (15, "the number '0.993' is typed in prose"),
     "typed-percentage.md": (17, "the number '97 %' is typed in prose"),
 }
 
 
 def check_as_the_build_does(post: Path) -> None:
-    """What `make site` runs on a post: postcheck (on_files), then embed expansion."""
+    """What `make site` runs on a post: postcheck (on_config), then embed expansion."""
     postcheck.check_post(post)
     text = post.read_text(encoding="utf-8")
     embed.expand(text, paths.display_path(post))

@@ -41,8 +41,12 @@ def results(**over):
         "nochange_s": 1.0,
         "site": {"pages": 40, "journal_s": 1.0, "plain_s": 0.8, "pages_per_s": 40.0,
                  "plain_pages_per_s": 50.0, "ratio": 1.25},
-        "page_weight": {"pages": {"2026/11/02/post/": {"bytes": 60_000, "ok": True}},
-                        "search_index_bytes": 20_000, "ok": True},
+        "page_weight": {"pages": {
+            "2026/11/02/post/": {"bytes": 60_000, "ok": True, "kind": "post"},
+            "projects/a/a/": {"bytes": 90_000, "ok": True, "kind": "notebook"},
+            "tags/": {"bytes": 40_000, "ok": True, "kind": "page"},
+            "about/": {"bytes": 30_000, "ok": True, "kind": "page"}},
+            "search_index_bytes": 20_000, "ok": True},
         "convnet_cpu": {"epoch_s": 2.0, "images_per_s": 2000.0, "test_accuracy": 0.989,
                         "epochs": 6, "train_images": 3200, "seed": 0},
     }
@@ -57,6 +61,9 @@ def test_all_targets_met(tmp_path):
     assert v["site build (40 pages, warm)"] is True
     assert v["journal site / plain site"] is True
     assert v["convnet, GPU"] is None  # no CUDA: reported, not judged
+    assert v["page weight projects/a/a/"] is True
+    assert v["page weight, heaviest other page (tags/)"] is True
+    assert "page weight about/" not in v
 
 
 def test_missed_targets_are_flagged(tmp_path):

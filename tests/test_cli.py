@@ -43,6 +43,7 @@ def test_new_project(tmp_path):
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert first_code.source == ("from journal.notebook import setup\n\n"
                                  "device = setup(seed=0)")
+    assert nb.metadata["journal"] == {"title": "Tiny mlp", "summary": ""}
     with pytest.raises(SystemExit, match="already exists"):
         cli.new_project("tiny-mlp", tmp_path)
     for bad in ("Tiny", "a b", "../x", "x--y", ""):
@@ -81,6 +82,7 @@ def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
     assert first.returncode == 0, first.stderr
     assert "running 2 code cells" in first.stdout and "stamped" in first.stdout
     assert "cell 1/2" in first.stderr and "cell 2/2" in first.stderr
+    assert "without encryption" not in first.stderr  # the kernel's TCP warning
     nb = nbformat.read(ran_quick, 4)
     assert nb.cells[1].outputs[0]["text"] == "45\n"
     prov = provenance.recorded(nb)["provenance"]

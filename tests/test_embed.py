@@ -114,7 +114,7 @@ def test_remove_and_hide_tags(projects):
 
 def test_links_and_stamp_follow_every_embed(projects):
     text = expand(projects, marker('tag="greeting"'))
-    assert "[demo](../projects/demo/demo.ipynb)" in text
+    assert "[Demo](../projects/demo/demo.ipynb)" in text  # the project title
     # mkdocs-jupyter's copy of the source, relative to the post's URL
     assert '<a href="../../../../projects/demo/demo/demo.ipynb" download>' in text
     assert "not yet run by `journal run`" in text

@@ -1,4 +1,5 @@
-"""The built site: embeds in posts, figures as files, stamps, the notebooks page."""
+"""The built site: embeds in posts, figures as files, stamps, the projects and
+notebooks pages, notebook pages, the re-run box, links derived from mkdocs.yml."""
 
 import json
 import re
@@ -7,15 +8,17 @@ from types import SimpleNamespace
 from urllib.parse import urljoin, urlparse
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
-from conftest import build_site
-from journal import paths
+from built_site import VERIFIED_NOTEBOOK, build_site
+from journal import nbfile, paths
 from journal.site import hooks
 
 POST_URL = "2026/11/02/i-stopped-reading-and-fitted-four-models/"
 NOTEBOOK_URL = "projects/digits-baselines/digits-baselines/"
+CONFIG = yaml.safe_load((paths.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +81,91 @@ def test_notebook_page_has_stamp_and_folded_setup_cell(site):
     assert folded[0].get("open") is None
 
 
+def test_notebook_page_has_its_own_title_summary_and_posts(site):
+    meta = nbfile.read(VERIFIED_NOTEBOOK).metadata["journal"]
+    soup = page(site, NOTEBOOK_URL)
+    article = soup.select_one("article")
+    h1 = article.select_one("h1")
+    assert h1.get_text().rstrip("¶") == meta["title"]
+    assert soup.select_one("title").get_text().startswith(meta["title"])
+    assert article.select_one(".journal-summary").get_text() == meta["summary"]
+    used = article.select_one(".journal-used-in")
+    posts = {a.get_text(): a["href"] for a in used.select("a:not([download])")}
+    assert "I stopped reading and fitted four models" in posts
+    for href in [*posts.values(), used.select_one("a[download]")["href"]]:
+        assert resolve(site, NOTEBOOK_URL, href).is_file(), href
+
+
+@pytest.mark.parametrize("notebook", paths.project_notebooks(), ids=lambda p: p.stem)
+def test_notebook_page_is_light(site, notebook):
+    url = notebook.relative_to(paths.ROOT).with_suffix("").as_posix() + "/"
+    html = (site / url / "index.html").read_text()
+    article = BeautifulSoup(html, "html.parser").select_one("article")
+    assert "data:image" not in html, "figures are files, not inline base64"
+    assert not article.select("style"), "styles are shared files, not inline"
+    assert not article.select(".celltoolbar, .cell-tag"), "tag chips are for authors"
+    for link in article.select("link[rel=stylesheet]"):
+        assert resolve(site, url, link["href"]).is_file()
+    for img in article.select("img"):
+        assert resolve(site, url, img["src"]).is_file(), img["src"]
+
+
+def test_projects_page_lists_every_project(site):
+    soup = page(site, "projects/")
+    article = soup.select_one("article")
+    headings = {h.get_text().rstrip("¶"): h for h in article.select("h2")}
+    for notebook in paths.project_notebooks():
+        meta = nbfile.read(notebook).metadata["journal"]
+        assert meta["title"] in headings, f"projects page has no {meta['title']!r}"
+        heading = headings[meta["title"]]
+        assert resolve(site, "projects/", heading.select_one("a")["href"]).is_file()
+        summary, used = heading.find_next_siblings("p")[:2]
+        assert summary.get_text() == meta["summary"]
+        assert re.match(r"(Last verified \d{4}-\d{2}-\d{2}|Not verified yet|Changed since)",
+                        used.get_text()), used.get_text()
+        for link in used.select("a"):
+            assert resolve(site, "projects/", link["href"]).is_file(), link["href"]
+    verified = headings[nbfile.read(VERIFIED_NOTEBOOK).metadata["journal"]["title"]]
+    used = verified.find_next_siblings("p")[1]
+    assert used.get_text().startswith("Last verified 20")
+    assert "I stopped reading and fitted four models" in used.get_text()
+
+
+def test_post_ends_with_a_closed_rerun_box(site, reports_dir):
+    entry = json.loads((reports_dir / "verification.json").read_text())["notebooks"][
+        paths.display_path(VERIFIED_NOTEBOOK)]
+    article = page(site, POST_URL).select_one("article")
+    boxes = article.select("details.journal-rerun")
+    assert len(boxes) == 1 and boxes[0].get("open") is None
+    box = boxes[0]
+    assert box.find_next_sibling() is None or not box.find_next_sibling().get_text().strip()
+    commands = box.select_one("pre").get_text()
+    assert commands.splitlines() == [
+        f"git clone {CONFIG['repo_url']}.git", "cd ml-journal",
+        "make test PYTEST_ARGS=projects/digits-baselines"]
+    text = " ".join(box.get_text().split())
+    assert "journal run --force projects/digits-baselines" in text
+    seconds = entry["seconds"]
+    took = f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    assert f"took {took} on {entry['platform']['cpu']}, 1 CPU thread" in text
+    assert "no button to open these notebooks on a hosted notebook service" in text
+    download = box.select_one("a[download]")["href"]
+    assert download.endswith(".ipynb") and resolve(site, POST_URL, download).is_file()
+
+
+def test_links_to_the_repository_derive_from_mkdocs_yml(site):
+    repo = CONFIG["repo_url"].rstrip("/")
+    assert "example" not in CONFIG["site_url"] + repo
+    article = page(site, POST_URL).select_one("article")
+    assert article.select_one(f'a[href="{repo}/blob/main/journal/datasets.py"]')
+    for html_file in site.rglob("*.html"):
+        for a in BeautifulSoup(html_file.read_text(), "html.parser").select("a[href]"):
+            host = urlparse(a["href"]).hostname or ""
+            assert "example" not in host, f"{html_file}: {a['href']}"
+            if host == "github.com":
+                assert a["href"].startswith(repo), f"{html_file}: {a['href']}"
+
+
 def test_notebooks_page_lists_every_notebook(site):
     soup = page(site, "notebooks/")
     text = soup.select_one("article").get_text()
@@ -95,8 +183,8 @@ def test_unknown_tag_fails_with_post_path_and_line():
     fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
                            url="2026/01/01/demo/")
     with pytest.raises(PluginError, match=r"posts/2026-01-01-demo.md:3: .*'nope'"):
-        hooks.on_pre_build({"strict": False})
-        hooks.on_page_markdown(markdown, fake, {}, None)
+        hooks.on_config({"strict": False, "nav": None})
+        hooks.on_page_markdown(markdown, fake, {"repo_url": None}, None)
 
 
 def test_strict_build_refuses_a_missing_report(tmp_path):

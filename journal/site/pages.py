@@ -1,19 +1,25 @@
-"""Files the site generates: every notebook figure as an image file, and the
-Notebooks page that lists each notebook with its verification and its run."""
+"""Files the site generates: every notebook figure as an image file, the
+Projects index (each project's title, summary, last verification and posts) and
+the Notebooks page (each notebook's verification and its run)."""
+
+import posixpath
 
 from mkdocs.structure.files import File
 
-from journal import embed, paths, provenance
+from journal import embed, paths, project_info, provenance
 from journal.errors import Location
+from journal.site import projects
+from journal.verification import Status
 
 NOTEBOOKS_PAGE = "notebooks.md"
 
 
-def generated_files(config, notebooks, stamps) -> list[File]:
-    """Figures of every notebook under ``assets/embeds/``, and the notebooks page.
+def generated_files(config, notebooks, stamps, used) -> list[File]:
+    """Figures of every notebook under ``assets/embeds/``, and the two index pages.
 
     Figures are real files named by their content, so `mkdocs build` writes
-    them and `mkdocs serve` serves them.
+    them and `mkdocs serve` serves them. ``used`` maps a notebook to the posts
+    that use it (`journal.site.projects.posts_using`).
     """
     found, seen = [], set()
     for _, nb in notebooks:
@@ -23,7 +29,47 @@ def generated_files(config, notebooks, stamps) -> list[File]:
                 found.append(File.generated(config, uri, content=content))
     found.append(File.generated(config, NOTEBOOKS_PAGE,
                                 content=notebooks_page(notebooks, stamps)))
+    found.append(File.generated(config, projects.INDEX,
+                                content=projects_page(notebooks, stamps, used)))
     return found
+
+
+def verified_on(check) -> str:
+    """When the test suite last vouched for a notebook, as the index says it."""
+    date = (check.entry or {}).get("date", "?")[:10]
+    return {Status.VERIFIED: f"Last verified {date}",
+            Status.CHANGED: f"Changed since its last verification ({date})",
+            Status.FAILED: f"Failed its last verification ({date})",
+            Status.MISSING: "Not verified yet"}[check.status]
+
+
+def projects_page(notebooks, stamps, used) -> str:
+    """The Projects index: every project's title, summary, verification and posts."""
+    lines = [
+        "# Projects",
+        "",
+        "Each project is one notebook: the code behind a post's numbers and "
+        "figures, with the outputs it printed. The test suite re-runs every one "
+        "of them and compares what it gets with what is published.",
+        "",
+    ]
+    here = posixpath.dirname(projects.INDEX)
+    for rel, nb in projects.in_reading_order(notebooks, used):
+        posts = ", ".join(f"[{post.title}]({posixpath.relpath(post.src_uri, here)})"
+                          for post in used.get(rel, []))
+        page = posixpath.relpath(f"projects/{rel}", here)
+        lines += [
+            f"## [{project_info.title(nb, rel)}]({page})",
+            "",
+            *([project_info.summary(nb), ""] if project_info.summary(nb) else []),
+            f"{verified_on(stamps.check(rel, nb))}. "
+            + (f"Used in {posts}." if posts else "Not used in a post yet.")
+            + "\n{ .journal-used-in }",
+            "",
+        ]
+    if not notebooks:
+        lines.append("No projects yet.")
+    return "\n".join(lines) + "\n"
 
 
 def notebooks_page(notebooks, stamps) -> str:
@@ -42,7 +88,9 @@ def notebooks_page(notebooks, stamps) -> str:
         check = stamps.check(rel, nb)
         outputs = "outputs committed" if provenance.has_outputs(nb) else "no outputs"
         lines += [
-            f"## [{rel.rsplit('/', 1)[-1].removesuffix('.ipynb')}](projects/{rel})",
+            f"## [{project_info.title(nb, rel)}](projects/{rel})",
+            "",
+            f"`projects/{rel}`",
             "",
             f"**{check.status.value}**, {outputs}.",
             "",
@@ -52,41 +100,6 @@ def notebooks_page(notebooks, stamps) -> str:
     if not notebooks:
         lines.append("No notebooks yet.")
     return "\n".join(lines) + "\n"
-
-
-def notebook_page(html: str, nb, stamp: str) -> str:
-    """A notebook page: the stamp under its title, ``hide-input`` cells folded.
-
-    The stamp goes in as text after the first heading; the page is parsed only
-    when a cell needs folding (notebook pages are large).
-    """
-    html = fold_hidden_inputs(html, nb)
-    end = html.find("</h1>")
-    if end == -1:
-        return stamp + "\n" + html
-    end += len("</h1>")
-    return html[:end] + stamp + html[end:]
-
-
-def fold_hidden_inputs(html: str, nb) -> str:
-    """Wrap the input of every ``hide-input`` cell in a closed <details>."""
-    hidden = [i for i, c in enumerate(nb.cells)
-              if "hide-input" in c.get("metadata", {}).get("tags", [])]
-    if not hidden:
-        return html
-    from bs4 import BeautifulSoup  # deferred: only pages with hidden inputs need it
-
-    soup = BeautifulSoup(html, "html.parser")
-    # mkdocs-jupyter nests two elements with the cell's classes: fold each input once.
-    for inputs in soup.select(".jp-Cell.celltag_hide-input .jp-Cell-inputWrapper"):
-        if inputs.find_parent("details", class_="journal-hidden-input"):
-            continue
-        details = soup.new_tag("details", attrs={"class": "journal-hidden-input"})
-        summary = soup.new_tag("summary")
-        summary.string = "code"
-        inputs.wrap(details)
-        details.insert(0, summary)
-    return str(soup)
 
 
 def project_notebooks(cache):

@@ -1,14 +1,16 @@
-"""Page-weight budget of the built site: what a reader downloads per post.
+"""Page-weight budget of the built site: what a reader downloads per page.
 
-``measure(site_dir)`` returns a `Report` with one row per post page (its HTML, its own images, the total against the
-budget) and the size of the search index, and exits non-zero when anything is
-over budget. A page's own images are the ``<img>`` files in its content (the
-``.md-content`` area, embedded figures included); theme assets (CSS, JavaScript,
-fonts, the vendored MathJax, the logo) are shared by every page and cached, so
-they are not counted.
+``measure(site_dir)`` returns a `Report` with one row per HTML page (its kind:
+post, notebook or other page; its HTML, its own images, the total against the
+budget) and the size of the search index. A page's own images are the
+``<img>`` files in its content (the ``.md-content`` area, embedded figures
+included); theme assets (CSS, JavaScript, fonts, the vendored MathJax, the
+logo) and the styles notebook pages share are the same for every page and
+cached, so they are not counted.
 
-Budgets: a post page is at most 300 KB of HTML plus its own images; the search
-index, which every search downloads whole, is at most 1 MB.
+Budgets: every page, posts and notebook pages alike, is at most 300 KB of HTML
+plus its own images; the search index, which every search downloads whole, is
+at most 1 MB.
 
 ``python bench/page_weight.py [SITE_DIR]`` prints the report's table.
 """
@@ -20,11 +22,13 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup
 
 
-POST_BUDGET = 300 * 1024
+PAGE_BUDGET = 300 * 1024
 SEARCH_INDEX_BUDGET = 1024 * 1024
 SEARCH_INDEX = Path("search") / "search_index.json"
 # Only blog post pages carry this navigation block (Material's blog plugin).
 POST_MARKER = "md-post__meta"
+# mkdocs-jupyter wraps every notebook page's cells in this.
+NOTEBOOK_MARKER = 'class="jupyter-wrapper"'
 
 
 @dataclass
@@ -32,7 +36,8 @@ class PageWeight:
     page: str
     html: int
     images: int
-    budget: int = POST_BUDGET
+    kind: str = "page"  # "post", "notebook" or "page"
+    budget: int = PAGE_BUDGET
     missing: list[str] = field(default_factory=list)
 
     @property
@@ -54,13 +59,16 @@ class Report:
     def ok(self) -> bool:
         return self.search_index <= self.search_budget and all(p.ok for p in self.pages)
 
+    def of_kind(self, kind: str) -> list[PageWeight]:
+        return [p for p in self.pages if p.kind == kind]
+
     def table(self) -> str:
         kb = lambda n: f"{n / 1024:.1f}"  # noqa: E731 - a local formatter
-        rows = [("page", "HTML KB", "images KB", "total KB", "budget KB", "ok")]
+        rows = [("page", "kind", "HTML KB", "images KB", "total KB", "budget KB", "ok")]
         for p in self.pages:
-            rows.append((p.page, kb(p.html), kb(p.images), kb(p.total), kb(p.budget),
-                         "yes" if p.ok else "NO"))
-        rows.append((SEARCH_INDEX.as_posix(), kb(self.search_index), "-",
+            rows.append((p.page, p.kind, kb(p.html), kb(p.images), kb(p.total),
+                         kb(p.budget), "yes" if p.ok else "NO"))
+        rows.append((SEARCH_INDEX.as_posix(), "index", kb(self.search_index), "-",
                      kb(self.search_index), kb(self.search_budget),
                      "yes" if self.search_index <= self.search_budget else "NO"))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -74,6 +82,12 @@ class Report:
 
 def is_post_page(html: str) -> bool:
     return POST_MARKER in html and 'class="md-post__back"' in html
+
+
+def kind_of(html: str) -> str:
+    if is_post_page(html):
+        return "post"
+    return "notebook" if NOTEBOOK_MARKER in html else "page"
 
 
 def own_images(page: Path, soup: BeautifulSoup, site_dir: Path):
@@ -94,17 +108,21 @@ def own_images(page: Path, soup: BeautifulSoup, site_dir: Path):
     return found, missing
 
 
+def page_name(page: Path, site_dir: Path) -> str:
+    """``2026/11/02/a-post/`` for ``.../index.html``, else the file's site path."""
+    rel = page.relative_to(site_dir)
+    return rel.parent.as_posix() + "/" if rel.name == "index.html" else rel.as_posix()
+
+
 def measure(site_dir: Path) -> Report:
-    """Weigh every post page of a built site in ``site_dir``."""
+    """Weigh every HTML page of a built site in ``site_dir``."""
     site_dir = Path(site_dir)
     pages = []
     for page in sorted(site_dir.rglob("*.html")):
         html = page.read_text(encoding="utf-8")
-        if not is_post_page(html):
-            continue
         images, missing = own_images(page, BeautifulSoup(html, "html.parser"), site_dir)
-        pages.append(PageWeight(page.relative_to(site_dir).parent.as_posix() + "/",
-                                page.stat().st_size, sum(images.values()), missing=missing))
+        pages.append(PageWeight(page_name(page, site_dir), page.stat().st_size,
+                                sum(images.values()), kind_of(html), missing=missing))
     index = site_dir / SEARCH_INDEX
     if not index.is_file():
         raise FileNotFoundError(f"{index}: no search index; is {site_dir} a built site?")

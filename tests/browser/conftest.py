@@ -68,14 +68,31 @@ class PageProblems:
         return route.abort()
 
 
-@pytest.fixture
-def page(browser, site_url):
-    """A fresh tab (1280×900, light colour scheme) that records its problems."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  color_scheme="light", base_url=site_url)
+def new_tab(browser, site_url, **options):
+    """A tab in a fresh context (light colour scheme) that records its problems."""
+    context = browser.new_context(color_scheme="light", base_url=site_url, **options)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.problems = PageProblems(tab)
     context.route("**/*", tab.problems.route)
+    return context, tab
+
+
+@pytest.fixture
+def page(browser, site_url):
+    """A fresh desktop tab, 1280×900."""
+    context, tab = new_tab(browser, site_url, viewport={"width": 1280, "height": 900})
+    yield tab
+    context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser, site_url):
+    """A fresh phone-sized tab: 390 px wide, two device pixels per CSS pixel, touch."""
+    context, tab = new_tab(browser, site_url, viewport=PHONE, device_scale_factor=2,
+                           is_mobile=True, has_touch=True)
     yield tab
     context.close()

@@ -7,7 +7,7 @@ Generic over content: posts come from ``posts/*.md`` and notebooks from
 
 import pytest
 
-from journal import paths
+from journal import nbfile, paths
 from sitemap_helpers import html_pages, notebook_url, post_pages, source_posts
 
 pytestmark = pytest.mark.browser
@@ -95,6 +95,7 @@ def test_post_shows_its_code_outputs_and_figures(page, post, posts_by_title):
         assert page.query_selector_all("article pre code"), (
             f"{post.title!r} has code or embedded cells but the page shows no code block")
     assert broken_images(page) == []
+    assert cut_code_blocks(page) == []
     # Maths (pymdownx.arithmatex) is typeset by the vendored MathJax.
     maths = page.query_selector_all("article .arithmatex")
     if maths:
@@ -107,10 +108,87 @@ def test_post_shows_its_code_outputs_and_figures(page, post, posts_by_title):
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_page_renders(page, notebook):
     visit(page, notebook_url(notebook))
-    assert page.query_selector("article h1") is not None, "notebook page has no title"
+    title = nbfile.read(notebook).metadata["journal"]["title"]
+    assert page.inner_text("article h1").replace("¶", "").strip() == title
+    assert page.is_visible("article .journal-summary")
+    assert page.query_selector_all("article .cell-tag") == [], "tag chips are for authors"
     assert len(page.query_selector_all(".jp-CodeCell")) >= 1
     assert broken_images(page) == []
+    assert cut_code_blocks(page) == []
     assert page.problems.errors == []
+
+
+# A code block is cut when an ancestor (or the block itself) clips it sideways
+# before one scrolls: the end of its longest line is then out of reach.
+CUT_CODE = """() => [...document.querySelectorAll('article pre')].filter(pre => {
+  const end = pre.getBoundingClientRect().left + pre.scrollWidth;
+  for (let e = pre; e && e.tagName !== 'ARTICLE'; e = e.parentElement) {
+    const x = getComputedStyle(e).overflowX;
+    if (x === 'auto' || x === 'scroll') return false;
+    if ((x === 'hidden' || x === 'clip') && end > e.getBoundingClientRect().right + 1)
+      return true;
+  }
+  return false;
+}).map(pre => pre.innerText.slice(0, 60))"""
+
+
+def cut_code_blocks(page) -> list[str]:
+    """Code blocks whose long lines are cut off instead of scrolling in their block."""
+    return page.evaluate(CUT_CODE)
+
+
+# Horizontal overflow of the page itself; anything in the article reaching past the
+# screen's edge that is not inside a block that scrolls; every content image.
+PHONE_LAYOUT = """() => {
+  const width = document.documentElement.clientWidth;
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const beyond = [...document.querySelectorAll('article *')].filter(e => {
+    if (e.getBoundingClientRect().right <= width + 1) return false;
+    for (let a = e.parentElement; a && a.tagName !== 'ARTICLE'; a = a.parentElement)
+      if (scrolls(a)) return false;
+    return true;
+  }).map(e => e.tagName + '.' + e.classList[0]).slice(0, 10);
+  const figures = [...document.querySelectorAll('.md-content img')].map(img => {
+    const box = img.getBoundingClientRect();
+    return {src: img.src.slice(-40), left: box.left, right: box.right, width: box.width,
+            natural: img.naturalWidth};
+  });
+  return {width, scrollWidth: document.documentElement.scrollWidth, beyond, figures};
+}"""
+
+
+def has_figure(site_dir, path: str) -> bool:
+    return "assets/embeds/" in (site_dir / path / "index.html").read_text()
+
+
+def phone_pages(site_dir):
+    """The home page, the first post with a figure, the first notebook with one."""
+    post = next(url for url in sorted(post_pages(site_dir).values())
+                if has_figure(site_dir, url))
+    notebook = next(notebook_url(nb) for nb in NOTEBOOKS
+                    if has_figure(site_dir, notebook_url(nb)))
+    return {"home": ".", "post": post, "notebook": notebook}
+
+
+@pytest.mark.parametrize("which", ["home", "post", "notebook"])
+def test_phone_width_page_fits_and_figures_are_readable(phone, site_dir, which):
+    path = phone_pages(site_dir)[which]
+    visit(phone, path)
+    assert broken_images(phone) == []
+    layout = phone.evaluate(PHONE_LAYOUT)
+    assert layout["width"] == 390
+    assert layout["scrollWidth"] <= layout["width"], (
+        f"{path}: the page is {layout['scrollWidth']} px wide on a "
+        f"{layout['width']} px screen")
+    assert layout["beyond"] == [], f"{path}: reaches past the screen's edge"
+    if which != "home":
+        assert layout["figures"], f"{path}: no figure to check"
+    for fig in layout["figures"]:
+        assert fig["left"] >= 0 and fig["right"] <= layout["width"], (path, fig)
+        # Readable: not shrunk to a thumbnail where the screen has room for it.
+        assert fig["width"] >= min(fig["natural"] / 2, 0.6 * layout["width"]), (path, fig)
+    assert cut_code_blocks(phone) == []
+    assert phone.problems.errors == []
 
 
 def test_no_console_errors_on_any_page(page, site_dir):

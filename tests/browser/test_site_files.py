@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 
+from journal import paths
 from journal.site import weight as page_weight
 from sitemap_helpers import post_pages, source_posts
 
@@ -81,15 +82,17 @@ def test_feed_is_valid_xml_listing_every_post(site_dir):
             assert link.rstrip("/").endswith(built[title].rstrip("/")), (feed, title)
 
 
-def test_post_pages_and_search_index_are_within_budget(site_dir):
+def test_every_page_and_the_search_index_are_within_budget(site_dir):
     report = page_weight.measure(site_dir)
-    assert len(report.pages) == len(POSTS)
+    assert len(report.of_kind("post")) == len(POSTS)
+    assert len(report.of_kind("notebook")) == len(paths.project_notebooks())
+    assert len(report.pages) == len(list(site_dir.rglob("*.html")))
     assert report.ok, "\n" + report.table()
 
 
 def test_page_weight_flags_a_heavy_page(site_dir, tmp_path):
     report = page_weight.measure(site_dir)
-    report.pages[0].html = page_weight.POST_BUDGET + 1
+    report.of_kind("notebook")[0].html = page_weight.PAGE_BUDGET + 1
     assert not report.ok and "NO" in report.table()
 
 
@@ -108,5 +111,26 @@ def test_page_weight_counts_a_posts_own_images_once(tmp_path):
         '<img src="data:image/png;base64,AAAA"></div>')
     report = page_weight.measure(tmp_path)
     [page] = report.pages
-    assert (page.page, page.images) == ("2026/a-post/", 5000)
+    assert (page.page, page.kind, page.images) == ("2026/a-post/", "post", 5000)
     assert page.html == (post / "index.html").stat().st_size
+
+
+def test_navigation_is_a_few_sections_entries_first(site_dir):
+    soup = BeautifulSoup((site_dir / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+    top = soup.select("nav.md-nav--primary > ul > li")
+    titles = [" ".join(li.find(["a", "label"]).get_text().split()) for li in top]
+    assert 1 < len(top) <= 5, titles
+    assert titles[0] == "Journal"
+    sections = {}
+    for li in top:
+        title = " ".join(li.find(["a", "label"]).get_text().split())
+        sections[title] = [a["href"] for a in li.select("a[href]")]
+    # How the journal works is one section: verification, notebooks, benchmarks.
+    how = [title for title, links in sections.items()
+           if {"verification/", "notebooks/", "benchmarks/"} <= set(links)]
+    assert len(how) == 1, sections
+    projects = sections["Projects"]
+    for notebook in paths.project_notebooks():
+        url = notebook.relative_to(paths.ROOT).with_suffix("").as_posix() + "/"
+        assert url in projects, f"{url} is not under Projects in the navigation"

@@ -1,0 +1,159 @@
+"""A notebook page as readers get it, made from the HTML mkdocs-jupyter renders.
+
+mkdocs-jupyter turns a notebook into one self-contained block of HTML: every
+figure inline as base64, its stylesheets (JupyterLab's, over half a megabyte)
+and scripts repeated on every page, each code cell's tags shown as chips. Here
+the page is made light and plain, without the theme's help:
+
+- figures point at the image files `journal.site.pages` writes under
+  ``assets/embeds/`` (the same files the posts' embeds use);
+- inline styles and scripts move into files under ``assets/notebook/``, named
+  by their content, so every notebook page shares one copy (`SharedFiles`);
+  a MathJax 2 configuration (the site runs MathJax 3, `journal.vendor`), an
+  empty ``<script src="">`` and a second copy of the code styles written as a
+  Python list are dropped;
+- tag chips are removed: tags are for authors and stay in the ``.ipynb`` (and
+  in each cell's ``celltag_*`` class);
+- ``hide-input`` cells get their code folded into a closed "code" block;
+- the title is the project's (`journal.site.projects`), and under it come its
+  summary, the posts that use it, the download link and the verification stamp.
+"""
+
+import base64
+import hashlib
+import html
+import posixpath
+import re
+
+from bs4 import BeautifulSoup
+
+from journal import embed, project_info
+from journal.site import projects
+
+SHARED_DIR = "assets/notebook"
+STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL)
+TYPE = re.compile(r"""\btype=["']([^"']*)["']""")
+EMPTY_SRC = re.compile(r"""\bsrc=["']\s*["']""")
+HAS_SRC = re.compile(r"\bsrc=")
+DATA_IMAGE = re.compile(r'src="data:image/(png|jpeg|gif);base64,([^"]+)"')
+TAG_CHIPS = re.compile(r'<div class="celltoolbar">(?:\s*<div class="button_container '
+                       r'tags_button_container">.*?</div>)*\s*</div>', re.DOTALL)
+SCRIPT_TYPES = {"", "text/javascript", "module"}  # what a browser runs
+MIME_EXT = {"png": "png", "jpeg": "jpg", "gif": "gif"}
+
+
+class SharedFiles:
+    """Styles and scripts shared by the notebook pages of one build: {site path: text}."""
+
+    def __init__(self):
+        self.files: dict[str, str] = {}
+
+    def add(self, text: str, ext: str) -> str:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        uri = f"{SHARED_DIR}/{digest}.{ext}"
+        self.files[uri] = text
+        return uri
+
+
+def relative(uri: str, page_url: str) -> str:
+    """A URL from the page at ``page_url`` (``projects/x/x/``) to a site path."""
+    url = posixpath.relpath(uri, page_url.rstrip("/") or ".")
+    return url + "/" if uri.endswith("/") and not url.endswith("/") else url
+
+
+def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles) -> str:
+    def style(match):
+        css = match.group(1).strip()
+        if css.startswith("['"):  # mkdocs-jupyter's code styles again, as a list's repr
+            return ""
+        href = relative(shared.add(css + "\n", "css"), page_url)
+        return f'<link rel="stylesheet" href="{html.escape(href)}">'
+
+    def script(match):
+        attrs, body = match.groups()
+        kind = TYPE.search(attrs)
+        kind = kind.group(1).strip().lower() if kind else ""
+        if EMPTY_SRC.search(attrs) or kind == "text/x-mathjax-config":
+            return ""
+        if HAS_SRC.search(attrs) or kind not in SCRIPT_TYPES:
+            return match.group(0)  # a file already, or data (widget state)
+        src = relative(shared.add(body.strip() + "\n", "js"), page_url)
+        module = ' type="module"' if kind == "module" else ""
+        return f'<script{module} src="{html.escape(src)}"></script>'
+
+    return SCRIPT.sub(script, STYLE.sub(style, page))
+
+
+def figures_as_files(page: str, page_url: str) -> str:
+    """Inline base64 figures as links to their files under assets/embeds/."""
+    def link(match):
+        content = base64.b64decode(match.group(2))
+        uri = embed.image_uri(content, MIME_EXT[match.group(1)])
+        return f'src="{html.escape(relative(uri, page_url))}"'
+    return DATA_IMAGE.sub(link, page)
+
+
+def fold_hidden_inputs(soup: BeautifulSoup, nb) -> None:
+    """Wrap the input of every ``hide-input`` cell in a closed <details>."""
+    if not any("hide-input" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
+        return
+    # mkdocs-jupyter nests two elements with the cell's classes: fold each input once.
+    for inputs in soup.select(".jp-Cell.celltag_hide-input .jp-Cell-inputWrapper"):
+        if inputs.find_parent("details", class_="journal-hidden-input"):
+            continue
+        details = soup.new_tag("details", attrs={"class": "journal-hidden-input"})
+        summary = soup.new_tag("summary")
+        summary.string = "code"
+        inputs.wrap(details)
+        details.insert(0, summary)
+
+
+def header(summary: str, posts: list[tuple[str, str]], download: str, stamp: str) -> str:
+    """What follows the title: summary, the posts that use the notebook, the stamp.
+
+    ``posts`` is ``[(title, url)]``; ``download`` the URL of the ``.ipynb``.
+    """
+    parts = []
+    if summary:
+        parts.append(f'<p class="journal-summary">{html.escape(summary)}</p>')
+    links = ", ".join(f'<a href="{html.escape(url)}">{html.escape(title)}</a>'
+                      for title, url in posts)
+    used = f"Used in {links}. " if links else "Not used in a post yet. "
+    parts.append(f'<p class="journal-used-in">{used}<a href="{html.escape(download)}" '
+                 f'download>Download the notebook (.ipynb)</a></p>')
+    return "\n".join(parts) + "\n" + stamp
+
+
+def finish(page: str, nb, rel: str, *, page_title: str, page_url: str, posts, stamp: str,
+           shared: SharedFiles) -> str:
+    """The notebook page of ``rel`` (relative to projects/), made from mkdocs-jupyter's.
+
+    ``posts`` is ``[(title, site URL)]`` of the posts that use it; ``stamp`` is
+    its verification stamp (`journal.site.stamps`).
+    """
+    links = [(title, relative(url, page_url)) for title, url in posts]
+    download = relative(projects.source_url(rel), page_url)
+    head = header(project_info.summary(nb), links, download, stamp)
+    return render(page, nb, title=page_title, page_url=page_url, head=head, shared=shared)
+
+
+def render(page: str, nb, *, title: str, page_url: str, head: str,
+           shared: SharedFiles) -> str:
+    """The notebook page: light, titled ``title``, with ``head`` under the title."""
+    page = share_styles_and_scripts(page, page_url, shared)
+    page = TAG_CHIPS.sub("", figures_as_files(page, page_url))
+    soup = BeautifulSoup(page, "html.parser")
+    fold_hidden_inputs(soup, nb)
+    extra = BeautifulSoup(head, "html.parser")
+    h1 = soup.find("h1")
+    if h1 is None:
+        h1 = soup.new_tag("h1")
+        soup.insert(0, h1)
+    anchor = h1.find("a", class_="anchor-link")
+    h1.clear()
+    h1.append(title)
+    if anchor is not None:
+        h1.append(anchor)
+    h1.insert_after(extra)
+    return str(soup)

@@ -1,0 +1,54 @@
+"""Links into the journal's repository, every one derived from mkdocs.yml's ``repo_url``.
+
+A post or page links a file of the repository as ``repo:PATH``, a link target
+like any other::
+
+    The splits are made in [one function][data].
+
+    [data]: repo:snippets/data.py
+
+and the site turns it into that file's page on the forge
+(``<repo_url>/blob/main/snippets/data.py``); `journal.postcheck` checks that
+the file exists. The re-run box's clone command comes from here too, so a fork
+changes ``repo_url`` and nothing else.
+"""
+
+import posixpath
+import re
+from urllib.parse import urlsplit
+
+from journal import markdown_source
+
+BRANCH = "main"  # the branch the site is published from (.github/workflows/pages.yml)
+SCHEME = markdown_source.REPO_SCHEME
+# The target of an inline link ``](repo:x)`` or of a reference ``[x]: repo:x``.
+REPO_LINK = re.compile(r"(\]\(\s*<?|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?)"
+                       + re.escape(SCHEME) + r"([^\s)>]+)", re.MULTILINE)
+
+
+def file_url(repo_url: str, path: str) -> str:
+    """The forge's page of a file in the repository."""
+    return f"{repo_url.rstrip('/')}/blob/{BRANCH}/{path.lstrip('/')}"
+
+
+def clone_url(repo_url: str) -> str:
+    return repo_url.rstrip("/") + ".git"
+
+
+def folder_name(repo_url: str) -> str:
+    """The folder ``git clone`` makes: the repository's name."""
+    return posixpath.basename(urlsplit(repo_url).path.rstrip("/")).removesuffix(".git")
+
+
+def expand_links(markdown: str, repo_url: str | None) -> str:
+    """Every ``repo:PATH`` link target outside code, as the file's forge URL."""
+    visible = markdown_source.blank_code(markdown)
+    pieces, last = [], 0
+    for match in REPO_LINK.finditer(visible):
+        if repo_url is None:
+            raise ValueError("a repo: link needs repo_url in mkdocs.yml")
+        start = match.start(2) - len(SCHEME)
+        pieces += [markdown[last:start], file_url(repo_url, match.group(2))]
+        last = match.end(2)
+    pieces.append(markdown[last:])
+    return "".join(pieces)

@@ -1,0 +1,163 @@
+"""The site's reader-facing pieces, without a build: project titles and summaries,
+the navigation, repository links, the re-run box and the notebook page's HTML."""
+
+import base64
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from journal import embed, nbfile, paths, project_info
+from journal.site import notebook_page, projects, repository, rerun
+from journal.verification import Check, Status
+
+NOTEBOOKS = paths.project_notebooks()
+REPO = "https://github.com/someone/ml-journal"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_project_has_a_title_and_a_one_line_summary(path):
+    meta = nbfile.read(path).metadata.get("journal", {})
+    assert meta.get("title"), f"{paths.display_path(path)}: no metadata.journal.title"
+    summary = meta.get("summary", "")
+    assert summary and "\n" not in summary, (
+        f"{paths.display_path(path)}: metadata.journal.summary must be one line")
+
+
+def test_title_falls_back_to_the_first_heading_then_the_name():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Intro\n\n# Real")])
+    assert project_info.title(nb, "x/tiny-mlp.ipynb") == "Real"
+    nb.metadata["journal"] = {"title": "Given"}
+    assert project_info.title(nb, "x/tiny-mlp.ipynb") == "Given"
+    assert project_info.title(nbformat.v4.new_notebook(), "x/tiny-mlp.ipynb") == "Tiny mlp"
+
+
+def test_posts_using_reads_the_markers_of_published_posts(tmp_path):
+    (tmp_path / "2026-01-01-a.md").write_text(
+        '---\ndraft: false\n---\n# First post\n\n'
+        '{% value "b/b.ipynb" "m" %} and {% embed "a/a.ipynb" tag="t" %}\n'
+        '`{% embed "c/c.ipynb" tag="shown, not used" %}`\n')
+    (tmp_path / "2026-01-02-b.md").write_text(
+        '---\ndraft: true\n---\n# A draft\n\n{% embed "a/a.ipynb" tag="t" %}\n')
+    (tmp_path / "2026-01-03-c.md").write_text('# Second\n\n{% value "./a/a.ipynb" "m" %}\n')
+    used = projects.posts_using(tmp_path)
+    assert [p.title for p in used["a/a.ipynb"]] == ["First post", "Second"]
+    assert [p.src_uri for p in used["b/b.ipynb"]] == ["posts/2026-01-01-a.md"]
+    assert "c/c.ipynb" not in used
+    order = projects.in_reading_order([("z/z.ipynb", None), ("a/a.ipynb", None),
+                                       ("b/b.ipynb", None)], used)
+    assert [rel for rel, _ in order] == ["b/b.ipynb", "a/a.ipynb", "z/z.ipynb"]
+
+
+def test_notebook_pages_join_the_nav_after_the_projects_index():
+    nav = [{"Journal": ["index.md"]},
+           {"Projects": ["projects/index.md", {"Kept": "projects/b/b.ipynb"}]},
+           {"About": "about.md"}]
+    assert projects.add_to_nav(nav, [("a/a.ipynb", "A"), ("b/b.ipynb", "B")])
+    assert nav[1] == {"Projects": ["projects/index.md", {"Kept": "projects/b/b.ipynb"},
+                                   {"A": "projects/a/a.ipynb"}]}
+    assert not projects.add_to_nav([{"About": "about.md"}], [("a/a.ipynb", "A")])
+
+
+def test_repo_links_become_forge_links_outside_code():
+    markdown = ("See [data](repo:journal/datasets.py) and [it][d].\n\n"
+                "`[x](repo:shown.py)`\n\n[d]: repo:snippets/data.py\n")
+    out = repository.expand_links(markdown, REPO + "/")
+    assert f"[data]({REPO}/blob/main/journal/datasets.py)" in out
+    assert f"[d]: {REPO}/blob/main/snippets/data.py" in out
+    assert "`[x](repo:shown.py)`" in out
+    assert repository.clone_url(REPO) == REPO + ".git"
+    assert repository.folder_name(REPO) == "ml-journal"
+    with pytest.raises(ValueError, match="repo_url"):
+        repository.expand_links(markdown, None)
+
+
+def verified(seconds=13.77, device="cpu"):
+    return Check(Status.VERIFIED, {
+        "date": "2026-11-23T15:13:06Z", "seconds": seconds,
+        "platform": {"cpu": "AMD EPYC", "threads": 1, "device": device}}, "")
+
+
+def test_rerun_box_gives_commands_download_time_and_machine():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["journal"] = {"title": "Baselines"}
+    ctx = embed.Context("posts/2026-11-02-x.md", page_url="2026/11/02/x/")
+    box = rerun.box([("digits/digits.ipynb", nb, verified())], ctx, REPO)
+    assert box.startswith('<details class="journal-rerun" markdown="1">')
+    assert "<summary>Re-run this post</summary>" in box
+    assert f"git clone {REPO}.git\ncd ml-journal\n" in box
+    assert "make test PYTEST_ARGS=projects/digits\n" in box
+    assert "journal run --force projects/digits" in box
+    assert "[Baselines](../projects/digits/digits.ipynb)" in box
+    assert 'href="../../../../projects/digits/digits/digits.ipynb" download' in box
+    assert "took 14 s on AMD EPYC, 1 CPU thread" in box and "(2026-11-23)" in box
+    assert rerun.NO_LAUNCH in box and box.rstrip().endswith("</details>")
+    two = rerun.box([("a/a.ipynb", nb, verified()),
+                     ("b/b.ipynb", nb, Check(Status.MISSING, None, "none"))], ctx, REPO)
+    assert 'make test PYTEST_ARGS="projects/a projects/b"' in two
+    assert "not verified, so there is no verified run time to quote" in two
+    assert rerun.box([], ctx, REPO) == ""
+
+
+def test_rerun_box_names_a_gpu():
+    assert "took 2.5 s on cuda, on AMD EPYC" in rerun.last_run(verified(2.5, "cuda"))
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+RENDERED = f"""<script src="clipboard.js"></script>
+<script>document.addEventListener('clipboard-copy', () => 1)</script>
+<style type="text/css">.jupyter-wrapper {{ color: red }}</style>
+<style>['pre {{ line-height: 125%; }}']</style>
+<script src=""> </script>
+<script type="text/x-mathjax-config">init_mathjax()</script>
+<div class="jupyter-wrapper"><div class="jp-RenderedMarkdown">
+<h1 id="the-posts-title">The post's title<a class="anchor-link" href="#the-posts-title">¶</a></h1>
+</div>
+<div class="jp-Cell jp-CodeCell celltag_setup celltag_hide-input"><div class="jp-Cell-inputWrapper">
+<div class="celltoolbar">
+<div class="button_container tags_button_container">
+<span class="tag-container"><span class="cell-tag">setup</span></span>
+</div>
+<div class="button_container tags_button_container">
+<span class="tag-container"><span class="cell-tag">hide-input</span></span>
+</div>
+</div>
+<pre>device = setup(seed=0)</pre></div>
+<img alt="" src="data:image/png;base64,{base64.b64encode(PNG).decode()}"/>
+</div></div>
+<script type="application/vnd.jupyter.widget-state+json">{{}}</script>
+"""
+
+
+def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "device = setup(seed=0)", metadata={"tags": ["setup", "hide-input"]})])
+    shared = notebook_page.SharedFiles()
+    head = notebook_page.header("One line.", [("A post", "../../../2026/x/")],
+                                "x.ipynb", '<details class="journal-check"></details>')
+    page = notebook_page.render(RENDERED, nb, title="Baselines", head=head,
+                                page_url="projects/x/x/", shared=shared)
+    assert "<style" not in page and "data:image" not in page
+    assert "cell-tag" not in page and "celltoolbar" not in page
+    assert "celltag_setup" in page  # the tags stay, as classes
+    assert "mathjax" not in page and 'src=""' not in page and "['pre" not in page
+    soup = BeautifulSoup(page, "html.parser")
+    assert [link["href"][:25] for link in soup.select("link[rel=stylesheet]")] == [
+        "../../../assets/notebook/"]
+    assert [s["src"][:25] for s in soup.select("script[src]")] == [
+        "clipboard.js", "../../../assets/notebook/"]
+    assert "widget-state+json" in page
+    assert sorted(u.rsplit(".", 1)[1] for u in shared.files) == ["css", "js"]
+    uri = embed.image_uri(PNG, "png")
+    assert f'src="../../../{uri}"' in page
+    assert '<h1 id="the-posts-title">Baselines<a class="anchor-link"' in page
+    assert "The post's title" not in page
+    after_title = page.split("</h1>", 1)[1]
+    assert after_title.lstrip().startswith('<p class="journal-summary">One line.</p>')
+    assert '<a href="../../../2026/x/">A post</a>' in after_title
+    assert '<a download="" href="x.ipynb">' in after_title
+    assert after_title.index("journal-used-in") < after_title.index("journal-check")
+    post = notebook_page.relative("2026/11/02/a/", "projects/x/x/")
+    assert post == "../../../2026/11/02/a/"
+    folded = page.split('<details class="journal-hidden-input">', 1)[1]
+    assert folded.startswith("<summary>code</summary>") and "setup(seed=0)" in folded
