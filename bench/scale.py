@@ -90,8 +90,11 @@ def copy_repository(dest: Path) -> Path:
 
 
 def retitle_notebook(source: Path, dest: Path, suffix: str) -> None:
-    """A copy of a notebook whose first heading (its page title) ends in ``suffix``."""
+    """A copy of a notebook whose title (metadata and first heading) ends in ``suffix``."""
     nb = json.loads(source.read_text(encoding="utf-8"))
+    own = nb.get("metadata", {}).get("journal", {})
+    if own.get("title"):
+        own["title"] += suffix
     for cell in nb["cells"]:
         text = "".join(cell["source"])
         if cell["cell_type"] == "markdown" and text.startswith("# "):
