@@ -86,10 +86,10 @@ def parse(markdown: str, source: str, line_offset: int = 0):
 
 
 class NotebookCache:
-    """Notebooks read once per build."""
+    """Notebooks read once per build (with ``read``, `journal.nbfile.read` by default)."""
 
-    def __init__(self, root: Path = paths.PROJECTS):
-        self.root, self._cache = root, {}
+    def __init__(self, root: Path = paths.PROJECTS, read=read_notebook):
+        self.root, self._cache, self._read = root, {}, read
 
     def get(self, name: str, where: Location):
         path = (self.root / name).resolve()
@@ -98,7 +98,7 @@ class NotebookCache:
                              f"{paths.display_path(path)})", at=where)
         if path not in self._cache:
             try:
-                self._cache[path] = read_notebook(path)
+                self._cache[path] = self._read(path)
             except NotebookError as err:
                 raise EmbedError(str(err), at=where) from err
         return self._cache[path]

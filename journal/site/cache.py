@@ -16,6 +16,11 @@ what changed rather than the size of the journal. What is kept:
 - ``notebook-page``: a notebook page as `journal.site.notebook_page` finishes
   it, with the shared styles and scripts it adds; mkdocs-jupyter caches its
   own conversion of the notebook in ``.cache/mkdocs-jupyter/``;
+- ``page``: a Markdown page as MkDocs converts it (`render_page`): its HTML,
+  table of contents, anchors, the links it makes and what the conversion
+  logged;
+- ``notebook``: a notebook as `journal.nbfile` read and validated it;
+- ``quoted``: the notebooks a post quotes (`journal.site.projects.quoted_by`);
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
 - ``search``: a page's sections as the search index holds them
@@ -31,6 +36,7 @@ tests build the site both ways and compare the files byte for byte.
 
 import hashlib
 import json
+import logging
 import os
 import posixpath
 import re
@@ -39,12 +45,15 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
+import nbformat
+from mkdocs.structure.toc import get_toc
 from pymdownx.superfences import highlight_validator
 # The blog plugin's own measure of reading time, so a cached one is the same number.
 from material.plugins.blog.readtime import readtime
 
-from journal import paths, postcheck
+from journal import nbfile, paths, postcheck
 from journal.errors import Location
+from journal.site import projects
 
 DISABLE = "JOURNAL_NO_CACHE"
 FOLDER = paths.ROOT / ".cache" / "journal"
@@ -73,9 +82,16 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def _named(value) -> str:
+    """A function by its name (its repr holds an address that changes every run)."""
+    if callable(value) and hasattr(value, "__qualname__"):
+        return f"{value.__module__}.{value.__qualname__}"
+    return repr(value)
+
+
 def as_text(value) -> str:
     """A stable text form of options and settings, for a key."""
-    return json.dumps(value, sort_keys=True, default=repr)
+    return json.dumps(value, sort_keys=True, default=_named)
 
 
 def _versions() -> str:
@@ -322,6 +338,30 @@ def check_posts(folder: Path = paths.POSTS) -> None:
         memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
 
 
+def read_notebook(path: Path):
+    """`journal.nbfile.read`, validating a notebook file only the first time."""
+    if not _on:
+        return nbfile.read(path)
+    data = Path(path).read_bytes()
+    text = memo("notebook", digest(SALT, "notebook", data),
+                lambda: json.dumps(nbfile.read(path)))
+    return nbformat.from_dict(json.loads(text))
+
+
+def quoted_by(path: Path):
+    """`journal.site.projects.quoted_by`, read once per version of the post."""
+    if not _on:
+        return projects.quoted_by(path)
+    found = memo("quoted", digest(SALT, "quoted", path.name, path.read_bytes()),
+                 lambda: _as_stored(projects.quoted_by(path)))
+    return None if found == "draft" else (projects.Post(*found[0]), found[1])
+
+
+def _as_stored(quoted):
+    return "draft" if quoted is None else [[quoted[0].src_uri, quoted[0].title],
+                                           quoted[1]]
+
+
 def readtime_of(html: str, words_per_minute: int) -> int:
     """The blog plugin's reading time of a post's ``html``, in minutes."""
     return memo("readtime", digest(SALT, "readtime", words_per_minute, html),
@@ -341,3 +381,134 @@ def reading_time(page, html: str, config) -> None:
             or getattr(post_config, "readtime", None):
         return
     post_config.readtime = readtime_of(html, blog.config.post_readtime_words_per_minute)
+
+
+# ---------------------------------------------------------------------------
+# Pages: a Markdown page converted once for the same text, links and settings
+
+# A snippet include pymdownx.snippets reads (mkdocs.yml): ``--8<-- "path:section"``.
+SNIPPET = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+"([^"\n]+)"[ \t]*$""")
+SNIPPET_SECTION = re.compile(r"-{1,}8<-{1,}[ \t]+\[[ \t]*(?:start|end)[ \t]*:", re.I)
+
+
+class _Lookups:
+    """The build's files, as a page's conversion sees them, noting what it looks up.
+
+    MkDocs resolves a page's links with ``files.get_file_from_path`` and nothing
+    else, so those lookups are all a converted page depends on among the files.
+    """
+
+    def __init__(self, files):
+        self.files, self.found = files, {}
+
+    def get_file_from_path(self, path: str):
+        file = self.files.get_file_from_path(path)
+        self.found[path] = _seen(file)
+        return file
+
+    def __getattr__(self, name):
+        return getattr(self.files, name)
+
+
+def _seen(file) -> list[str] | None:
+    """What a link to ``file`` turns into: where it is, and whether it is published."""
+    return None if file is None else [file.url, file.inclusion.name]
+
+
+def _included(markdown: str) -> list[str] | None:
+    """The files the page's snippet lines include, or None when one is not a
+    plain ``--8<-- "path"`` line (the page is then converted every time)."""
+    found = []
+    for line in markdown.splitlines():
+        if "8<-" not in line or SNIPPET_SECTION.search(line):
+            continue
+        match = SNIPPET.match(line)
+        if match is None:
+            return None
+        path = paths.ROOT / re.sub(r":[^/:]*$", "", match.group(1))
+        if not path.is_file():
+            return None
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if any("8<-" in inner and not SNIPPET_SECTION.search(inner)
+               for inner in text.splitlines()):
+            return None  # an include that includes: followed no further
+        found += [match.group(1), digest(text)]
+    return found
+
+
+class _Warnings(logging.Handler):
+    """What MkDocs logs while a page is converted (broken links, for one)."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.records: list[list] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append([record.name, record.levelno, record.getMessage()])
+
+
+def render_page(page, config, files) -> None:
+    """At ``on_pre_page``: convert the page's Markdown at most once per content.
+
+    What MkDocs' ``Page.render`` makes (the HTML, the table of contents, the
+    title found in it, the anchors it holds and the anchors it links to) is
+    kept under the page's Markdown, its address, the files its snippet lines
+    include and the Markdown settings, with the files its links looked up: a
+    hit needs each of those to be where it was. A hit logs again what the
+    conversion logged, so a strict build still fails on a broken link.
+    """
+    if not _on or not page.file.src_uri.endswith(".md"):
+        return
+    convert = page.render  # MkDocs' own, for a miss
+
+    # Replaced on this page only, as mkdocs-jupyter does for notebooks: MkDocs
+    # has no event between reading a page and converting it.
+    def render(config, files):
+        included = _included(page.markdown)
+        if included is None:
+            return convert(config, files)
+        key = digest(SALT, "page", page.markdown, page.file.src_uri, page.url,
+                     page.file.inclusion.name, *included,
+                     as_text([config["markdown_extensions"], config["mdx_configs"],
+                              config["validation"], config["use_directory_urls"]]))
+        found = store("page").get(key)
+        if found is None or any(_seen(files.get_file_from_path(path)) != seen
+                                for path, seen in found["lookups"].items()):
+            found = _convert(page, convert, config, files)
+            if STASH_MARK not in page.content:
+                store("page").put(key, found)
+            return
+        for name, level, message in found["log"]:
+            logging.getLogger(name).log(level, message)
+        page.content = found["content"]
+        page.toc = get_toc(found["toc"])
+        page._title_from_render = found["title"]
+        page.present_anchor_ids = set(found["anchors"])
+        if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > \
+                logging.DEBUG:
+            page.links_to_anchors = {files.get_file_from_path(src): links
+                                     for src, links in found["links"].items()}
+
+    page.render = render
+
+
+def _convert(page, convert, config, files) -> dict:
+    """MkDocs' conversion of ``page``, and what a later hit needs of it."""
+    lookups, warnings = _Lookups(files), _Warnings()
+    logging.getLogger("mkdocs").addHandler(warnings)
+    try:
+        convert(config, lookups)
+    finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
+    return {"content": page.content, "toc": _toc_tokens(page.toc),
+            "title": page._title_from_render,
+            "anchors": sorted(page.present_anchor_ids or ()),
+            "links": {f.src_uri: links for f, links in
+                      (page.links_to_anchors or {}).items()},
+            "lookups": lookups.found, "log": warnings.records}
+
+
+def _toc_tokens(toc) -> list[dict]:
+    """The table of contents as the tokens `mkdocs.structure.toc.get_toc` reads."""
+    return [{"level": item.level, "id": item.id, "name": item.title,
+             "children": _toc_tokens(item.children)} for item in toc]

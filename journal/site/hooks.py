@@ -54,7 +54,7 @@ class Build:
             report = verification.load(*verification.report_files())
         except ValueError as err:
             raise PluginError(str(err)) from err
-        self.notebooks = embed.NotebookCache()
+        self.notebooks = embed.NotebookCache(read=cache.read_notebook)
         self.stamps = stamps.Verification(report, strict)
         self.shared = notebook_page.SharedFiles()
         self.used: dict[str, list[projects.Post]] = {}
@@ -81,7 +81,7 @@ def on_config(config):
         config))
     try:
         cache.check_posts(paths.POSTS)  # first: its errors name the post and line
-        _build.used = projects.posts_using(paths.POSTS)
+        _build.used = projects.posts_using(paths.POSTS, quoted=cache.quoted_by)
         notebooks = projects.in_reading_order(
             pages.project_notebooks(_build.notebooks), _build.used)
     except JournalError as err:
@@ -113,6 +113,10 @@ def on_files(files: Files, config) -> Files:
 
 def on_nav(nav, config, files):
     rebuild.keep_views(files)
+
+
+def on_pre_page(page, config, files):
+    cache.render_page(page, config, files)
 
 
 def is_notebook(page) -> bool:

@@ -39,21 +39,30 @@ def notebooks_named(markdown: str, source: str, line_offset: int = 0) -> list[st
     return named
 
 
-def posts_using(folder: Path = paths.POSTS) -> dict[str, list[Post]]:
+def quoted_by(path: Path) -> tuple[Post, list[str]] | None:
+    """A published post and the notebooks it quotes, in order (None: a draft)."""
+    front, body, offset = markdown_source.split_front_matter(
+        path.read_text(encoding="utf-8"))
+    if (yaml.safe_load(front or "") or {}).get("draft"):
+        return None  # not published
+    source = f"posts/{path.name}"
+    post = Post(source, markdown_source.first_heading(body) or path.stem)
+    return post, notebooks_named(body, source, offset)
+
+
+def posts_using(folder: Path = paths.POSTS, quoted=quoted_by) -> dict[str, list[Post]]:
     """{notebook path relative to projects/: published posts that quote it}.
 
     Notebooks come in the order the posts first use them (posts by date).
+    ``quoted`` reads one post (`quoted_by`, or the build cache's).
     """
     used: dict[str, list[Post]] = {}
     for path in sorted(folder.glob("*.md")):
-        front, body, offset = markdown_source.split_front_matter(
-            path.read_text(encoding="utf-8"))
-        if (yaml.safe_load(front or "") or {}).get("draft"):
-            continue  # not published
-        source = f"posts/{path.name}"
-        post = Post(source, markdown_source.first_heading(body) or path.stem)
-        for rel in notebooks_named(body, source, offset):
-            used.setdefault(rel, []).append(post)
+        found = quoted(path)
+        if found is not None:
+            post, rels = found
+            for rel in rels:
+                used.setdefault(rel, []).append(post)
     return used
 
 
