@@ -54,6 +54,8 @@ EXCLUDED_CLASSES = frozenset({
 ATTRIBUTE = ' data-search-exclude="journal"'
 OPENING_TAG = re.compile(r'<(?P<tag>[a-zA-Z][\w-]*)(?=\s[^>]*?\bclass="(?P<classes>[^"]*)")')
 
+# What is left of a paragraph whose figure or output the index leaves out.
+EMPTY = re.compile(r"<p>\s*</p>\s?")
 CODE_BLOCK = re.compile(r"<pre>(?:<code>)?(.*?)(?:</code>)?</pre>", re.DOTALL)
 DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)"
                      r"|^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
@@ -95,7 +97,7 @@ def sections(page_html: str) -> list[dict]:
         return f"<pre><code>{' '.join(found)}</code></pre>" if found else ""
 
     return [{"id": s.id, "title": "".join(s.title),
-             "text": CODE_BLOCK.sub(names, "".join(s.text))}
+             "text": EMPTY.sub("", CODE_BLOCK.sub(names, "".join(s.text)))}
             for s in parser.data if not s.is_excluded()]
 
 
