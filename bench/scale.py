@@ -451,9 +451,11 @@ def table(rows: list[dict]) -> str:
 
 
 def record(results: dict, path: Path = RESULTS) -> None:
-    """Put ``results`` under "scale" in ``path``, keeping everything else there."""
+    """Put ``results`` under "scale" (and today's site under "site") in ``path``,
+    keeping everything else there."""
     data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     data["scale"] = results
+    data["site"] = site_summary(results)
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 

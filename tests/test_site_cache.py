@@ -7,9 +7,12 @@ feeds' build dates differ. Timings are for ``make bench`` (bench/scale.py).
 """
 
 import json
+import logging
 import re
+from types import SimpleNamespace
 
 import markdown
+from mkdocs.structure.toc import get_toc
 
 from built_site import build_site
 from journal.site import cache
@@ -43,7 +46,7 @@ def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path, reports_d
         assert sorted(got) == sorted(expected), name
         differ = [rel for rel in expected if got[rel] != expected[rel]]
         assert not differ, f"{name}: {differ[:10]}"
-    for kind in ("highlight", "post", "notebook-page", "search"):
+    for kind in ("page", "post", "notebook-page", "search", "notebook"):
         assert json.loads((cache.FOLDER / f"{kind}.json").read_text()), kind
 
 
@@ -103,3 +106,50 @@ def test_highlighted_blocks_from_the_cache_keep_their_place_on_the_page(monkeypa
     # the same code twice on a page: two entries, each with its own line anchors
     assert "__codelineno-0-1" in first and "__codelineno-2-1" in first
     assert len(cache.store("highlight").entries) == 3
+
+
+class FakePage:
+    """What `cache.render_page` reads of a page, converted by a stand-in for MkDocs."""
+
+    def __init__(self, markdown_text):
+        self.file = SimpleNamespace(src_uri="about.md",
+                                    inclusion=SimpleNamespace(name="INCLUDED"))
+        self.markdown, self.url, self.conversions = markdown_text, "about/", 0
+
+    def render(self, config, files):
+        self.conversions += 1
+        files.get_file_from_path("missing.md")
+        logging.getLogger("mkdocs.structure.pages").warning(
+            "Doc file 'about.md' contains a link 'missing.md', but the target is not "
+            "found among documentation files.")
+        self.content = "<h1 id='about'>About</h1>"
+        self.toc = get_toc([{"level": 1, "id": "about", "name": "About",
+                             "children": []}])
+        self._title_from_render, self.present_anchor_ids = "About", {"about"}
+        self.links_to_anchors = {}
+
+
+def test_a_page_from_the_cache_logs_its_broken_link_again(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(cache, "FOLDER", tmp_path)
+    monkeypatch.setattr(cache, "_stores", {})
+    monkeypatch.setattr(cache, "_on", True)
+    config = {"markdown_extensions": [], "mdx_configs": {}, "validation": {},
+              "use_directory_urls": True}
+    files = SimpleNamespace(get_file_from_path=lambda path: None)
+    first, second = FakePage("# About\n\n[x](missing.md)"), None
+    cache.render_page(first, config, files)
+    first.render(config, files)
+    second = FakePage(first.markdown)
+    cache.render_page(second, config, files)
+    with caplog.at_level(logging.WARNING, logger="mkdocs"):
+        second.render(config, files)
+    assert second.conversions == 0  # from the cache
+    assert second.content == first.content and second._title_from_render == "About"
+    assert [t.title for t in second.toc] == ["About"]
+    assert "but the target is not found" in caplog.text  # a strict build still fails
+    # once the file it looked up exists, the page is converted again
+    there = SimpleNamespace(url="missing/", inclusion=SimpleNamespace(name="INCLUDED"))
+    third = FakePage(first.markdown)
+    cache.render_page(third, config, SimpleNamespace(get_file_from_path=lambda p: there))
+    third.render(config, SimpleNamespace(get_file_from_path=lambda p: there))
+    assert third.conversions == 1
