@@ -103,7 +103,7 @@ def notebook_entry(notebook: str, cells: list[dict], error: str | None,
 
 def write(report_file: Path, cells: list[dict], collect_errors: dict[str, str],
           threads: int) -> dict:
-    """Merge this session's verdicts into ``report_file`` (other notebooks kept)."""
+    """Merge this test run's verdicts into ``report_file`` (other notebooks kept)."""
     report = load(report_file)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     commit = provenance.git_commit()
