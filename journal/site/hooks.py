@@ -12,6 +12,7 @@ so `mkdocs serve` starts every rebuild afresh.
 - ``on_files``: mounting ``posts/`` and
   ``projects/`` (`mount`), figure files and the Projects and Notebooks pages
   (`pages`), the pinned MathJax (`journal.vendor`);
+- ``on_pre_page``: a Markdown page converted at most once per content (`cache`);
 - ``on_page_markdown``: ``repo:`` links (`repository`); in posts, the
   ``{% embed %}``, ``{% value %}`` and ``{% literal %}`` markers
   (`journal.embed`) with verification stamps (`stamps`), and the closing
@@ -24,8 +25,9 @@ so `mkdocs serve` starts every rebuild afresh.
 - ``on_post_build``: the styles and scripts notebook pages share, written once;
   the cache written back.
 
-Costly results (highlighted code, expanded markers, notebook pages, search
-parses) come from `cache` when what they are made from is unchanged.
+Costly results (converted pages, highlighted code, expanded markers, notebook
+pages, search parses) come from `cache` when what they are made from is
+unchanged.
 """
 
 import os
