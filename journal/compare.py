@@ -47,7 +47,6 @@ FIGURE_BLOCK_TOLERANCE = 0.02   # mean |difference| in the worst BLOCK x BLOCK b
 FIGURE_SIZE_SLACK_PX = 2        # bbox_inches="tight" may move an edge by a pixel
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
-CHECKED_MIMES = {report.MIME, figures.MIME, "image/png"}
 
 
 @dataclass
