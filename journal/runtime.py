@@ -17,6 +17,9 @@ Environment variables read here:
   CPU depend on it, so it is fixed rather than left to the machine.
 - ``JOURNAL_DEVICE``: force ``cpu``, ``cuda`` or ``mps`` (default: best available,
   in the order CUDA, Apple MPS, CPU).
+
+Without torch (a reader's browser, `journal.live`), `setup` seeds Python and
+NumPy, pins the BLAS threads, sets the figure style and returns ``"cpu"``.
 """
 
 import os
@@ -42,10 +45,22 @@ class RunInfo:
     device: str
 
 
+def _torch():
+    """torch, or None where it is not installed (a browser runs NumPy only)."""
+    try:
+        import torch  # deferred: heavy, and not needed to read settings
+    except ImportError:
+        return None
+    return torch
+
+
 def pick_device(prefer: str | None = None) -> str:
     """CUDA if present, then Apple MPS, then CPU (``JOURNAL_DEVICE`` overrides)."""
-    import torch  # deferred: heavy, and not needed to read settings
-
+    torch = _torch()
+    if torch is None:
+        if prefer not in (None, "cpu"):
+            raise RuntimeError(f"device {prefer!r} asked for, but torch is not installed")
+        return "cpu"
     prefer = prefer or os.environ.get("JOURNAL_DEVICE")
     if prefer:
         if prefer == "cuda" and not torch.cuda.is_available():
@@ -64,23 +79,23 @@ def pick_device(prefer: str | None = None) -> str:
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (all devices) from one integer."""
-    import torch  # deferred: heavy, and not needed to read settings
-
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)  # also seeds every CUDA device
+    torch = _torch()
+    if torch is not None:
+        torch.manual_seed(seed)  # also seeds every CUDA device
 
 
 def setup(seed: int = 0, device: str | None = None):
     """Seed, pin threads, choose the device and set the figure style.
 
-    Returns the ``torch.device`` to train on. The full choice is kept in
-    ``setup.last`` (a `RunInfo`) for provenance stamps.
+    Returns the ``torch.device`` to train on (``"cpu"`` without torch). The full
+    choice is kept in ``setup.last`` (a `RunInfo`) for provenance stamps.
     """
-    import torch  # deferred: heavy, and not needed to read settings
-
+    torch = _torch()
     threads = settings.thread_count()
-    torch.set_num_threads(threads)
+    if torch is not None:
+        torch.set_num_threads(threads)
     try:  # BLAS pools that NumPy and scikit-learn use
         from threadpoolctl import threadpool_limits
 
@@ -102,7 +117,7 @@ def setup(seed: int = 0, device: str | None = None):
     plt.style.use(STYLE_FILE)
     _record_figures()
     setup.last = RunInfo(seed=seed, threads=threads, device=name)
-    return torch.device(name)
+    return torch.device(name) if torch is not None else name
 
 
 setup.last = None

@@ -1,0 +1,174 @@
+"""Which cells of a notebook can run in the reader's browser, decided before the build.
+
+The browser runs Python with NumPy, scikit-learn and matplotlib, not PyTorch.
+A cell is left out of a browser run, with the reason shown in its place, when
+
+- it imports ``torch`` (or a module of it);
+- it imports a `snippets` module that imports torch at its top, or a name a
+  snippets module defines with a torch import inside (``TorchBackend``);
+- it uses a name that a left-out cell assigned (a model trained with torch,
+  say): its inputs would not exist, or would be stale.
+
+A left-out cell's imports of modules the browser has (``from snippets.autograd
+import Tensor``) still run, without output, so later cells find those names:
+importing twice changes nothing.
+
+Everything is read from the source with `ast`, so the plan is the same on
+every build and does not depend on what is installed.
+"""
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+from journal import paths
+from journal.errors import NotebookError
+
+BROWSER_PACKAGES = ("numpy", "scikit-learn", "matplotlib")
+UNAVAILABLE = ("torch",)
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    index: int                 # position among all the notebook's cells
+    code_index: int            # position among its code cells (as errors count)
+    runs: bool
+    why: str = ""              # why a cell is left out
+    imports: str = ""          # a left-out cell's imports that still run
+
+
+def _imports(tree: ast.AST) -> list[tuple[str, list[str]]]:
+    """(module, names imported from it) for every import anywhere in ``tree``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.module, [alias.name for alias in node.names]))
+    return found
+
+
+def _top_module(name: str) -> str:
+    return name.split(".")[0]
+
+
+@dataclass
+class SnippetsIndex:
+    """What of `snippets` needs torch: whole modules, and single names."""
+
+    modules: set[str]
+    names: dict[str, set[str]]          # module -> names with a torch import inside
+
+    @classmethod
+    def read(cls, snippets: Path) -> "SnippetsIndex":
+        top_level: dict[str, list[str]] = {}
+        inner: dict[str, set[str]] = {}
+        for path in sorted(snippets.glob("*.py")):
+            module = f"snippets.{path.stem}"
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            top_level[module] = [m for stmt in tree.body for m, _ in _imports(stmt)
+                                 if isinstance(stmt, (ast.Import, ast.ImportFrom))]
+            inner[module] = {stmt.name for stmt in tree.body
+                             if isinstance(stmt, (ast.FunctionDef, ast.ClassDef))
+                             and any(_top_module(m) in UNAVAILABLE
+                                     for m, _ in _imports(stmt))}
+        needs = {m for m, deps in top_level.items()
+                 if any(_top_module(d) in UNAVAILABLE for d in deps)}
+        changed = True
+        while changed:  # a module importing a torch module needs torch too
+            changed = False
+            for module, deps in top_level.items():
+                if module not in needs and any(d in needs for d in deps):
+                    needs.add(module)
+                    changed = True
+        return cls(needs, inner)
+
+    def browser_modules(self) -> list[str]:
+        """The snippets modules a browser can import."""
+        return sorted(m for m in self.names if m not in self.modules)
+
+
+def _assigned(tree: ast.AST) -> set[str]:
+    """Names a cell binds other than by importing (assignments, defs, loops)."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+    return names
+
+
+def _imported(stmt: ast.stmt) -> set[str]:
+    return {(a.asname or a.name).split(".")[0] for a in stmt.names}
+
+
+def _used(tree: ast.AST) -> set[str]:
+    """Names a cell reads that it does not bind itself."""
+    loaded = {node.id for node in ast.walk(tree)
+              if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+    bound = _assigned(tree) | {name for stmt in ast.walk(tree)
+                               if isinstance(stmt, (ast.Import, ast.ImportFrom))
+                               for name in _imported(stmt)}
+    return loaded - bound
+
+
+def _torch_reason(tree: ast.AST, index: SnippetsIndex) -> str:
+    for module, names in _imports(tree):
+        if _top_module(module) in UNAVAILABLE:
+            return f"imports {module}, which does not run in the browser"
+        if module in index.modules:
+            return f"imports {module}, which needs PyTorch"
+        for name in names:
+            if name in index.names.get(module, ()):
+                return f"uses {module}.{name}, which needs PyTorch"
+    return ""
+
+
+def _available(stmt: ast.stmt, index: SnippetsIndex) -> bool:
+    """Whether an import statement works in the browser."""
+    if isinstance(stmt, ast.Import):
+        return not any(_top_module(a.name) in UNAVAILABLE or a.name in index.modules
+                       for a in stmt.names)
+    module = stmt.module or ""
+    return not (stmt.level or _top_module(module) in UNAVAILABLE or module in index.modules
+                or any(a.name in index.names.get(module, ()) for a in stmt.names))
+
+
+def plan(notebook: dict, snippets: Path, path: Path | None = None) -> list[CellPlan]:
+    """One `CellPlan` per code cell, in order."""
+    index = SnippetsIndex.read(snippets)
+    where = paths.display_path(path) if path else None
+    missing: dict[str, str] = {}        # name -> why it is not there in the browser
+    plans = []
+    code_cells = [(i, c) for i, c in enumerate(notebook.get("cells", []))
+                  if c.get("cell_type") == "code"]
+    for code_index, (i, cell) in enumerate(code_cells):
+        source = "".join(cell.get("source", ""))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError as err:
+            raise NotebookError(f"cell does not parse: {err.msg}", file=where,
+                                cell=code_index) from err
+        why = _torch_reason(tree, index)
+        if not why:
+            needed = sorted(n for n in _used(tree) if n in missing)
+            if needed:
+                why = f"uses {needed[0]}, {missing[needed[0]]}"
+        imports = [stmt for stmt in tree.body if isinstance(stmt, (ast.Import, ast.ImportFrom))]
+        if why:
+            for name in _assigned(tree):
+                missing[name] = f"which cell {code_index} sets with PyTorch"
+            for stmt in imports:
+                for name in _imported(stmt):
+                    if _available(stmt, index):
+                        missing.pop(name, None)
+                    else:
+                        missing[name] = "which does not run in the browser"
+            kept = "\n".join(ast.unparse(s) for s in imports if _available(s, index))
+            plans.append(CellPlan(i, code_index, False, why, kept))
+        else:
+            for name in _assigned(tree) | {n for s in imports for n in _imported(s)}:
+                missing.pop(name, None)
+            plans.append(CellPlan(i, code_index, True))
+    return plans

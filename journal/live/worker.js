@@ -1,0 +1,101 @@
+// Runs one notebook in Pyodide, off the page's thread, and reports cell by cell.
+//
+// The page (live.js) sends {bundle, root}: the notebook's bundle (its cells,
+// published outputs, data files with their SHA-256) and the site's root URL.
+// Messages back: {type: "progress", text, done, total}, {type: "versions", ...},
+// {type: "cell", ...} per cell, then {type: "finished"} or {type: "failed", text}.
+"use strict";
+
+const post = (message) => self.postMessage(message);
+const progress = (text, done, total) => post({ type: "progress", text, done, total });
+
+async function sha256(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function fetchBytes(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+async function run({ bundle, root }) {
+  const started = performance.now();
+  const runtime = new URL(bundle.pyodide, root).href;
+  progress(`Loading Python (Pyodide ${bundle.pyodide_version})`, 0, 3);
+  importScripts(runtime + "pyodide.js");
+  const pyodide = await loadPyodide({ indexURL: runtime });
+  progress(`Loading ${bundle.packages.join(", ")}`, 1, 3);
+  await pyodide.loadPackage(bundle.packages, {
+    messageCallback: (text) => progress(text, 1, 3),
+    errorCallback: (text) => progress(text, 1, 3),
+  });
+
+  progress("Checking the data (SHA-256)", 2, 3);
+  const sources = JSON.parse(new TextDecoder().decode(
+    await fetchBytes(new URL(bundle.sources, root))));
+  for (const [path, text] of Object.entries(sources.files)) {
+    pyodide.FS.mkdirTree(("/home/pyodide/" + path).replace(/\/[^/]*$/, ""));
+    pyodide.FS.writeFile("/home/pyodide/" + path, text);
+  }
+  pyodide.FS.mkdirTree("/home/pyodide/data");
+  for (const data of bundle.data) {
+    const bytes = await fetchBytes(new URL(data.url, root));
+    const digest = await sha256(bytes);
+    if (digest !== data.sha256) {
+      throw new Error(`data file ${data.url}: SHA-256 ${digest}, expected ${data.sha256}; ` +
+                      "nothing was run");
+    }
+    pyodide.FS.writeFile(`/home/pyodide/data/${data.name}.npz`, new Uint8Array(bytes));
+  }
+  const loaded = (performance.now() - started) / 1000;
+
+  const versions = JSON.parse(pyodide.runPython(`
+import json, os, sys
+os.chdir("/home/pyodide")
+sys.path.insert(0, "/home/pyodide")
+os.environ["JOURNAL_DATA_DIR"] = "/home/pyodide/data"
+os.environ["MPLBACKEND"] = "agg"
+import matplotlib, numpy, sklearn
+from journal.live.kernel import Kernel
+from journal.live.check import judge
+_kernel = Kernel()
+json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__,
+            "scikit-learn": sklearn.__version__, "matplotlib": matplotlib.__version__})
+`));
+  versions.pyodide = pyodide.version;
+  post({ type: "versions", versions, load_seconds: loaded });
+
+  const runnable = bundle.cells.filter((cell) => cell.runs);
+  let done = 0;
+  for (const cell of bundle.cells) {
+    if (!cell.runs) {
+      post({ type: "cell", index: cell.index, skipped: true, why: cell.why });
+      continue;
+    }
+    progress(`Running cell ${cell.code_index} (${done + 1} of ${runnable.length})`,
+             done, runnable.length);
+    pyodide.globals.set("_source", cell.source);
+    pyodide.globals.set("_published", JSON.stringify(cell.published));
+    const t0 = performance.now();
+    const result = JSON.parse(pyodide.runPython(`
+_outputs = _kernel.run_cell(_source)
+json.dumps({"outputs": _outputs, "verdict": judge(json.loads(_published), _outputs)})
+`));
+    done += 1;
+    const seconds = (performance.now() - t0) / 1000;
+    post({ type: "cell", index: cell.index, seconds, ...result });
+    const failed = result.outputs.some((o) => o.output_type === "error");
+    if (failed && !cell.raises) {
+      post({ type: "failed", text: `cell ${cell.code_index} raised an error; the run stops there` });
+      return;
+    }
+  }
+  post({ type: "finished", seconds: (performance.now() - started) / 1000,
+         run_seconds: (performance.now() - started) / 1000 - loaded });
+}
+
+self.onmessage = (event) => {
+  run(event.data).catch((error) => post({ type: "failed", text: String(error && error.message || error) }));
+};
