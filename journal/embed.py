@@ -201,12 +201,15 @@ class Context:
     ``verification (see `journal.site.stamps`) says what the check found:
     ``stamp(rel, nb)`` is the HTML after each embed and ``notes(rel, cell)``
     what in a cell's outputs is not verified. Without it, the author's
-    provenance stamp is shown.
+    provenance stamp is shown. With ``live``, each code cell of a notebook
+    that ``live.runs(rel)`` is followed by an empty slot where a reader's
+    browser run puts its outputs (`journal.site.live`).
     """
 
     source: str
     page_url: str | None = None
     verification: object = None
+    live: object = None         # `journal.site.live.Live`: leaves slots for browser runs
 
     def rel_file(self, uri: str) -> str:
         """A Markdown link from the source file to another site file."""
@@ -308,6 +311,9 @@ def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = N
         if ctx.verification is not None and cell in code:
             notes = ctx.verification.notes(rel, code.index(cell))
         parts += render_cell(cell, show, ctx, notes)
+        if ctx.live is not None and nb is not None and cell in code and ctx.live.runs(rel):
+            parts.append(f'<div class="journal-live-slot" data-notebook="{html.escape(rel)}" '
+                         f'data-cell="{nb.cells.index(cell)}" hidden></div>')
     if nb is not None:
         parts.append(notebook_links(marker, nb, ctx))
     return "\n\n".join(parts)

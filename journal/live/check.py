@@ -5,9 +5,21 @@ the reader's browser. On top of its verdict, every published metric gets a row
 the page can show ("your browser 0.9340, published 0.9350 ±0.01:
 reproduced"): the reader's value, the published one, the declared tolerance,
 and whether it lies within.
+
+One check is read differently in a browser: the picture of a figure, compared
+by fingerprint (`journal.compare.compare_figure`), whose tolerance is set for
+re-runs with the locked matplotlib. The browser's matplotlib is another
+version, which places text and lines a pixel apart, so a picture that moved is
+reported apart (``drawn``) and shown as such on the page, while what the figure
+shows (its record: the plotted values, images and labels) is still checked
+like any output.
 """
 
+import re
+
 from journal import compare, report
+
+PICTURE = re.compile(r"^figure(?: \d+)? changed(?: size)?:")
 
 
 def metric_rows(published: list[dict], reproduced: list[dict]) -> list[dict]:
@@ -38,6 +50,8 @@ def metric_rows(published: list[dict], reproduced: list[dict]) -> list[dict]:
 def judge(published: list[dict], reproduced: list[dict]) -> dict:
     """The suite's verdict on a cell, plus the metric rows, as plain data."""
     verdict = compare.compare_cell(published, reproduced)
-    return {"passed": not verdict.problems, "problems": list(verdict.problems),
+    drawn = [p for p in verdict.problems if PICTURE.match(p)]
+    problems = [p for p in verdict.problems if not PICTURE.match(p)]
+    return {"passed": not problems, "problems": problems, "drawn": drawn,
             "checked": list(verdict.checked), "unverified": list(verdict.unverified),
             "metrics": metric_rows(published, reproduced)}

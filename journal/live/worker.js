@@ -58,6 +58,7 @@ sys.path.insert(0, "/home/pyodide")
 os.environ["JOURNAL_DATA_DIR"] = "/home/pyodide/data"
 os.environ["MPLBACKEND"] = "agg"
 import matplotlib, numpy, sklearn
+import matplotlib.pyplot  # builds the font cache now, not inside the first cell
 from journal.live.kernel import Kernel
 from journal.live.check import judge
 _kernel = Kernel()

@@ -294,13 +294,14 @@ def notebook_digest(rel: str) -> str:
 
 
 def post_key(markdown: str, source: str, page_url: str, line_offset: int,
-             repo_url: str | None, stamps, notebooks) -> str:
+             repo_url: str | None, stamps, notebooks, live_key: str = "") -> str:
     """What a post's Markdown as the site renders it is made from: its expanded
     markers and its "Re-run this post" box (`journal.site.rerun`).
 
     Besides the post: the verification report, and for every notebook a marker
     names (all of them when one is not found), its file and what the report
-    says of it now. ``notebooks`` is the build's `journal.embed.NotebookCache`.
+    says of it now. ``notebooks`` is the build's `journal.embed.NotebookCache`;
+    ``live_key`` what decides the posts' "Run in your browser" controls.
     """
     named = {posixpath.normpath(m.group(1)) for m in MARKER_NOTEBOOK.finditer(markdown)}
     parts = []
@@ -310,7 +311,7 @@ def post_key(markdown: str, source: str, page_url: str, line_offset: int,
             check = stamps.check(rel, notebooks.get(rel, Location(source)))
             parts += [rel, notebook_digest(rel), check.status.value, check.reason]
     return digest(SALT, "post", markdown, source, page_url, line_offset, repo_url,
-                  stamps.strict, _report_digest, *parts)
+                  stamps.strict, _report_digest, live_key, *parts)
 
 
 def notebook_page_key(html: str, rel: str, title: str, page_url: str, posts,

@@ -11,12 +11,13 @@ so `mkdocs serve` starts every rebuild afresh.
   changed posts only or of every page (`rebuild`, with ``on_nav``);
 - ``on_files``: mounting ``posts/`` and
   ``projects/`` (`mount`), figure files and the Projects and Notebooks pages
-  (`pages`), the pinned MathJax (`journal.vendor`);
+  (`pages`), the pinned MathJax (`journal.vendor`), the files of browser runs
+  with the pinned Pyodide (`live`);
 - ``on_pre_page``: a Markdown page converted at most once per content (`cache`);
 - ``on_page_markdown``: ``repo:`` links (`repository`); in posts, the
   ``{% embed %}``, ``{% value %}`` and ``{% literal %}`` markers
-  (`journal.embed`) with verification stamps (`stamps`), and the closing
-  "Re-run this post" box (`rerun`);
+  (`journal.embed`) with verification stamps (`stamps`), the "Run in your
+  browser" control (`live`) and the closing "Re-run this post" box (`rerun`);
 - ``on_page_content``: notebook pages made light, titled and stamped
   (`notebook_page`); on every page, what the search index leaves out is marked
   (`search`); posts get their reading time from the cache and excerpts that
@@ -39,8 +40,8 @@ from mkdocs.structure.files import File, Files
 
 from journal import embed, markdown_source, paths, project_info, vendor, verification
 from journal.errors import JournalError, Location
-from journal.site import (cache, excerpts, mount, notebook_page, pages, projects, rebuild,
-                          repository, rerun, search, stamps)
+from journal.site import (cache, excerpts, live, mount, notebook_page, pages, projects,
+                          rebuild, repository, rerun, search, stamps)
 
 # Set by the browser tests, which build the site before the notebooks are verified.
 ALLOW_UNVERIFIED = "JOURNAL_ALLOW_UNVERIFIED"
@@ -60,6 +61,7 @@ class Build:
         self.stamps = stamps.Verification(report, strict)
         self.shared = notebook_page.SharedFiles()
         self.used: dict[str, list[projects.Post]] = {}
+        self.live: live.Live | None = None
 
 
 _command = "build"
@@ -86,6 +88,7 @@ def on_config(config):
         _build.used = projects.posts_using(paths.POSTS, quoted=cache.quoted_by)
         notebooks = projects.in_reading_order(
             pages.project_notebooks(_build.notebooks), _build.used)
+        _build.live = live.Live(notebooks, _build.stamps)
     except JournalError as err:
         raise PluginError(str(err)) from None
     titles = [(rel, project_info.title(nb, rel)) for rel, nb in notebooks]
@@ -108,7 +111,9 @@ def on_files(files: Files, config) -> Files:
     try:
         for uri, path in vendor.site_files():
             files.append(File.generated(config, uri, abs_src_path=str(path)))
-    except vendor.VendorError as err:
+        for file in _build.live.files(config):
+            files.append(file)
+    except (vendor.VendorError, JournalError) as err:
         raise PluginError(str(err)) from err
     return files
 
@@ -142,7 +147,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             Path(source).read_text(encoding="utf-8-sig"))[2]
     try:
         key = cache.post_key(markdown, page.file.src_uri, page.url, offset,
-                             config.get("repo_url"), _build.stamps, _build.notebooks)
+                             config.get("repo_url"), _build.stamps, _build.notebooks,
+                             _build.live.key)
         return cache.memo("post", key, lambda: post_markdown(
             markdown, page.file.src_uri, page.url, offset, config))
     except JournalError as err:
@@ -154,12 +160,17 @@ def post_markdown(markdown: str, source: str, page_url: str | None, offset: int,
     """A post's Markdown with its markers expanded and, when it quotes notebooks,
     the closing "Re-run this post" box."""
     # Figures need no files here: `pages.generated_files` wrote every notebook's.
-    ctx = embed.Context(source, page_url=page_url, verification=_build.stamps)
+    ctx = embed.Context(source, page_url=page_url, verification=_build.stamps,
+                        live=_build.live)
     expanded = embed.expand(markdown, source, cache=_build.notebooks, ctx=ctx,
                             line_offset=offset)
+    controls = [_build.live.control(rel, ctx.page_url or "", "post")
+                for rel in projects.notebooks_named(markdown, source, offset)
+                if _build.live.runs(rel)]
     box = rerun.for_post(markdown, offset, ctx, _build.notebooks, _build.stamps,
                          config.get("repo_url"))
-    return expanded.rstrip("\n") + "\n\n" + box + "\n" if box else expanded
+    closing = "\n\n".join(controls + ([box] if box else []))
+    return expanded.rstrip("\n") + "\n\n" + closing + "\n" if closing else expanded
 
 
 @event_priority(50)  # before the blog plugin measures a post's reading time
@@ -175,6 +186,8 @@ def on_page_content(html: str, page, config, files) -> str:
     posts = [(post.title, file.url) for post in _build.used.get(rel, [])
              if (file := files.get_file_from_path(post.src_uri)) is not None]
     stamp = _build.stamps.stamp(rel, nb)
+    if _build.live.runs(rel):
+        stamp += "\n" + _build.live.control(rel, page.url, "notebook")
 
     def finish() -> dict:
         shared = notebook_page.SharedFiles()  # what this page adds, kept with it

@@ -47,6 +47,8 @@ EXCLUDED_CLASSES = frozenset({
     "journal-check", "journal-not-verified",
     # the "Re-run this post" box closing each post: the same commands every time
     "journal-rerun",
+    # the "Run in your browser" control and the empty slots for its outputs
+    "journal-live", "journal-live-slot",
     # notebook pages (mkdocs-jupyter's nbconvert template)
     "jp-OutputArea-output", "jp-InputPrompt", "jp-OutputPrompt", "cell-tag",
     "clipboard-copy-txt", "notice", "anchor-link",

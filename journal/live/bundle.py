@@ -1,0 +1,126 @@
+"""What a browser run of one notebook downloads: its bundle, the code, the data.
+
+Three kinds of file go into the site under ``live/``, and none is fetched
+before the reader clicks "Run in your browser":
+
+- ``live/python.json``: the Python the browser imports, as text: the parts of
+  `journal` a notebook and the comparison use (`KERNEL_MODULES`) and the
+  `snippets` modules that do not need torch, exactly as they are in the
+  repository;
+- ``live/data/<name>.npz``: each dataset's raw arrays (`journal.datasets.write_raw`),
+  with the SHA-256 of the file in the bundle, checked in the browser before
+  use; the loader then checks the arrays' own digest, as on any machine;
+- ``live/<notebook>.json``: the bundle: each code cell's source, whether it
+  runs in the browser (`journal.live.plan`) and its published outputs, the
+  data files, the Pyodide packages, and the versions the published run used.
+"""
+
+import ast
+import hashlib
+import json
+import posixpath
+import re
+import tempfile
+from pathlib import Path
+
+from journal import datasets, paths
+from journal.live import dist, plan
+
+PREFIX = "live"
+PYODIDE_DIR = f"{PREFIX}/pyodide/"
+SOURCES = f"{PREFIX}/python.json"
+# The journal modules the browser imports: what `journal.notebook` needs, the
+# comparison (`journal.compare`) and the browser kernel. A test checks that
+# the list is closed under their imports.
+KERNEL_MODULES = (
+    "journal/__init__.py", "journal/notebook.py", "journal/datasets.py",
+    "journal/figures.py", "journal/report.py", "journal/runtime.py",
+    "journal/settings.py", "journal/compare.py", "journal/paths.py",
+    "journal/live/__init__.py", "journal/live/kernel.py", "journal/live/check.py",
+)
+KERNEL_DATA = ("journal/journal.mplstyle", "journal/sanitize.cfg")
+LOADERS = {f"load_{name}": name for name in datasets.LOADERS}
+# The packages whose versions the page sets against the browser's.
+COMPARED_VERSIONS = ("numpy", "scikit-learn", "matplotlib")
+
+
+def bundle_name(rel: str) -> str:
+    """``live/<stem>.json`` for ``projects/<rel>``."""
+    return f"{PREFIX}/{posixpath.splitext(posixpath.basename(rel))[0]}.json"
+
+
+def sources(snippets: Path = paths.SNIPPETS) -> dict:
+    """The Python files the browser writes to its file system, by path."""
+    files = {rel: (paths.ROOT / rel).read_text(encoding="utf-8")
+             for rel in KERNEL_MODULES + KERNEL_DATA}
+    files["snippets/__init__.py"] = (snippets / "__init__.py").read_text(encoding="utf-8")
+    for module in plan.SnippetsIndex.read(snippets).browser_modules():
+        name = module.split(".", 1)[1]
+        files[f"snippets/{name}.py"] = (snippets / f"{name}.py").read_text(encoding="utf-8")
+    return {"files": files}
+
+
+def datasets_used(sources_run: list[str]) -> list[str]:
+    """The datasets the cells that run load (by the loader names they call)."""
+    used = set()
+    for source in sources_run:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Name) and node.id in LOADERS:
+                used.add(LOADERS[node.id])
+    return sorted(used)
+
+
+def data_file(name: str) -> tuple[str, bytes]:
+    """``live/data/<name>.npz`` and its bytes (the same on every build)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.npz"
+        datasets.write_raw(name, path)
+        return f"{PREFIX}/data/{name}.npz", path.read_bytes()
+
+
+def locked_versions(lock: Path = paths.LOCK_FILE) -> dict[str, str]:
+    """The versions ``requirements.lock`` pins for `COMPARED_VERSIONS`."""
+    pins = dict(line.split("==", 1) for line in lock.read_text(encoding="utf-8").splitlines()
+                if "==" in line and not line.startswith("#"))
+    return {name: pins[name].strip() for name in COMPARED_VERSIONS if name in pins}
+
+
+def _tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def notebook_bundle(rel: str, nb: dict, cells: list[plan.CellPlan],
+                    data: dict[str, tuple[str, bytes]], entry: dict | None) -> dict:
+    """The bundle of ``projects/<rel>``; ``data`` maps dataset name -> (uri, bytes)."""
+    out = []
+    for p in cells:
+        cell = nb["cells"][p.index]
+        out.append({
+            "index": p.index, "code_index": p.code_index, "runs": p.runs, "why": p.why,
+            "source": "".join(cell.get("source", "")) if p.runs else p.imports,
+            "raises": "raises-exception" in _tags(cell),
+            "published": cell.get("outputs", []) if p.runs else [],
+        })
+    used = datasets_used([c["source"] for c in out if c["runs"]])
+    platform = (entry or {}).get("platform", {})
+    return {
+        "notebook": rel,
+        "title": nb.get("metadata", {}).get("title") or rel,
+        "cells": out,
+        "data": [{"name": name, "url": data[name][0],
+                  "sha256": hashlib.sha256(data[name][1]).hexdigest()} for name in used],
+        "sources": SOURCES,
+        "pyodide": PYODIDE_DIR,
+        "pyodide_version": dist.PYODIDE_VERSION,
+        "packages": list(dist.SITE_PACKAGES),
+        "verified": {"date": (entry or {}).get("date"), "commit": (entry or {}).get("commit"),
+                     "threads": platform.get("threads"),
+                     "versions": {"python": platform.get("python"), **locked_versions()}},
+    }
+
+
+def runs_in_browser(cells: list[plan.CellPlan], nb: dict) -> bool:
+    """Whether a browser run would re-derive at least one published metric."""
+    return any(p.runs and re.search(r'"application/vnd\.journal\.metric\+json"',
+                                    json.dumps(nb["cells"][p.index].get("outputs", [])))
+               for p in cells)

@@ -1,0 +1,187 @@
+// "Run in your browser": the page side. Loaded only when the reader clicks.
+//
+// The control is a <button class="journal-live-button" data-bundle="..."> inside
+// a <div class="journal-live">. Clicking starts a Web Worker (worker.js) that
+// loads Pyodide from this site, runs the notebook's cells and judges each one
+// with the test suite's comparison. This module shows progress, puts each
+// cell's outputs in place (under the embed or notebook cell that shows it) and
+// sums up how the reader's numbers compare with the published ones.
+
+const here = new URL(".", import.meta.url);      // <site>/live/
+const root = new URL("..", here);                 // <site>/
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) {
+    if (child !== null && child !== undefined) node.append(child);
+  }
+  return node;
+}
+
+const number = (value) => (value === null || value === undefined ? "–" : value.toFixed(4));
+
+function metricLine(row) {
+  const yours = row.runs
+    ? `${number(row.reproduced)} ± ${number(row.reproduced_spread)} (${row.runs} runs)`
+    : number(row.reproduced);
+  const published = row.runs
+    ? `${number(row.published)} ± ${number(row.published_spread)}`
+    : number(row.published);
+  const verdict = row.reproduced_ok ? "reproduced" : "not reproduced";
+  const line = el("li", { class: row.reproduced_ok ? "journal-live-ok" : "journal-live-differs",
+                          "data-metric": row.name },
+    el("strong", {}, row.name), `: your browser ${yours}, published ${published} `
+      + `(${row.tolerance}): `, el("span", { class: "journal-live-verdict" }, verdict));
+  if (!row.reproduced_ok && row.problem) line.append(el("small", {}, ` ${row.problem}`));
+  return line;
+}
+
+function renderOutput(output) {
+  if (output.output_type === "stream") {
+    return el("pre", { class: `journal-live-stream journal-live-${output.name}` }, output.text);
+  }
+  if (output.output_type === "error") {
+    return el("pre", { class: "journal-live-error" }, `${output.ename}: ${output.evalue}`);
+  }
+  const data = output.data || {};
+  if (data["image/png"]) {
+    return el("img", { src: `data:image/png;base64,${data["image/png"]}`,
+                       alt: "Figure drawn in your browser", class: "journal-live-figure" });
+  }
+  if (data["text/plain"]) return el("pre", { class: "journal-live-text" }, data["text/plain"]);
+  return null;
+}
+
+function cellBlock(message, bundle) {
+  const cell = bundle.cells.find((c) => c.index === message.index);
+  const block = el("div", { class: "journal-live-cell", "data-cell": String(message.index) });
+  const head = el("p", { class: "journal-live-head" });
+  block.append(head);
+  if (message.skipped) {
+    head.append(`Your browser, cell ${cell.code_index}: not run (${message.why}). `
+                + "Its outputs above are the verified ones.");
+    block.classList.add("journal-live-skipped");
+    return block;
+  }
+  const verdict = message.verdict;
+  head.append(`Your browser, cell ${cell.code_index} (${message.seconds.toFixed(1)} s): `,
+              el("span", { class: "journal-live-verdict" },
+                 verdict.passed ? "same as published" : "differs from published"));
+  for (const output of message.outputs) {
+    const node = renderOutput(output);
+    if (node) block.append(node);
+  }
+  if (verdict.metrics.length) block.append(el("ul", { class: "journal-live-metrics" },
+                                              ...verdict.metrics.map(metricLine)));
+  const others = verdict.problems.filter((p) => !verdict.metrics.some((m) => p.startsWith(m.name)));
+  if (others.length) {
+    block.append(el("p", { class: "journal-live-problems" },
+                    "The suite's checks found: " + others.join("; ") + "."));
+  }
+  if (verdict.drawn.length) {
+    block.append(el("p", { class: "journal-live-drawn" },
+                    "Drawn differently: " + verdict.drawn.join("; ") + ". The picture "
+                    + "tolerance is set for the locked matplotlib; your browser's draws text "
+                    + "and lines slightly differently. What the figure shows was checked "
+                    + (verdict.passed ? "and matches." : "above.")));
+  }
+  return block;
+}
+
+// Where a cell's browser outputs go: the post's slot after the embed that
+// shows the cell, else the notebook page's cell, else the control's own panel.
+function placeFor(control, notebook, index) {
+  const slot = document.querySelector(
+    `.journal-live-slot[data-notebook="${CSS.escape(notebook)}"][data-cell="${index}"]`);
+  if (slot) return slot;
+  if (control.dataset.layout === "notebook") {
+    const cells = document.querySelectorAll(".jp-Notebook > .jp-Cell");
+    if (cells[index]) return cells[index];
+  }
+  return null;
+}
+
+function summary(bundle, rows, versions, finished, failure) {
+  const reproduced = rows.filter((r) => r.reproduced_ok).length;
+  const skipped = bundle.cells.filter((c) => !c.runs).length;
+  const locked = bundle.verified.versions || {};
+  const versionText = ["python", "numpy", "scikit-learn", "matplotlib"]
+    .map((name) => `${name} ${versions[name] || "?"}`
+         + (locked[name] ? ` (published run: ${locked[name]})` : ""))
+    .join(", ");
+  const box = el("div", { class: "journal-live-summary" });
+  if (failure) box.append(el("p", { class: "journal-live-error" }, `The run stopped: ${failure}`));
+  box.append(el("p", {},
+    el("strong", {}, `${reproduced} of ${rows.length} published metrics reproduced in your browser`),
+    ` within their declared tolerances${finished ? ` (${finished.toFixed(0)} s in all)` : ""}.`
+      + (skipped ? ` ${skipped} cell${skipped === 1 ? "" : "s"} need PyTorch and did not run.` : "")));
+  box.append(el("ul", { class: "journal-live-metrics" }, ...rows.map(metricLine)));
+  box.append(el("p", { class: "journal-live-versions" },
+    `Your browser ran Pyodide ${versions.pyodide || "?"} with ${versionText}, on one thread. `
+      + "These are not the locked versions the published numbers were verified with, so a "
+      + "number may land outside its tolerance here. That would mean the result depends on "
+      + "the library version or the arithmetic underneath, something its tolerance does not "
+      + "cover, not that the published run was altered: that run is re-checked by the test "
+      + "suite on every change."));
+  return box;
+}
+
+export async function start(button) {
+  const control = button.closest(".journal-live");
+  if (control.dataset.state === "running") return;
+  control.dataset.state = "running";
+  button.disabled = true;
+  const status = el("p", { class: "journal-live-status", role: "status" }, "Starting");
+  const bar = el("progress", { class: "journal-live-progress" });
+  const panel = el("div", { class: "journal-live-panel" }, status, bar);
+  control.append(panel);
+
+  const bundle = await (await fetch(new URL(button.dataset.bundle, root))).json();
+  const rows = [];
+  let versions = {};
+  const worker = new Worker(new URL("worker.js", here));
+  const started = performance.now();
+  await new Promise((resolve) => {
+    worker.onmessage = ({ data: message }) => {
+      if (message.type === "progress") {
+        status.textContent = message.text;
+        bar.max = message.total || 1;
+        bar.value = message.done || 0;
+      } else if (message.type === "versions") {
+        versions = message.versions;
+        control.dataset.loadSeconds = message.load_seconds.toFixed(1);
+      } else if (message.type === "cell") {
+        const block = cellBlock(message, bundle);
+        if (!message.skipped) rows.push(...message.verdict.metrics);
+        const place = placeFor(control, bundle.notebook, message.index);
+        if (place && place.classList.contains("journal-live-slot")) {
+          place.hidden = false;
+          place.replaceChildren(block);
+        } else if (place) {
+          place.after(block);
+        } else if (!message.skipped) {
+          panel.append(block);
+        }
+      } else if (message.type === "finished" || message.type === "failed") {
+        const seconds = (performance.now() - started) / 1000;
+        control.dataset.runSeconds = seconds.toFixed(1);
+        status.textContent = message.type === "finished"
+          ? `Finished in ${seconds.toFixed(0)} s.` : "Stopped.";
+        bar.remove();
+        panel.append(summary(bundle, rows, versions, seconds,
+                             message.type === "failed" ? message.text : null));
+        control.dataset.state = message.type;
+        worker.terminate();
+        resolve();
+      }
+    };
+    worker.onerror = (event) => {
+      worker.onmessage({ data: { type: "failed", text: event.message || "the worker failed" } });
+    };
+    worker.postMessage({ bundle, root: root.href });
+  });
+}

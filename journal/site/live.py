@@ -1,0 +1,113 @@
+"""The "Run in your browser" control, and the files behind it (`journal.live`).
+
+A notebook is offered to run in the browser when at least one of its cells
+that publishes a metric or a figure runs there (`journal.live.plan`); others,
+which need torch throughout, keep only the "Re-run this post" box.
+
+The control is a button and one line of text, with an ``onclick`` that imports
+``live/live.js`` on the first click: the page loads nothing for it before the
+reader asks. Posts carry it after their last embed, notebook pages under the
+stamp. Each embedded cell of such a notebook is followed by an empty, hidden
+slot (``journal-live-slot``, written by `journal.embed`) where the browser's
+outputs for that cell appear.
+
+The files go under ``live/``: the two scripts, the Python sources, the data,
+one bundle per notebook (`journal.live.bundle`) and the pinned Pyodide, every
+file of which is checked against Pyodide's lock file on each build
+(`journal.live.dist`).
+"""
+
+import hashlib
+import html
+import json
+import posixpath
+from pathlib import Path
+
+from mkdocs.structure.files import File
+
+from journal import compare, paths, project_info
+from journal.live import bundle, dist, plan
+
+SCRIPTS = ("live.js", "worker.js")
+LIVE_DIR = paths.JOURNAL / "live"
+
+
+class Live:
+    """The notebooks this build offers to run in the browser, and their files."""
+
+    def __init__(self, notebooks, stamps, pyodide: Path | None = None):
+        self.plans: dict[str, list[plan.CellPlan]] = {}
+        self.notebooks = dict(notebooks)
+        self.stamps = stamps
+        for rel, nb in self.notebooks.items():
+            path = paths.PROJECTS / rel
+            cells = plan.plan(nb, paths.SNIPPETS, path)
+            if any(p.runs and compare.publishes_results(nb.cells[p.index].get("outputs", []))
+                   for p in cells):
+                self.plans[rel] = cells
+        self.pyodide = pyodide
+        self.manifest: dict[str, str] = {}
+        if self.plans:
+            self.pyodide = pyodide or dist.fetch()
+            self.manifest = dist.manifest(self.pyodide, dist.SITE_PACKAGES)
+        self.download_bytes = sum((self.pyodide / name).stat().st_size
+                                  for name in self.manifest) if self.manifest else 0
+        self.key = hashlib.sha256(json.dumps(
+            [sorted((rel, [(p.runs, p.why) for p in cells]) for rel, cells in self.plans.items()),
+             self.download_bytes]).encode()).hexdigest()
+
+    def runs(self, rel: str) -> bool:
+        return rel in self.plans
+
+    def control(self, rel: str, page_url: str, layout: str) -> str:
+        """The button and its note, for a post (``layout="post"``) or notebook page."""
+        cells = self.plans[rel]
+        base = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
+        script = posixpath.relpath(f"{bundle.PREFIX}/live.js", base.rstrip("/") or ".")
+        ran = sum(p.runs for p in cells)
+        megabytes = self.download_bytes / 1e6
+        title = project_info.title(self.notebooks[rel], rel)
+        note = (f"Runs {ran} of the {len(cells)} code cells of “{html.escape(title)}” in your "
+                f"browser with Pyodide {dist.PYODIDE_VERSION}, on the same data, and compares "
+                f"every number with the published one. The first click downloads about "
+                f"{megabytes:.0f} MB; nothing is downloaded before."
+                + (" Cells that need PyTorch keep their verified outputs."
+                   if ran < len(cells) else ""))
+        return (f'<div class="journal-live" data-layout="{layout}" markdown="0">'
+                f'<button type="button" class="journal-live-button md-button" '
+                f'data-bundle="{html.escape(bundle.bundle_name(rel))}" '
+                f'onclick="import(\'{html.escape(script)}\').then((m) =&gt; m.start(this))">'
+                f'Run in your browser</button> '
+                f'<small class="journal-live-note">{note}</small></div>')
+
+    def files(self, config) -> list[File]:
+        """Every file under ``live/``, for the build's file list."""
+        if not self.plans:
+            return []
+        found = [File.generated(config, f"{bundle.PREFIX}/{name}",
+                                abs_src_path=str(LIVE_DIR / name)) for name in SCRIPTS]
+        found.append(File.generated(config, bundle.SOURCES,
+                                    content=json.dumps(bundle.sources(), sort_keys=True)))
+        data: dict[str, tuple[str, bytes]] = {}
+        for rel, cells in sorted(self.plans.items()):
+            nb = self.notebooks[rel]
+            runs = [nb.cells[p.index].source for p in cells if p.runs]
+            for name in bundle.datasets_used(runs):
+                if name not in data:
+                    data[name] = bundle.data_file(name)
+            entry = self.stamps.check(rel, nb).entry
+            content = bundle.notebook_bundle(rel, nb, cells, data, entry)
+            found.append(File.generated(config, bundle.bundle_name(rel),
+                                        content=json.dumps(content, sort_keys=True)))
+        for uri, content in data.values():
+            found.append(File.generated(config, uri, content=content))
+        for name, expected in sorted(self.manifest.items()):
+            path = self.pyodide / name
+            actual = dist.sha256_of(path)
+            if actual != expected:
+                raise dist.DistError(f"sha256 {actual}, expected {expected} "
+                                     f"(Pyodide's lock file); the site is not built",
+                                     file=paths.display_path(path))
+            found.append(File.generated(config, bundle.PYODIDE_DIR + name,
+                                        abs_src_path=str(path)))
+        return found
