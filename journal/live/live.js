@@ -22,15 +22,9 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const number = (value) => (value === null || value === undefined ? "–" : value.toFixed(4));
-
 function metricLine(row) {
-  const yours = row.runs
-    ? `${number(row.reproduced)} ± ${number(row.reproduced_spread)} (${row.runs} runs)`
-    : number(row.reproduced);
-  const published = row.runs
-    ? `${number(row.published)} ± ${number(row.published_spread)}`
-    : number(row.published);
+  const yours = row.reproduced_text === null ? "nothing" : row.reproduced_text;
+  const published = row.published_text;
   const verdict = row.reproduced_ok ? "reproduced" : "not reproduced";
   const line = el("li", { class: row.reproduced_ok ? "journal-live-ok" : "journal-live-differs",
                           "data-metric": row.name },

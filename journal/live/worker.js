@@ -72,6 +72,13 @@ json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__,
   let done = 0;
   for (const cell of bundle.cells) {
     if (!cell.runs) {
+      // A left-out cell's imports of modules the browser has still run, so that
+      // later cells find those names (journal/live/plan.py).
+      if (cell.source) {
+        pyodide.globals.set("_source", cell.source);
+        const failed = pyodide.runPython("_kernel.run_cell(_source) != []");
+        if (failed) throw new Error(`the imports of cell ${cell.code_index} failed`);
+      }
       post({ type: "cell", index: cell.index, skipped: true, why: cell.why });
       continue;
     }

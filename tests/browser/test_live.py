@@ -1,0 +1,105 @@
+"""Run in your browser: a reader clicks, Pyodide runs the notebook, numbers are checked.
+
+Offline: the site is served on localhost and every other request is refused
+(`conftest.PageProblems`), so Pyodide, its packages and the data can only come
+from the site. Each run takes tens of seconds in headless Chromium.
+"""
+
+import re
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import new_tab
+from journal import paths, report
+from journal.live import plan
+from journal.site import preview
+
+pytestmark = pytest.mark.browser
+
+# notebook -> metrics that the browser's library versions move outside their
+# tolerance, with why. Anything else must be reproduced; a metric listed here
+# that starts to be reproduced fails too, so the list stays true.
+KNOWN_DIFFERENCES = {
+    "digits-baselines": {
+        "MLP (64 hidden units) / test accuracy":
+            "scikit-learn 1.6.1's MLP in Pyodide lands 0.0044 below the locked 1.9.1's",
+    },
+}
+RUN_TIMEOUT_MS = 600_000
+DONE = '.journal-live[data-state="finished"], .journal-live[data-state="failed"]'
+
+
+def post_with_control(site_dir, name: str) -> str:
+    """Site path of the post whose control runs ``name``'s notebook."""
+    control = re.compile(rf'data-layout="post"[^>]*>\s*<button[^>]*'
+                         rf'data-bundle="live/{re.escape(name)}\.json"')
+    for page in sorted(site_dir.rglob("index.html")):
+        if control.search(page.read_text(encoding="utf-8")):
+            return page.relative_to(site_dir).parent.as_posix() + "/"
+    pytest.fail(f"no post offers to run {name} in the browser")
+
+
+def published_metrics(name: str) -> set[str]:
+    """Metric names published by the cells of ``name`` that run in a browser."""
+    path = paths.PROJECTS / name / f"{name}.ipynb"
+    nb = nbformat.read(path, 4)
+    return {rec["name"] for p in plan.plan(nb, paths.SNIPPETS, path) if p.runs
+            for output in nb.cells[p.index].outputs for rec in report.records_in(output)}
+
+
+@pytest.mark.parametrize("name", ["digits-baselines", "conv-batchnorm"])
+def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, site_dir, name):
+    context, tab = new_tab(browser, site_url)
+    requested = []
+    tab.on("request", lambda r: requested.append(r.url))
+    tab.goto(post_with_control(site_dir, name), wait_until="load")
+    assert not [u for u in requested if "/live/" in u], "downloaded before the click"
+
+    tab.click(".journal-live-button")
+    tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
+    control = tab.locator(".journal-live")
+    assert control.get_attribute("data-state") == "finished", \
+        tab.inner_text(".journal-live-panel")
+    assert any(u.endswith("/live/pyodide/pyodide.asm.wasm") for u in requested)
+
+    # Outputs in place: every slot the post has for this notebook got its cell.
+    slots = tab.locator(f'.journal-live-slot[data-notebook="{name}/{name}.ipynb"]')
+    assert slots.count() > 0
+    for i in range(slots.count()):
+        slot = slots.nth(i)
+        assert slot.is_visible() and slot.locator(".journal-live-cell").count() == 1
+    assert tab.locator(".journal-live-cell pre, .journal-live-cell img").count() > 0
+
+    rows = tab.locator(".journal-live-summary li[data-metric]")
+    verdicts = {rows.nth(i).get_attribute("data-metric"): rows.nth(i).get_attribute("class")
+                for i in range(rows.count())}
+    assert set(verdicts) == published_metrics(name)
+    differs = {m for m, cls in verdicts.items() if cls == "journal-live-differs"}
+    assert differs == set(KNOWN_DIFFERENCES.get(name, {}))
+    summary = tab.inner_text(".journal-live-summary")
+    assert re.search(rf"{len(verdicts) - len(differs)} of {len(verdicts)} published metrics "
+                     r"reproduced in your browser", summary)
+    assert "Pyodide 0.27.7" in summary and "numpy 2.0.2" in summary
+    assert tab.problems.errors == []
+    context.close()
+
+
+def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_dir, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
+    data = copy / "live" / "data" / "digits.npz"
+    content = bytearray(data.read_bytes())
+    content[len(content) // 2] ^= 0xFF  # one byte of the compressed images
+    data.write_bytes(bytes(content))
+    with preview.serve(copy) as url:
+        context, tab = new_tab(browser, url)
+        tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
+        tab.click(".journal-live-button")
+        tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
+        assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
+        text = tab.inner_text(".journal-live-summary")
+        assert "live/data/digits.npz: SHA-256" in text and "nothing was run" in text
+        assert tab.locator(".journal-live-cell").count() == 0
+        context.close()
