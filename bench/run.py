@@ -16,6 +16,9 @@ same run. Targets (checked here, never in unit tests):
 - every page, posts and notebook pages alike, within its weight budget
   (bench/page_weight.py);
 - on a GPU, the convnet trains >= 20x faster per epoch than on 2 CPU threads.
+
+It also records how long each notebook takes to load and run in the reader's
+browser (bench/live.py, headless Chromium; no target).
 """
 
 import argparse
@@ -28,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import live  # bench/live.py, beside this script
 import scale  # bench/scale.py, beside this script
 from journal import execute, nbfile, paths
 from journal.site import weight as page_weight
@@ -169,7 +173,12 @@ def collect(args) -> dict:
         results["scale"] = scale.measure()
         results["site"] = scale.site_summary(results["scale"])
     with tempfile.TemporaryDirectory(prefix="journal-site-") as tmp:
-        report = page_weight.measure(build_site(Path(tmp), allow_unverified=True))
+        site = build_site(Path(tmp), allow_unverified=True)
+        report = page_weight.measure(site)
+        if not args.no_live:
+            print("running notebooks in headless Chromium (Run in your browser)...",
+                  flush=True)
+            results["live"] = live.measure(site, timeout_min=args.live_timeout_min)
     results["page_weight"] = {
         "pages": {p.page: {"bytes": p.total, "ok": p.ok, "kind": p.kind}
                   for p in report.pages},
@@ -234,6 +243,8 @@ def summarise(r: dict) -> list[dict]:
                         all(o["ok"] for o in others.values())))
     rows.append(row("search index", f"{pw['search_index_bytes'] / 1024:.0f} KB",
                     "<= 1024 KB", pw["search_index_bytes"] <= 1024 * 1024))
+    if "live" in r:
+        rows += live.rows(r["live"])
     cpu = r["convnet_cpu"]
     rows.append(row("convnet, CPU 2 threads", f"{cpu['epoch_s']:.2f} s/epoch, "
                     f"{cpu['images_per_s']:.0f} images/s, "
@@ -297,6 +308,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-scale", action="store_true",
                         help="skip the site builds (bench/scale.py: today's journal "
                              "and one of 100 posts and 30 notebooks)")
+    parser.add_argument("--no-live", action="store_true",
+                        help="skip the browser runs (bench/live.py)")
+    parser.add_argument("--live-timeout-min", type=float, default=live.DEFAULT_TIMEOUT_MIN,
+                        help="give up on a browser run after this many minutes")
     parser.add_argument("--no-write", action="store_true",
                         help="print only; do not write results.json or the page")
     parser.add_argument("--from-results", type=Path, metavar="JSON",

@@ -50,19 +50,21 @@ function renderOutput(output) {
   return null;
 }
 
-function cellBlock(message, bundle) {
+// ``where`` names the cell when the block is not shown under the cell itself.
+function cellBlock(message, bundle, where) {
   const cell = bundle.cells.find((c) => c.index === message.index);
+  const who = where ? `Your browser, code cell ${cell.code_index}` : "Your browser";
   const block = el("div", { class: "journal-live-cell", "data-cell": String(message.index) });
   const head = el("p", { class: "journal-live-head" });
   block.append(head);
   if (message.skipped) {
-    head.append(`Your browser, cell ${cell.code_index}: not run (${message.why}). `
-                + "Its outputs above are the verified ones.");
+    head.append(`${who}: not run (${message.why}). `
+                + "The outputs shown are the verified ones.");
     block.classList.add("journal-live-skipped");
     return block;
   }
   const verdict = message.verdict;
-  head.append(`Your browser, cell ${cell.code_index} (${message.seconds.toFixed(1)} s): `,
+  head.append(`${who} (${message.seconds.toFixed(1)} s): `,
               el("span", { class: "journal-live-verdict" },
                  verdict.passed ? "same as published" : "differs from published"));
   for (const output of message.outputs) {
@@ -99,7 +101,7 @@ function placeFor(control, notebook, index) {
   return null;
 }
 
-function summary(bundle, rows, versions, finished, failure) {
+function summary(bundle, rows, versions, failure) {
   const reproduced = rows.filter((r) => r.reproduced_ok).length;
   const skipped = bundle.cells.filter((c) => !c.runs).length;
   const locked = bundle.verified.versions || {};
@@ -111,7 +113,7 @@ function summary(bundle, rows, versions, finished, failure) {
   if (failure) box.append(el("p", { class: "journal-live-error" }, `The run stopped: ${failure}`));
   box.append(el("p", {},
     el("strong", {}, `${reproduced} of ${rows.length} published metrics reproduced in your browser`),
-    ` within their declared tolerances${finished ? ` (${finished.toFixed(0)} s in all)` : ""}.`
+    " within their declared tolerances."
       + (skipped ? ` ${skipped} cell${skipped === 1 ? "" : "s"} need PyTorch and did not run.` : "")));
   box.append(el("ul", { class: "journal-live-metrics" }, ...rows.map(metricLine)));
   box.append(el("p", { class: "journal-live-versions" },
@@ -149,9 +151,9 @@ export async function start(button) {
         versions = message.versions;
         control.dataset.loadSeconds = message.load_seconds.toFixed(1);
       } else if (message.type === "cell") {
-        const block = cellBlock(message, bundle);
         if (!message.skipped) rows.push(...message.verdict.metrics);
         const place = placeFor(control, bundle.notebook, message.index);
+        const block = cellBlock(message, bundle, !place);
         if (place && place.classList.contains("journal-live-slot")) {
           place.hidden = false;
           place.replaceChildren(block);
@@ -166,7 +168,7 @@ export async function start(button) {
         status.textContent = message.type === "finished"
           ? `Finished in ${seconds.toFixed(0)} s.` : "Stopped.";
         bar.remove();
-        panel.append(summary(bundle, rows, versions, seconds,
+        panel.append(summary(bundle, rows, versions,
                              message.type === "failed" ? message.text : null));
         control.dataset.state = message.type;
         worker.terminate();
