@@ -47,6 +47,7 @@ import urllib.request
 from pathlib import Path
 
 from journal import markdown_source, paths
+from journal.live import dist
 from journal.site import weight
 
 ROOT = paths.ROOT
@@ -146,8 +147,9 @@ def grow(root: Path, posts: int, notebooks: int) -> None:
 
 def build_env(root: Path) -> dict:
     # The journal package of the copy, not the installed one, builds the copy.
+    # The copy takes the pinned Pyodide from this checkout's cache (journal.live.dist).
     return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "JOURNAL_ALLOW_UNVERIFIED": "1",
-            "PYTHONPATH": str(root)}
+            "PYTHONPATH": str(root), dist.CACHE_ENV: str(dist.default_cache())}
 
 
 def clear_build_cache(root: Path) -> None:

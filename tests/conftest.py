@@ -1,5 +1,6 @@
 """Shared fixtures for the unit tests."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,9 +9,14 @@ import pytest
 
 from built_site import VERIFIED_NOTEBOOK, build_site
 from journal import paths
+from journal.live import dist
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
 collect_ignore_glob = ["fixtures/*"]
+
+# Sites that tests build from copies of the repository take the pinned Pyodide
+# from this checkout's cache (`make setup` fetched it) instead of fetching again.
+os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
 
 
 # --- one verified notebook and one site build, shared by the site tests --------

@@ -4,7 +4,7 @@ The Python half of a browser run is plain Python, so it is tested here in
 CPython: which cells run (`plan`), the kernel's outputs in the notebook format
 (`kernel`), the reader's verdict (`check`) and what a bundle holds (`bundle`).
 A whole notebook then runs through the same steps the browser's worker takes
-and must reproduce every published metric. tests/browser/test_live.py runs the
+and must reproduce every published metric. tests/browser/test_run_in_browser.py runs the
 real thing in Chromium.
 """
 
@@ -164,7 +164,7 @@ def test_the_browsers_journal_modules_import_only_each_other():
 
 
 def test_sources_hold_no_snippet_that_needs_torch():
-    files = bundle.sources()["files"]
+    files = bundle.sources()
     assert "snippets/conv_by_hand.py" in files and "journal/live/kernel.py" in files
     assert "snippets/convnet.py" not in files and "snippets/artifact.py" not in files
     assert files["journal/report.py"] == (paths.JOURNAL / "report.py").read_text()

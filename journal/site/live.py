@@ -11,7 +11,7 @@ stamp. Each embedded cell of such a notebook is followed by an empty, hidden
 slot (``journal-live-slot``, written by `journal.embed`) where the browser's
 outputs for that cell appear.
 
-The files go under ``live/``: the two scripts, the Python sources, the data,
+The files go under ``live/``: the two scripts, the Python files, the data,
 one bundle per notebook (`journal.live.bundle`) and the pinned Pyodide, every
 file of which is checked against Pyodide's lock file on each build
 (`journal.live.dist`).
@@ -72,7 +72,8 @@ class Live:
                 f"every number with the published one. The first click downloads about "
                 f"{megabytes:.0f} MB; nothing is downloaded before."
                 + (" Cells that need PyTorch keep their verified outputs."
-                   if ran < len(cells) else ""))
+                   if ran < len(cells) else "")
+                + self._duration(rel, cells))
         return (f'<div class="journal-live" data-layout="{layout}" markdown="0">'
                 f'<button type="button" class="journal-live-button md-button" '
                 f'data-bundle="{html.escape(bundle.bundle_name(rel))}" '
@@ -80,14 +81,28 @@ class Live:
                 f'Run in your browser</button> '
                 f'<small class="journal-live-note">{note}</small></div>')
 
+    def _duration(self, rel: str, cells: list[plan.CellPlan]) -> str:
+        """How long those cells took when the test suite last verified them."""
+        entry = self.stamps.check(rel, self.notebooks[rel]).entry or {}
+        ran = {p.code_index for p in cells if p.runs}
+        seconds = sum(c.get("seconds", 0.0) for c in entry.get("cells", [])
+                      if c.get("cell") in ran)
+        if not seconds:
+            return ""
+        cpu = html.escape(entry.get("platform", {}).get("cpu") or "its machine")
+        return (f" The test suite's last run of these cells took {seconds:.0f} s on {cpu};"
+                f" NumPy in a browser has no BLAS, so matrix work there takes many times"
+                f" longer.")
+
     def files(self, config) -> list[File]:
         """Every file under ``live/``, for the build's file list."""
         if not self.plans:
             return []
         found = [File.generated(config, f"{bundle.PREFIX}/{name}",
                                 abs_src_path=str(LIVE_DIR / name)) for name in SCRIPTS]
-        found.append(File.generated(config, bundle.SOURCES,
-                                    content=json.dumps(bundle.sources(), sort_keys=True)))
+        sources = bundle.sources()
+        found += [File.generated(config, bundle.SOURCES_DIR + path, content=text)
+                  for path, text in sorted(sources.items())]
         data: dict[str, tuple[str, bytes]] = {}
         for rel, cells in sorted(self.plans.items()):
             nb = self.notebooks[rel]
@@ -96,7 +111,7 @@ class Live:
                 if name not in data:
                     data[name] = bundle.data_file(name)
             entry = self.stamps.check(rel, nb).entry
-            content = bundle.notebook_bundle(rel, nb, cells, data, entry)
+            content = bundle.notebook_bundle(rel, nb, cells, data, entry, list(sources))
             found.append(File.generated(config, bundle.bundle_name(rel),
                                         content=json.dumps(content, sort_keys=True)))
         for uri, content in data.values():
