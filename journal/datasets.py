@@ -175,10 +175,12 @@ def raw_arrays(name: str) -> tuple[np.ndarray, np.ndarray]:
 def write_raw(name: str, path: Path) -> None:
     """Write dataset ``name``'s raw arrays to ``path`` as a compressed ``.npz``.
 
-    The file is the same byte for byte on every call (fixed zip timestamps), so
-    its SHA-256 can be published next to it.
+    The arrays are checked against the recorded checksum first, and the file
+    is the same byte for byte on every call (fixed zip timestamps), so its
+    SHA-256 can be published next to it.
     """
     X_raw, y_raw = raw_arrays(name)
+    verify_checksum(name, sha256_arrays(X_raw, y_raw))
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for key, array in (("X", X_raw), ("y", y_raw)):
             buffer = io.BytesIO()
@@ -186,7 +188,7 @@ def write_raw(name: str, path: Path) -> None:
                                       allow_pickle=False)
             info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, buffer.getvalue(), compresslevel=9)
+            archive.writestr(info, buffer.getvalue(), compresslevel=6)
 
 
 def load_digits(expected: dict[str, str] | None = None) -> Split:

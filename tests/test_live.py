@@ -172,8 +172,11 @@ def test_sources_hold_no_snippet_that_needs_torch():
 
 def test_a_data_file_is_the_same_bytes_every_time_and_loads_as_the_package(tmp_path,
                                                                           monkeypatch):
-    uri, content = bundle.data_file("digits")
-    assert uri == "live/data/digits.npz" and bundle.data_file("digits")[1] == content
+    uri, content = bundle.data_file("digits", cache=None)
+    assert uri == "live/data/digits.npz"
+    assert bundle.data_file("digits", cache=None)[1] == content
+    assert bundle.data_file("digits", cache=tmp_path / "kept")[1] == content  # made
+    assert bundle.data_file("digits", cache=tmp_path / "kept")[1] == content  # read back
     (tmp_path / "digits.npz").write_bytes(content)
     monkeypatch.setenv(datasets.DATA_DIR, str(tmp_path))
     split = datasets.load_digits()  # raises if the arrays' digest moved

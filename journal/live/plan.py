@@ -66,8 +66,9 @@ class SnippetsIndex:
         for path in sorted(snippets.glob("*.py")):
             module = f"snippets.{path.stem}"
             tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-            top_level[module] = [m for stmt in tree.body for m, _ in _imports(stmt)
-                                 if isinstance(stmt, (ast.Import, ast.ImportFrom))]
+            top_level[module] = [m for stmt in tree.body
+                                 if isinstance(stmt, (ast.Import, ast.ImportFrom))
+                                 for m, _ in _imports(stmt)]
             inner[module] = {stmt.name for stmt in tree.body
                              if isinstance(stmt, (ast.FunctionDef, ast.ClassDef))
                              and any(_top_module(m) in UNAVAILABLE
@@ -135,9 +136,10 @@ def _available(stmt: ast.stmt, index: SnippetsIndex) -> bool:
                 or any(a.name in index.names.get(module, ()) for a in stmt.names))
 
 
-def plan(notebook: dict, snippets: Path, path: Path | None = None) -> list[CellPlan]:
-    """One `CellPlan` per code cell, in order."""
-    index = SnippetsIndex.read(snippets)
+def plan(notebook: dict, snippets: Path, path: Path | None = None,
+         index: SnippetsIndex | None = None) -> list[CellPlan]:
+    """One `CellPlan` per code cell, in order (``index``: `snippets` read already)."""
+    index = index or SnippetsIndex.read(snippets)
     where = paths.display_path(path) if path else None
     missing: dict[str, str] = {}        # name -> why it is not there in the browser
     plans = []

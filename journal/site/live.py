@@ -39,9 +39,10 @@ class Live:
         self.plans: dict[str, list[plan.CellPlan]] = {}
         self.notebooks = dict(notebooks)
         self.stamps = stamps
+        index = plan.SnippetsIndex.read(paths.SNIPPETS)
         for rel, nb in self.notebooks.items():
             path = paths.PROJECTS / rel
-            cells = plan.plan(nb, paths.SNIPPETS, path)
+            cells = plan.plan(nb, paths.SNIPPETS, path, index)
             if any(p.runs and compare.publishes_results(nb.cells[p.index].get("outputs", []))
                    for p in cells):
                 self.plans[rel] = cells
