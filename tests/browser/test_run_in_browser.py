@@ -10,8 +10,8 @@ import shutil
 
 import nbformat
 import pytest
-
 from conftest import new_tab
+
 from journal import paths, report
 from journal.live import plan
 from journal.site import preview
