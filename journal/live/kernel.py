@@ -146,9 +146,9 @@ class Kernel:
                 not source.rstrip().endswith(";"):
             last = ast.Expression(tree.body.pop().value)
         filename = f"<cell {self.execution_count}>"
-        exec(compile(tree, filename, "exec"), self.namespace)  # the notebook's own code
+        exec(compile(tree, filename, "exec"), self.namespace)  # noqa: S102 - the notebook's own code
         if last is not None:
-            return eval(compile(last, filename, "eval"), self.namespace)
+            return eval(compile(last, filename, "eval"), self.namespace)  # noqa: S307
         return None
 
     def _flush_figures(self) -> None:
