@@ -148,7 +148,7 @@ class Kernel:
         filename = f"<cell {self.execution_count}>"
         exec(compile(tree, filename, "exec"), self.namespace)  # noqa: S102 - the notebook's own code
         if last is not None:
-            return eval(compile(last, filename, "eval"), self.namespace)  # noqa: S307
+            return eval(compile(last, filename, "eval"), self.namespace)
         return None
 
     def _flush_figures(self) -> None:
