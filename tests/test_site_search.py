@@ -1,12 +1,17 @@
 """What the search index holds (journal/site/search.py) and excerpts that stop
 at the separator (journal/site/excerpts.py)."""
 
+import json
 import re
 from types import SimpleNamespace
 
 import markdown
 import pytest
+import yaml
+from hypothesis import given, strategies as st
+from material.plugins.blog.structure import View
 
+from journal import paths
 from journal.site import excerpts, search
 
 # How Material's search plugin removes the attribute from a page it has indexed.
@@ -25,6 +30,7 @@ def fit(X, y):
 <div class="highlight" data-search-exclude="output"><pre><code>4 of 450 wrong
 </code></pre></div>
 <small class="journal-source">From the notebook <a href="x">x</a></small>
+<p class="journal-used-in">Used in <a href="p/">A post</a>. <a download>Download</a></p>
 <details class="journal-check journal-verified"><summary>verified</summary></details>
 <h2 id="more">More</h2>
 <div class="jp-RenderedText jp-OutputArea-output"><pre>training log</pre></div>
@@ -41,7 +47,7 @@ def page(content: str):
 
 def test_leave_out_marks_what_the_plugin_then_strips():
     marked = search.leave_out(PAGE)
-    assert 'class="journal-source"' in marked and marked.count("data-search-exclude") == 5
+    assert 'class="journal-source"' in marked and marked.count("data-search-exclude") == 6
     assert 'data-search-exclude="journal" class="jp-InputPrompt' in marked
     assert STRIP.sub("", marked) == STRIP.sub("", PAGE)  # readers get the same page
 
@@ -56,9 +62,136 @@ def test_index_keeps_prose_and_code_names_not_outputs_or_stamps():
     # each name once per page: the second block adds only what is new
     assert "<pre><code>result other.call</code></pre>" in text
     for left_out in ("450 wrong", "From the notebook", "verified", "training log",
-                     "In [1]", "import numpy"):
+                     "In [1]", "import numpy", "Used in", "Download"):
         assert left_out not in text
     assert [e["location"] for e in index.entries] == ["post/", "post/#more"]
+
+
+# The site's search settings: its separator, and the plugin's pipeline for English.
+SEARCH = next(p["search"] for p in yaml.safe_load(
+    (paths.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["plugins"]
+    if isinstance(p, dict) and "search" in p)
+SPLIT = re.compile(SEARCH["separator"])
+
+
+def site_index():
+    return search.JournalIndex(lang=["en"], separator=SEARCH["separator"],
+                               pipeline=["stopWordFilter"], fields={})
+
+
+def indexed(text: str) -> list[str]:
+    """The words Material's search worker takes from an entry's text, in order:
+    split at tags and at the separator, lower-cased, less lunr's stop words."""
+    return [word for piece in re.split(r"<[^>]*>", text)
+            for word in (w.lower() for w in SPLIT.split(piece))
+            if word and word not in search.STOP_WORDS]
+
+
+PROSE = """<h1 id="title">Title</h1>
+<p>It is not the model that is wrong; it's the labels (all of them, in fact).</p>
+<p>A loss of 0.5, and <code>the_model.fit</code> in the loop; is it? Then
+<code>a</code> and <code>b</code> are the same.</p>
+<ul><li>the</li><li>a plot of the loss</li></ul>
+<div class="highlight"><pre><code>def fit(X, y):
+    return np.linalg.lstsq(X, y)
+</code></pre></div>
+<h2 id="later">What I did with it</h2>
+<p>However, the gradients of <code>Linear.backward</code> (from <code>snippets/nn.py</code>) agree.</p>
+"""
+
+
+def test_prose_goes_without_stop_words_and_indexes_the_same_words():
+    index = site_index()
+    index.add_entry_from_context(page(PROSE))
+    first, later = index.entries
+    assert first["text"] == (
+        "<p>not model wrong; it's labels, (fact).</p>"
+        "<p>loss 0.5, <code>the_model.fit</code> loop; it? <code>a</code> "
+        "<code>b</code> same.</p><ul><li>plot loss</li></ul>"
+        "<pre><code>fit np.linalg.lstsq</code></pre>")
+    assert later["title"] == "What I did with it"  # headings stay whole
+    assert later["text"] == ("<p>gradients <code>Linear.backward</code> "
+                             "(<code>snippets/nn.py</code>) agree.</p>")
+    # what the worker indexes is unchanged, word for word and in order
+    plain = search.JournalIndex(lang=["en"], separator=SEARCH["separator"],
+                                pipeline=[], fields={})
+    plain.add_entry_from_context(page(PROSE))
+    assert [indexed(e["text"]) for e in plain.entries] == \
+        [indexed(e["text"]) for e in index.entries]
+    assert "<code>the_model.fit</code>" in plain.entries[0]["text"]
+
+
+def test_stop_words_stay_where_the_worker_would_not_drop_them():
+    # other languages, or a pipeline without the filter, index stop words too
+    for config in ({"lang": ["de"], "pipeline": ["stopWordFilter"]},
+                   {"lang": ["en"], "pipeline": ["stemmer"]}):
+        index = search.JournalIndex(separator=SEARCH["separator"], fields={}, **config)
+        index.add_entry_from_context(page(PROSE))
+        assert index.entries[0]["text"].startswith("<p>It is not the model that is wrong;")
+
+
+CHUNKS = st.builds(
+    lambda before, word, upper, after: before + (word.upper() if upper else word) + after,
+    st.sampled_from(["", "(", '"', "[", "`", "“"]),
+    st.sampled_from(sorted(search.STOP_WORDS) + [
+        "model", "Loss", "x", "0.5", "it's", "I've", "NumPy", "np.zeros", "fan_in",
+        "1e-6", "±", "3,200", "&lt;the", "nn.Module"]),
+    st.booleans(),
+    st.sampled_from(["", ",", ".", ":", ";", "?", ")", '"', "!", "...", ").", "'", "”"]))
+PROSE_TEXT = st.lists(
+    st.tuples(st.lists(CHUNKS, max_size=10).map(" ".join),
+              st.sampled_from(["", "<code>the x</code>", "<code>a</code> "])),
+    min_size=1, max_size=4,
+).map(lambda parts: "<p>" + " ".join(words + code for words, code in parts) + "</p>")
+
+
+@given(PROSE_TEXT)
+def test_dropping_stop_words_never_changes_what_is_indexed(text):
+    shorter = search.drop_stop_words(text, SPLIT)
+    assert indexed(shorter) == indexed(text)
+    assert re.findall(r"<code>.*?</code>", shorter) == re.findall(r"<code>.*?</code>", text)
+    # and none is left standing on its own outside code
+    for piece in re.sub(r"<code>.*?</code>|<[^>]*>", " ", shorter).split():
+        found = search.PUNCTUATED.fullmatch(piece)
+        assert not (found and found.group(2).lower() in search.DROPPED
+                    and not search.words(found.group(1) + found.group(3), SPLIT)), \
+            (piece, shorter)
+
+
+def test_a_pages_tags_go_on_its_first_entry_only():
+    index = site_index()
+    tagged = page(PROSE)
+    tagged.meta = {"tags": ["numpy", "mnist"]}
+    index.add_entry_from_context(tagged)
+    assert [e.get("tags") for e in index.entries] == [["numpy", "mnist"], None]
+
+
+def view(url: str, pages: list) -> View:
+    """A page of a blog view (the journal's index, an archive year, a category)."""
+    made = View.__new__(View)
+    made.file = SimpleNamespace(url=url)
+    made.meta, made.toc, made.title, made.pages = {}, [], "2026", pages
+    made.content = '<h1 id="2026">2026</h1>\n<p>Every post of the year.</p>'
+    return made
+
+
+def test_later_pages_of_a_blog_view_are_left_out():
+    pages: list = []
+    pages += [view("archive/2026/", pages), view("archive/2026/page/2/", pages),
+              view("archive/2026/page/3/", pages)]
+    index = site_index()
+    for each in pages:
+        index.add_entry_from_context(each)
+    assert [e["location"] for e in index.entries] == ["archive/2026/"]
+    assert not search.is_later_page(page(PAGE))
+
+
+def test_the_index_file_keeps_characters_as_they_are():
+    index = site_index()
+    index.add_entry_from_context(page("<h1 id='t'>Title</h1><p>91.8% ± 0.8% → 2×</p>"))
+    data = index.generate_search_index(None)
+    assert "± 0.8% → 2×" in data and "\\u" not in data
+    assert json.loads(data)["docs"][0]["text"] == "<p>91.8% ± 0.8% → 2×</p>"
 
 
 def test_code_names_are_definitions_and_dotted_names():

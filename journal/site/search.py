@@ -1,17 +1,24 @@
 """What the search index holds: what a reader searches for, not every output.
 
 Material's search plugin indexes each page's HTML, section by section, and the
-index is one file that every search downloads whole. At a hundred posts and
-thirty notebooks it passed 1.5 MB, most of it notebook outputs, training logs,
-verification stamps repeated after every embed, and code. So the index keeps
-titles, headings and prose (inline code included) whole, keeps each code block
-as the names it defines and the qualified names it uses, and leaves out:
+index is one file that every search downloads whole (budget: 1 MB for a journal
+of a hundred posts and thirty notebooks, `journal.site.weight`). Once outputs,
+logs and stamps were gone, that journal's index still held 1.25 MB: 84% the
+posts, mostly their prose, 13% the notebook pages, 3% the other pages, 0.2%
+the blog's index, archive and category pages (their post excerpts are not in
+it). So the index keeps titles, headings and prose (inline code included),
+keeps each code block as the names it defines and the qualified names it uses,
+stores prose without the stop words search ignores, and leaves out:
 
 - in posts, what an embed inserts besides code: printed and returned outputs,
   HTML results, the notebook links, the verification stamps and notes;
 - on notebook pages, the cells' outputs, the prompts (``In [3]:``), the cell
   tags, the second copy of each cell's code kept for the copy button and its
-  "Copied!" notice, the heading anchors (``¶``), and the stamp or banner.
+  "Copied!" notice, the heading anchors (``¶``), and the stamp or banner;
+- the list of posts a notebook is used in, on its page and on the Projects
+  index: post titles, each indexed with its post;
+- the second and later pages of the journal, an archive year or a category:
+  the same title as the first page, listing posts indexed on their own.
 
 Leaving out uses the plugin's documented exclusion: `leave_out` gives those
 elements the attribute ``data-search-exclude``, which the plugin skips and
@@ -25,16 +32,29 @@ classes and top-level variables it defines and the dotted names it uses
 (``nn.Conv2d``, ``np.random.default_rng``), so a search for a name finds the
 section that shows its code; the page shows the code whole.
 
-`JournalIndex` is the plugin's index with those code blocks, and with each
-page's parse kept by content in the build cache (`journal.site.cache`):
+Stop words: the search worker (lunr, with the plugin's English pipeline) drops
+"the", "of", "it" and the rest of lunr's list from every text it indexes and
+every query, so the index stores prose without them (`drop_stop_words`): the
+worker indexes the same words, in the same order, and a search finds and ranks
+exactly what it did with them, while the prose takes a quarter less room. What
+changes is the excerpt under a result, which reads tersely ("backward pass runs
+without error tells nothing."); "not", "no" and "nor" stay, so it still says
+what its sentence denies. Titles and headings, and code, inline or not, stay
+whole. A page's tags go on its first entry, which the worker groups the page's
+sections under, and the file keeps characters as they are (UTF-8).
+
+`JournalIndex` is the plugin's index with those code blocks and that prose, and
+with each page's parse kept by content in the build cache (`journal.site.cache`):
 parsing every page's HTML again was a third of a warm build. Under
 ``mkdocs serve --dirty`` it updates the last index page by page
 (`journal.site.rebuild`).
 """
 
 import html
+import json
 import re
 
+from material.plugins.blog.structure import View
 from material.plugins.search.plugin import Element, Parser, SearchIndex, Section
 
 from journal.site import cache, rebuild
@@ -52,16 +72,46 @@ EXCLUDED_CLASSES = frozenset({
     # notebook pages (mkdocs-jupyter's nbconvert template)
     "jp-OutputArea-output", "jp-InputPrompt", "jp-OutputPrompt", "cell-tag",
     "clipboard-copy-txt", "notice", "anchor-link",
+    # the posts a notebook is used in, on its page and on the Projects index:
+    # post titles, each indexed with its post
+    "journal-used-in",
 })
 ATTRIBUTE = ' data-search-exclude="journal"'
 OPENING_TAG = re.compile(r'<(?P<tag>[a-zA-Z][\w-]*)(?=\s[^>]*?\bclass="(?P<classes>[^"]*)")')
 
-# What is left of a paragraph whose figure or output the index leaves out.
-EMPTY = re.compile(r"<p>\s*</p>\s?")
+# What is left of a paragraph whose figure or output the index leaves out, or
+# of one that held only stop words.
+EMPTY = re.compile(r"<(p|li)>\s*</\1>\s?")
+# Spaces between blocks: no words, and results show each block on its own.
+BETWEEN_BLOCKS = re.compile(r"(</(?:p|pre|ul|ol|li)>)\s+(?=<(?:p|pre|ul|ol|li)>)")
+TAG = re.compile(r"(<[^>]*>)")
+CODE_TAGS = frozenset({"<code>", "<pre>"})
+# Tags the plugin keeps that do not start a line: what follows them goes on.
+INLINE_TAGS = frozenset({"</code>", "<sub>", "</sub>", "<sup>", "</sup>"})
 CODE_BLOCK = re.compile(r"<pre>(?:<code>)?(.*?)(?:</code>)?</pre>", re.DOTALL)
 DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)"
                      r"|^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 DOTTED = re.compile(r"\b(?<![.\w])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+
+# lunr's English stop words, as Material's search worker has them: with
+# "stopWordFilter" in the plugin's pipeline, the worker drops them from every
+# text it indexes and from every query, so none of them can match anything.
+STOP_WORDS = frozenset("""
+    a able about across after all almost also am among an and any are as at be
+    because been but by can cannot could dear did do does either else ever every
+    for from get got had has have he her hers him his how however i if in into is
+    it its just least let like likely may me might most must my neither no nor
+    not of off often on only or other our own rather said say says she should
+    since so some than that the their them then there these they this tis to too
+    twas us wants was we were what when where which while who whom why will with
+    would yet you your
+""".split())
+# Kept in the text all the same, so an excerpt in the results still says what
+# its sentence denies.
+NEGATIONS = frozenset({"cannot", "neither", "no", "nor", "not"})
+DROPPED = STOP_WORDS - NEGATIONS
+# A word between punctuation: "(the", "it.", "and,".
+PUNCTUATED = re.compile(r"([^A-Za-z0-9]*)([A-Za-z]+)([^A-Za-z0-9]*)")
 
 
 def _mark(match: re.Match) -> str:
@@ -87,8 +137,74 @@ def code_names(code: str, seen: set[str]) -> list[str]:
     return names
 
 
-def sections(page_html: str) -> list[dict]:
-    """The indexed sections of a page: id, title and text, code blocks as names."""
+def words(text: str, separator: re.Pattern) -> list[str]:
+    """What the search worker indexes of ``text`` (no markup): the pieces between
+    ``separator``'s matches, lower-cased, less the stop words."""
+    return [w for w in (p.lower() for p in separator.split(text))
+            if w and w not in STOP_WORDS]
+
+
+def _without_stop_words(prose: str, separator: re.Pattern, block_start: bool) -> str:
+    """``prose`` without its stop words. A dropped word's punctuation stays with
+    the word before it, or the one after it: "(the model, and" becomes "(model,";
+    at the start of a block, with nothing before it, it goes."""
+    if not prose.strip():
+        return prose
+    out: list[str] = []
+    glued = False  # out[0] belongs to what comes before the prose (inline code)
+    opening = ""   # punctuation before a dropped word, for the next word kept
+    for chunk in prose.split():
+        found = PUNCTUATED.fullmatch(chunk) if chunk.isascii() else None
+        if found is None or found.group(2).lower() not in DROPPED \
+                or words(found.group(1) + found.group(3), separator):
+            out.append(opening + chunk)
+            opening = ""
+            continue
+        before, _, after = found.groups()
+        if after and out:
+            out[-1] += after
+        elif after and not block_start:
+            out.append(after)
+            glued = True
+        opening += before
+    if opening:  # goes with the inline code that follows: "(from <code>"
+        out.append(opening)
+    if not out:  # a space between two pieces of inline code stays
+        return "" if block_start or not prose[-1].isspace() else " "
+    lead = " " if prose[0].isspace() and not glued else ""
+    trail = " " if prose[-1].isspace() and not opening else ""
+    return lead + " ".join(out) + trail
+
+
+def drop_stop_words(text: str, separator: re.Pattern) -> str:
+    """``text`` without the stop words of its prose; code, inline or not, whole.
+
+    The search worker drops them anyway: it indexes the same words from the
+    shorter text, in the same order, so a search finds and ranks what it did
+    before; only the excerpt under a result reads more tersely. Prose that would
+    not index the same (a word glued to punctuation the separator keeps) stays.
+    """
+    pieces = TAG.split(text)
+    in_code = 0
+    for i in range(0, len(pieces), 2):
+        if i:
+            tag = pieces[i - 1]
+            in_code += (tag in CODE_TAGS) - (tag in ("</code>", "</pre>"))
+        prose = pieces[i]
+        if prose and in_code <= 0:
+            block_start = i == 0 or pieces[i - 1] not in INLINE_TAGS
+            shorter = _without_stop_words(prose, separator, block_start)
+            if words(shorter, separator) == words(prose, separator):
+                pieces[i] = shorter
+    return "".join(pieces)
+
+
+def sections(page_html: str, separator: re.Pattern | None = None) -> list[dict]:
+    """The indexed sections of a page: id, title and text, code blocks as names.
+
+    With ``separator`` (the search worker's, when it drops stop words), the
+    prose of the text goes without them (`drop_stop_words`).
+    """
     parser = Parser()
     parser.feed(page_html)
     parser.close()
@@ -98,26 +214,63 @@ def sections(page_html: str) -> list[dict]:
         found = code_names(html.unescape(match.group(1)), seen)
         return f"<pre><code>{' '.join(found)}</code></pre>" if found else ""
 
-    return [{"id": s.id, "title": "".join(s.title),
-             "text": EMPTY.sub("", CODE_BLOCK.sub(names, "".join(s.text)))}
-            for s in parser.data if not s.is_excluded()]
+    found = []
+    for s in parser.data:
+        if s.is_excluded():
+            continue
+        text = CODE_BLOCK.sub(names, "".join(s.text))
+        if separator is not None:
+            text = drop_stop_words(text, separator)
+        text = BETWEEN_BLOCKS.sub(r"\1", EMPTY.sub("", text))
+        found.append({"id": s.id, "title": "".join(s.title), "text": text})
+    return found
+
+
+def stop_word_separator(config) -> re.Pattern | None:
+    """The search's separator, when its worker drops English stop words; else None."""
+    if list(config.get("lang") or []) != ["en"] \
+            or "stopWordFilter" not in (config.get("pipeline") or []):
+        return None
+    try:
+        return re.compile(config.get("separator") or r"[\s\-]+")
+    except re.error:  # a JavaScript pattern Python reads otherwise: drop nothing
+        return None
+
+
+def is_later_page(page) -> bool:
+    """Whether ``page`` is the second or a later page of a blog view (the journal,
+    an archive year, a category): a copy of the first under the same title,
+    listing more posts, each indexed on its own page."""
+    return isinstance(page, View) and bool(page.pages) and page is not page.pages[0]
 
 
 class JournalIndex(SearchIndex):
-    """Material's search index, from `sections` kept by content in the cache."""
+    """Material's search index, from `sections` kept by content in the cache;
+    a page's tags on its first entry only."""
+
+    def __init__(self, **config):
+        super().__init__(**config)
+        self.separator = stop_word_separator(config)
 
     # Subclassed: the plugin parses every page again each build, with no option
     # to keep a parse or to shorten code; this replaces only that step.
     def add_entry_from_context(self, page):
-        if (page.meta.get("search") or {}).get("exclude"):
+        if (page.meta.get("search") or {}).get("exclude") or is_later_page(page):
             return
-        key = cache.digest(cache.SALT, "search", page.content)
-        for stored in cache.memo("search", key, lambda: sections(page.content)):
+        pattern = self.separator.pattern if self.separator is not None else ""
+        key = cache.digest(cache.SALT, "search", pattern, page.content)
+        first = len(self.entries)
+        for stored in cache.memo("search", key,
+                                 lambda: sections(page.content, self.separator)):
             section = Section(Element("hx"))
             section.id = stored["id"]
             section.title = [stored["title"]] if stored["title"] else []
             section.text = [stored["text"]]
             self.create_entry_for_section(section, page.toc, page.url, page)
+        # The worker groups a page's sections under its first entry: a search
+        # for a tag finds the page once, not each of its sections.
+        for entry in self.entries[first + 1:]:
+            entry.pop("tags", None)
 
     def generate_search_index(self, prev):
         # A dirty rebuild (journal.site.rebuild) replaces the rebuilt pages'
@@ -127,7 +280,9 @@ class JournalIndex(SearchIndex):
             self.entries = [entry for entry in prev.entries
                             if entry["location"].split("#")[0] not in rebuilt
                             ] + self.entries
-        return super().generate_search_index(None)
+        # Characters as they are (UTF-8), not as \u escapes of six bytes each.
+        return json.dumps(json.loads(super().generate_search_index(None)),
+                          separators=(",", ":"), ensure_ascii=False)
 
 
 def install(config) -> None:

@@ -1,8 +1,12 @@
-"""The built site's files: no broken internal link, a valid feed, light pages.
+"""The built site's files: no broken internal link, a valid feed, light pages, a
+search index that finds each post.
 
 These read the build from disk and need no browser, so they always run.
 """
 
+import html
+import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -10,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 from bs4 import BeautifulSoup
 
 from journal import paths
+from journal.site import search
 from journal.site import weight as page_weight
 from sitemap_helpers import post_pages, source_posts
 
@@ -88,6 +93,32 @@ def test_every_page_and_the_search_index_are_within_budget(site_dir):
     assert len(report.of_kind("notebook")) == len(paths.project_notebooks())
     assert len(report.pages) == len(list(site_dir.rglob("*.html")))
     assert report.ok, "\n" + report.table()
+
+
+def test_search_index_finds_each_posts_title_prose_and_tags(site_dir):
+    index = json.loads((site_dir / page_weight.SEARCH_INDEX).read_text(encoding="utf-8"))
+    config = index["config"]
+    # the search worker drops lunr's stop words, so the index stores none
+    assert config["lang"] == ["en"] and "stopWordFilter" in config["pipeline"]
+    split = re.compile(config["separator"])
+
+    def words(text: str) -> set[str]:
+        text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+        return {w.lower() for w in split.split(text) if w} - search.STOP_WORDS
+
+    for title, path in post_pages(site_dir).items():
+        entries = [d for d in index["docs"] if d["location"].split("#")[0] == path]
+        assert entries and entries[0]["location"] == path, path
+        assert words(title) <= words(entries[0]["title"]), path
+        assert entries[0].get("tags") and not [d for d in entries[1:] if "tags" in d]
+        page = BeautifulSoup((site_dir / path / "index.html").read_text(encoding="utf-8"),
+                             "html.parser")
+        prose = page.select_one("article h1 ~ p").get_text(" ")
+        assert words(prose) <= set().union(*(words(d["text"]) for d in entries)), path
+        for d in entries:
+            prose = re.sub(r"<code>.*?</code>|<[^>]*>", " ", d["text"], flags=re.S)
+            assert not [w for w in prose.split() if w.lower() in search.DROPPED], \
+                d["location"]
 
 
 def test_page_weight_flags_a_heavy_page(site_dir, tmp_path):
