@@ -13,10 +13,12 @@ outputs for that cell appear.
 
 The files go under ``live/``: the two scripts, the Python files, the data,
 one bundle per notebook (`journal.live.bundle`) and the pinned Pyodide, every
-file of which is checked against Pyodide's lock file on each build
-(`journal.live.dist`).
+file of which is checked against Pyodide's lock file
+(`journal.live.dist`) when it is fetched and again whenever it changes on
+disk. Plans and digests are kept in the build cache (`journal.site.cache`).
 """
 
+import dataclasses
 import hashlib
 import html
 import json
@@ -27,6 +29,7 @@ from mkdocs.structure.files import File
 
 from journal import compare, paths, project_info
 from journal.live import bundle, dist, plan
+from journal.site import cache
 
 SCRIPTS = ("live.js", "worker.js")
 LIVE_DIR = paths.JOURNAL / "live"
@@ -37,12 +40,13 @@ class Live:
 
     def __init__(self, notebooks, stamps, pyodide: Path | None = None):
         self.plans: dict[str, list[plan.CellPlan]] = {}
+        self._index: plan.SnippetsIndex | None = None
         self.notebooks = dict(notebooks)
         self.stamps = stamps
-        index = plan.SnippetsIndex.read(paths.SNIPPETS)
+        snippets = cache.digest(*(f"{p.name}\n{p.read_text(encoding='utf-8')}"
+                                  for p in sorted(paths.SNIPPETS.glob("*.py"))))
         for rel, nb in self.notebooks.items():
-            path = paths.PROJECTS / rel
-            cells = plan.plan(nb, paths.SNIPPETS, path, index)
+            cells = self._plan(rel, nb, snippets)
             if any(p.runs and compare.publishes_results(nb.cells[p.index].get("outputs", []))
                    for p in cells):
                 self.plans[rel] = cells
@@ -56,6 +60,22 @@ class Live:
         self.key = hashlib.sha256(json.dumps(
             [sorted((rel, [(p.runs, p.why) for p in cells]) for rel, cells in self.plans.items()),
              self.download_bytes]).encode()).hexdigest()
+
+    def _plan(self, rel: str, nb, snippets: str) -> list[plan.CellPlan]:
+        """`journal.live.plan` of a notebook, kept in the build cache by content."""
+        def make():
+            if self._index is None:
+                self._index = plan.SnippetsIndex.read(paths.SNIPPETS)
+            cells = plan.plan(nb, paths.SNIPPETS, paths.PROJECTS / rel, self._index)
+            return [dataclasses.asdict(p) for p in cells]
+        key = cache.digest("live-plan", snippets, cache.notebook_digest(rel))
+        return [plan.CellPlan(**p) for p in cache.memo("live-plan", key, make)]
+
+    def _sha256(self, path: Path) -> str:
+        """A shipped file's SHA-256, computed again whenever the file changes."""
+        st = path.stat()
+        key = cache.digest("live-sha256", str(path), st.st_size, st.st_mtime_ns)
+        return cache.memo("live-sha256", key, lambda: dist.sha256_of(path))
 
     def runs(self, rel: str) -> bool:
         return rel in self.plans
@@ -119,7 +139,7 @@ class Live:
             found.append(File.generated(config, uri, content=content))
         for name, expected in sorted(self.manifest.items()):
             path = self.pyodide / name
-            actual = dist.sha256_of(path)
+            actual = self._sha256(path)
             if actual != expected:
                 raise dist.DistError(f"sha256 {actual}, expected {expected} "
                                      f"(Pyodide's lock file); the site is not built",
