@@ -136,7 +136,17 @@ export async function start(button) {
   const panel = el("div", { class: "journal-live-panel" }, status, bar);
   control.append(panel);
 
-  const bundle = await (await fetch(new URL(button.dataset.bundle, root))).json();
+  let bundle;
+  try {
+    const response = await fetch(new URL(button.dataset.bundle, root));
+    if (!response.ok) throw new Error(`${button.dataset.bundle}: HTTP ${response.status}`);
+    bundle = await response.json();
+  } catch (error) {
+    status.textContent = `Could not start: ${error.message}. Reload the page to try again.`;
+    bar.remove();
+    control.dataset.state = "failed";
+    return;
+  }
   const rows = [];
   let versions = {};
   const worker = new Worker(new URL("worker.js", here));
