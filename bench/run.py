@@ -33,6 +33,8 @@ from pathlib import Path
 
 import live  # bench/live.py, beside this script
 import scale  # bench/scale.py, beside this script
+from tables import table  # bench/tables.py
+
 from journal import execute, nbfile, paths
 from journal.site import weight as page_weight
 from journal.site.preview import build_site
@@ -113,9 +115,8 @@ def bench_convnet(device: str, threads: int = 2, epochs: int = 6,
     """
     import torch
 
+    from journal.notebook import load_mnist5k, setup
     from snippets import convnet
-    from journal.notebook import load_mnist5k
-    from journal.notebook import setup
 
     torch.set_num_threads(threads)
     setup(seed=seed, device=device)
@@ -270,16 +271,6 @@ def timing_run(rec: dict) -> str:
     return (f"(timing run: {rec['epochs']} epochs on {rec['train_images']:,} images, "
             f"seed {rec['seed']}, one run; the published accuracy is the convnet "
             f"notebook's)")
-
-
-def table(rows: list[dict]) -> str:
-    cells = [("measure", "value", "target", "met")] + [
-        (r["name"], r["value"], r["target"] or "", "" if r["ok"] is None
-         else ("yes" if r["ok"] else "NO")) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def markdown_page(rows: list[dict], results: dict) -> str:

@@ -46,6 +46,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tables import table  # bench/tables.py, beside this script
+
 from journal import markdown_source, paths
 from journal.live import dist
 from journal.site import weight
@@ -442,16 +444,6 @@ def rows(r: dict) -> list[dict]:
     ]
 
 
-def table(rows: list[dict]) -> str:
-    cells = [("measure", "value (today -> grown)", "target", "met")] + [
-        (r["name"], r["value"], r["target"] or "", "" if r["ok"] is None
-         else ("yes" if r["ok"] else "NO")) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(4)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)) for line in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def record(results: dict, path: Path = RESULTS) -> None:
     """Put ``results`` under "scale" (and today's site under "site") in ``path``,
     keeping everything else there."""
@@ -477,7 +469,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     results = measure(args.posts, args.notebooks, args.repeats, args.edits)
     print()
-    print(table(rows(results)))
+    print(table(rows(results), "value (today -> grown)"))
     if not args.no_write:
         record(results)
         print(f"\nrecorded under \"scale\" in {paths.display_path(RESULTS)}")

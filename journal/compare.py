@@ -56,6 +56,9 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+    # Those of the problems about a figure's picture (its fingerprint), not
+    # about what it shows: a browser run reports them apart (journal.live.check).
+    pictures: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,6 +68,7 @@ class Verdict:
         self.problems += other.problems
         self.checked += other.checked
         self.unverified += other.unverified
+        self.pictures += other.pictures
 
 
 def fmt(value: float) -> str:
@@ -430,6 +434,7 @@ def compare_figure_output(published: dict, reproduced: dict, label: str) -> Verd
     problems = compare_figure(published["data"]["image/png"],
                               reproduced["data"]["image/png"], label, tol)
     verdict.problems += problems
+    verdict.pictures += problems
     if not problems:
         verdict.checked.append(f"{label} picture (fingerprint mean <= {tol['mean']:g}, "
                                f"block <= {tol['block']:g})")

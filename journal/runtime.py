@@ -56,12 +56,12 @@ def _torch():
 
 def pick_device(prefer: str | None = None) -> str:
     """CUDA if present, then Apple MPS, then CPU (``JOURNAL_DEVICE`` overrides)."""
+    prefer = prefer or os.environ.get("JOURNAL_DEVICE")
     torch = _torch()
     if torch is None:
         if prefer not in (None, "cpu"):
             raise RuntimeError(f"device {prefer!r} asked for, but torch is not installed")
         return "cpu"
-    prefer = prefer or os.environ.get("JOURNAL_DEVICE")
     if prefer:
         if prefer == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("JOURNAL_DEVICE=cuda but no CUDA device is available")

@@ -132,12 +132,22 @@ def test_the_readers_verdict_uses_the_declared_tolerance():
     assert missing["metrics"][0]["reproduced_text"] is None
 
 
+def figure_outputs(code: str) -> list[dict]:
+    k = kernel.Kernel()
+    return k.run_cell("import matplotlib\nmatplotlib.use('agg')\n"
+                      "import matplotlib.pyplot as plt\n" + code + ";")
+
+
 def test_only_a_pictures_fingerprint_counts_as_drawn_differently():
-    verdict = {"problems": ["figure changed: mean difference 0.0050 (tolerance 0.004)",
-                            "figure 2 changed size: published 10x10 px",
-                            "figure: axes 0 line 0: y differs"]}
-    drawn = [p for p in verdict["problems"] if check.PICTURE.match(p)]
-    assert drawn == verdict["problems"][:2]
+    published = figure_outputs("plt.plot([1, 2, 3])")
+    thicker = check.judge(published, figure_outputs("plt.plot([1, 2, 3], linewidth=8)"))
+    assert thicker["passed"] and thicker["problems"] == []
+    assert thicker["drawn"] and thicker["drawn"][0].startswith("figure changed:")
+    other_data = check.judge(published, figure_outputs("plt.plot([1, 2, 30])"))
+    assert not other_data["passed"]
+    assert other_data["problems"] == [
+        "figure line 1 y: value 2 published 3, reproduced 30, tolerance ±1e-06 or ±0.00% relative"]
+    assert all(p not in other_data["problems"] for p in other_data["drawn"])
 
 
 # -- bundle ----------------------------------------------------------------------

@@ -16,9 +16,7 @@ before the reader clicks "Run in your browser":
 
 import ast
 import hashlib
-import json
 import posixpath
-import re
 import tempfile
 from importlib import metadata
 from pathlib import Path
@@ -138,10 +136,3 @@ def notebook_bundle(rel: str, nb: dict, cells: list[plan.CellPlan],
                      "threads": platform.get("threads"),
                      "versions": {"python": platform.get("python"), **locked_versions()}},
     }
-
-
-def runs_in_browser(cells: list[plan.CellPlan], nb: dict) -> bool:
-    """Whether a browser run would re-derive at least one published metric."""
-    return any(p.runs and re.search(r'"application/vnd\.journal\.metric\+json"',
-                                    json.dumps(nb["cells"][p.index].get("outputs", [])))
-               for p in cells)

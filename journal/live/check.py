@@ -10,16 +10,12 @@ One check is read differently in a browser: the picture of a figure, compared
 by fingerprint (`journal.compare.compare_figure`), whose tolerance is set for
 re-runs with the locked matplotlib. The browser's matplotlib is another
 version, which places text and lines a pixel apart, so a picture that moved is
-reported apart (``drawn``) and shown as such on the page, while what the figure
-shows (its record: the plotted values, images and labels) is still checked
-like any output.
+reported apart (``drawn``, the verdict's ``pictures``) and shown as such on
+the page, while what the figure shows (its record: the plotted values, images
+and labels) is still checked like any output.
 """
 
-import re
-
 from journal import compare, report
-
-PICTURE = re.compile(r"^figure(?: \d+)? changed(?: size)?:")
 
 
 def metric_rows(published: list[dict], reproduced: list[dict]) -> list[dict]:
@@ -54,8 +50,7 @@ def metric_rows(published: list[dict], reproduced: list[dict]) -> list[dict]:
 def judge(published: list[dict], reproduced: list[dict]) -> dict:
     """The suite's verdict on a cell, plus the metric rows, as plain data."""
     verdict = compare.compare_cell(published, reproduced)
-    drawn = [p for p in verdict.problems if PICTURE.match(p)]
-    problems = [p for p in verdict.problems if not PICTURE.match(p)]
-    return {"passed": not problems, "problems": problems, "drawn": drawn,
+    problems = [p for p in verdict.problems if p not in verdict.pictures]
+    return {"passed": not problems, "problems": problems, "drawn": list(verdict.pictures),
             "checked": list(verdict.checked), "unverified": list(verdict.unverified),
             "metrics": metric_rows(published, reproduced)}

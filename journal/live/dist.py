@@ -58,7 +58,6 @@ prints what the site would ship for numpy, scikit-learn and matplotlib.
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import os
@@ -78,6 +77,7 @@ from pathlib import Path, PurePosixPath
 
 from journal import paths
 from journal.errors import JournalError
+from journal.vendor import integrity_of  # npm's SHA-512 integrity string
 
 PYODIDE_VERSION = "0.27.7"
 # What the browser loads to start Python, and the lock it reads package names from.
@@ -137,11 +137,6 @@ class DistError(JournalError):
 
 
 # --- digests ------------------------------------------------------------------
-
-def integrity_of(data: bytes) -> str:
-    """npm's Subresource Integrity string (``sha512-<base64>``) for ``data``."""
-    return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
-
 
 def sha256_of(path: Path) -> str:
     """The hex SHA-256 of a file, read in chunks."""

@@ -126,16 +126,6 @@ def _torch_reason(tree: ast.AST, index: SnippetsIndex) -> str:
     return ""
 
 
-def _available(stmt: ast.stmt, index: SnippetsIndex) -> bool:
-    """Whether an import statement works in the browser."""
-    if isinstance(stmt, ast.Import):
-        return not any(_top_module(a.name) in UNAVAILABLE or a.name in index.modules
-                       for a in stmt.names)
-    module = stmt.module or ""
-    return not (stmt.level or _top_module(module) in UNAVAILABLE or module in index.modules
-                or any(a.name in index.names.get(module, ()) for a in stmt.names))
-
-
 def plan(notebook: dict, snippets: Path, path: Path | None = None,
          index: SnippetsIndex | None = None) -> list[CellPlan]:
     """One `CellPlan` per code cell, in order (``index``: `snippets` read already)."""
@@ -163,11 +153,11 @@ def plan(notebook: dict, snippets: Path, path: Path | None = None,
                 missing[name] = f"which cell {code_index} sets with PyTorch"
             for stmt in imports:
                 for name in _imported(stmt):
-                    if _available(stmt, index):
+                    if not _torch_reason(stmt, index):
                         missing.pop(name, None)
                     else:
                         missing[name] = "which does not run in the browser"
-            kept = "\n".join(ast.unparse(s) for s in imports if _available(s, index))
+            kept = "\n".join(ast.unparse(s) for s in imports if not _torch_reason(s, index))
             plans.append(CellPlan(i, code_index, False, why, kept))
         else:
             for name in _assigned(tree) | {n for s in imports for n in _imported(s)}:

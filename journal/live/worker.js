@@ -100,8 +100,7 @@ json.dumps({"outputs": _outputs, "verdict": judge(json.loads(_published), _outpu
       return;
     }
   }
-  post({ type: "finished", seconds: (performance.now() - started) / 1000,
-         run_seconds: (performance.now() - started) / 1000 - loaded });
+  post({ type: "finished" });
 }
 
 self.onmessage = (event) => {

@@ -19,7 +19,6 @@ disk. Plans and digests are kept in the build cache (`journal.site.cache`).
 """
 
 import dataclasses
-import hashlib
 import html
 import json
 import posixpath
@@ -57,9 +56,9 @@ class Live:
             self.manifest = dist.manifest(self.pyodide, dist.SITE_PACKAGES)
         self.download_bytes = sum((self.pyodide / name).stat().st_size
                                   for name in self.manifest) if self.manifest else 0
-        self.key = hashlib.sha256(json.dumps(
+        self.key = cache.digest(json.dumps(
             [sorted((rel, [(p.runs, p.why) for p in cells]) for rel, cells in self.plans.items()),
-             self.download_bytes]).encode()).hexdigest()
+             self.download_bytes]))
 
     def _plan(self, rel: str, nb, snippets: str) -> list[plan.CellPlan]:
         """`journal.live.plan` of a notebook, kept in the build cache by content."""
