@@ -21,7 +21,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 $(STAMP): requirements.lock pyproject.toml journal/live/dist.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e '.[test]'
 	$(BIN)/python -m journal.live.dist fetch --quiet
 	@touch $@
 
@@ -46,7 +46,7 @@ screenshots: setup ## PNGs of home, a post and a notebook, light and dark, in sc
 
 lock: ## re-resolve requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet .
+	.lock-venv/bin/pip install --quiet '.[test]'
 	.lock-venv/bin/pip freeze --exclude ml-journal \
 	  | sed -e 's/^torch==\(.*\)+cpu$$/torch==\1/' > requirements.lock
 	rm -rf .lock-venv

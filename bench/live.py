@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from journal.site import preview
+import preview  # bench/preview.py, beside this script
 
 DEFAULT_TIMEOUT_MIN = 15
 

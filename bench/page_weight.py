@@ -1,4 +1,4 @@
-"""Page weights of the built site against their budgets (journal/site/weight.py).
+"""Page weights of the built site against their budgets (bench/weight.py).
 
     python bench/page_weight.py [SITE_DIR]     # default: build into a temp dir
 
@@ -11,8 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from journal.site.preview import build_site
-from journal.site.weight import measure
+from preview import build_site  # bench/preview.py, beside this script
+from weight import measure  # bench/weight.py
 
 
 def main(argv: list[str] | None = None) -> int:

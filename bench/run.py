@@ -33,11 +33,11 @@ from pathlib import Path
 
 import live  # bench/live.py, beside this script
 import scale  # bench/scale.py, beside this script
+import weight as page_weight  # bench/weight.py
+from preview import build_site  # bench/preview.py
 from tables import table  # bench/tables.py
 
 from journal import execute, nbfile, paths
-from journal.site import weight as page_weight
-from journal.site.preview import build_site
 
 ROOT = paths.ROOT
 

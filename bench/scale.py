@@ -47,10 +47,10 @@ import urllib.request
 from pathlib import Path
 
 from tables import table  # bench/tables.py, beside this script
+import weight  # bench/weight.py, beside this script
 
 from journal import markdown_source, paths
 from journal.live import dist
-from journal.site import weight
 
 ROOT = paths.ROOT
 RESULTS = ROOT / "bench" / "results.json"

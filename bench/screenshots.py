@@ -24,8 +24,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import preview  # bench/preview.py, beside this script
+
 from journal import paths
-from journal.site import preview
 
 SCREENS = {  # name in the file name: (viewport, pixels per CSS pixel)
     "": ({"width": 1280, "height": 900}, 1),

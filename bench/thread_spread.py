@@ -23,7 +23,8 @@ from pathlib import Path
 
 from journal import compare, execute, nbfile, paths, safety, settings
 from journal.errors import NotebookError
-from journal.report import describe_tolerance, records_in
+from journal.compare import describe_tolerance
+from journal.report import records_in
 
 
 def run(path: Path, threads: int, timeout: int):

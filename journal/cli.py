@@ -5,9 +5,6 @@
     journal run [PATH ...]       execute notebooks in place (atomically) and stamp
                                  them; skips those whose inputs did not change
     journal check [PATH ...]     verify notebooks without writing (same as the tests)
-    journal shard --count N --index I
-                                 one CI shard of the notebooks, balanced by the
-                                 run times their stamps recorded
 
 Paths default to every notebook under projects/.
 """
@@ -24,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from journal import nbfile, paths, provenance, publish, shard
+from journal import nbfile, paths, provenance, publish
 from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
@@ -174,15 +171,6 @@ def cmd_new(args) -> int:
     return 0
 
 
-def cmd_shard(args) -> int:
-    try:
-        chosen = shard.shard(args.index, args.count)
-    except ValueError as err:
-        raise SystemExit(f"journal shard: {err}")
-    print(" ".join(paths.display_path(p) for p in chosen))
-    return 0
-
-
 # --- entry point ----------------------------------------------------------------
 
 def _terminate(signum, frame):
@@ -197,11 +185,6 @@ def main(argv=None) -> int:
     new.add_argument("kind", choices=("post", "project"))
     new.add_argument("name", help="the post's title, or the project's folder name")
     new.set_defaults(func=cmd_new)
-    shard_p = sub.add_parser(
-        "shard", help="print one CI shard of the notebooks, balanced by recorded time")
-    shard_p.add_argument("--count", type=int, required=True, help="number of shards")
-    shard_p.add_argument("--index", type=int, required=True, help="this shard, from 0")
-    shard_p.set_defaults(func=cmd_shard)
     for name, func, help_ in (
         ("run", cmd_run, "execute notebooks in place (atomically) and stamp them"),
         ("check", cmd_check, "verify notebooks without writing"),

@@ -1,26 +1,13 @@
 """The one place that decides whether a re-run reproduced a published cell.
 
-`compare_cell(published, reproduced)` is used by the pytest plugin, by
-`journal check` (which runs it) and by ``bench/thread_spread.py``. It compares
-the two lists of outputs kind by kind:
-
-- **Metrics** (`journal.report`): each record within the tolerance published
-  with it, which must equal the tolerance the re-run declared; a record with
-  runs by its mean, its spread and its number of runs; and the text the page
-  shows must be exactly the rendering of the published record.
-- **Figures**: the record of what the figure shows (`journal.figures`: plotted
-  values within the declared tolerance, images by value or, for a grid picked
-  by a model, as a set with a declared overlap), and the picture itself by a
-  perceptual fingerprint (`fingerprint`). A declared fingerprint tolerance so
-  loose that a blank or mirrored picture would pass is refused.
-- **Errors**: a cell that is expected to raise must raise the same exception.
-- **Text** (streams, plain results, HTML): after the committed sanitizer
-  (``journal/sanitize.cfg``), exact, except that a bare float may move in its
-  fourth significant digit (`TEXT_FLOAT_TOLERANCE`). What the sanitizer
-  replaced (timings, throughput) is reported as *not verified*, with the reason.
-
-The result is a `Verdict`: the problems (each one line, prefixed by the caller
-with the notebook and cell), what was checked, and what was not.
+`compare_cell(published, reproduced)` compares two lists of outputs kind by
+kind (metrics within their declared tolerance, figures by their record and by
+a perceptual fingerprint, stored errors by type, text exactly after the
+sanitizer) and returns a `Verdict`: the problems, what was checked and what was
+not. The tolerance arithmetic, ``max(abs, rel * |x|)``, is `allowed`. Used by
+the pytest plugin, `journal check`, the browser runs and the benchmarks; never
+imported by a notebook's kernel, so changing it makes no notebook stale. The
+rules: the site's "How the numbers are checked" page.
 """
 
 import base64
@@ -73,6 +60,30 @@ class Verdict:
 
 def fmt(value: float) -> str:
     return f"{value:.6g}"
+
+
+# -- tolerance -------------------------------------------------------------------
+
+def allowed(tol: dict, value):
+    """How far a re-run may move ``value`` (a number or an array) under ``tol``:
+    ``max(abs, rel * |value|)``, each part 0 when not declared."""
+    return np.maximum(tol.get("abs", 0.0), tol.get("rel", 0.0) * np.abs(value))
+
+
+def within(tol: dict, published, reproduced) -> bool:
+    """Whether ``reproduced`` lies within ``tol`` of ``published``."""
+    return bool(np.all(np.abs(np.subtract(reproduced, published))
+                       <= allowed(tol, published)))
+
+
+def describe_tolerance(tol: dict) -> str:
+    """``±0.005``, ``±5.00% relative``, or both joined by "or"."""
+    parts = []
+    if "abs" in tol:
+        parts.append(f"±{tol['abs']:g}")
+    if "rel" in tol:
+        parts.append(f"±{tol['rel']:.2%} relative")
+    return " or ".join(parts)
 
 
 # -- the sanitizer ---------------------------------------------------------------
@@ -132,8 +143,8 @@ def compare_metric_records(published: list[dict], reproduced: list[dict]) -> Ver
         rep_tol = rep.get("tol", report.DEFAULT_TOLERANCE)
         if tol != rep_tol:
             verdict.problems.append(
-                f"{name}: published tolerance {report.describe_tolerance(tol)} is not "
-                f"the one the code declares ({report.describe_tolerance(rep_tol)})")
+                f"{name}: published tolerance {describe_tolerance(tol)} is not "
+                f"the one the code declares ({describe_tolerance(rep_tol)})")
             continue
         if ("runs" in pub) != ("runs" in rep):
             verdict.problems.append(f"{name}: published {'with' if 'runs' in pub else 'without'}"
@@ -144,12 +155,12 @@ def compare_metric_records(published: list[dict], reproduced: list[dict]) -> Ver
             if problem:
                 verdict.problems.append(problem)
                 continue
-        if not report.within(pub, rep["value"]):
+        if not within(tol, pub["value"], rep["value"]):
             verdict.problems.append(f"{name} published {fmt(pub['value'])}, reproduced "
                                     f"{fmt(rep['value'])}, tolerance "
-                                    f"{report.describe_tolerance(tol)}")
+                                    f"{describe_tolerance(tol)}")
             continue
-        verdict.checked.append(f"metric {name} within {report.describe_tolerance(tol)}")
+        verdict.checked.append(f"metric {name} within {describe_tolerance(tol)}")
     names = {p["name"] for p in published}
     for rec in reproduced:
         if rec["name"] not in names:
@@ -169,10 +180,9 @@ def _runs_problem(pub: dict, rep: dict, tol: dict) -> str | None:
                              rel_tol=1e-9, abs_tol=1e-12):
         return (f"{name}: the published mean and spread are not those of the "
                 f"published runs")
-    limit = report.allowed(tol, pub["spread"])
-    if abs(rep["spread"] - pub["spread"]) > limit:
+    if not within(tol, pub["spread"], rep["spread"]):
         return (f"{name} spread published {fmt(pub['spread'])}, reproduced "
-                f"{fmt(rep['spread'])}, tolerance {report.describe_tolerance(tol)}")
+                f"{fmt(rep['spread'])}, tolerance {describe_tolerance(tol)}")
     return None
 
 
@@ -208,11 +218,11 @@ def _values_problem(label: str, pub, rep, tol: dict) -> str | None:
     if not np.array_equal(np.isnan(a), np.isnan(b)):
         return f"{label}: missing values differ"
     a, b = np.nan_to_num(a), np.nan_to_num(b)
-    limit = np.maximum(tol.get("abs", 0.0), tol.get("rel", 0.0) * np.abs(a))
+    limit = allowed(tol, a)
     worst = int(np.argmax(np.abs(a - b) - limit))
     if abs(a[worst] - b[worst]) > limit[worst]:
         return (f"{label}: value {worst} published {fmt(a[worst])}, reproduced "
-                f"{fmt(b[worst])}, tolerance {report.describe_tolerance(tol)}")
+                f"{fmt(b[worst])}, tolerance {describe_tolerance(tol)}")
     return None
 
 
@@ -222,7 +232,7 @@ def _label_matches(a: str, b: str, tol: dict) -> bool:
         x, y = float(a), float(b)
     except ValueError:
         return text_matches(a, b)
-    return abs(x - y) <= max(tol.get("abs", 0.0), tol.get("rel", 0.0) * abs(x))
+    return within(tol, x, y)
 
 
 def _image_key(image: dict, title: str) -> tuple:
@@ -256,7 +266,7 @@ def compare_figure_records(pub: dict, rep: dict) -> Verdict:
                                         f"{b.get(key)!r}")
         if not _label_lists_match(a.get("texts", []), b.get("texts", []), data_tol):
             verdict.problems.append(f"{where}: text labels changed beyond "
-                                    f"{report.describe_tolerance(data_tol)}")
+                                    f"{describe_tolerance(data_tol)}")
         for kind in ("lines", "points"):
             if len(a.get(kind, [])) != len(b.get(kind, [])):
                 verdict.problems.append(f"{where}: published {len(a.get(kind, []))} "
@@ -283,7 +293,7 @@ def compare_figure_records(pub: dict, rep: dict) -> Verdict:
         verdict.problems += _images_by_identity(p_axes, r_axes, overlap)
     if not verdict.problems:
         what = f"images as a set, overlap >= {overlap:g}" if overlap else \
-            f"values within {report.describe_tolerance(data_tol)}"
+            f"values within {describe_tolerance(data_tol)}"
         verdict.checked.append(f"figure data ({what})")
     return verdict
 
@@ -475,8 +485,7 @@ def text_matches(published: str, reproduced: str,
         if not (_is_float_token(a) and _is_float_token(b)):
             return False
         x, y = float(a), float(b)
-        allowed = max(tol.get("abs", 0.0), tol.get("rel", 0.0) * abs(x))
-        if not (math.isfinite(x) and math.isfinite(y)) or abs(x - y) > allowed:
+        if not (math.isfinite(x) and math.isfinite(y) and within(tol, x, y)):
             return False
     return True
 

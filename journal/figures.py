@@ -1,23 +1,11 @@
 """What a figure shows, recorded next to its picture so that it can be verified.
 
 `journal.runtime.setup` registers `describe` with IPython: every matplotlib
-figure a notebook displays then carries, beside its PNG, a record
-(``application/vnd.journal.figure+json``) of the data behind it:
-
-- per axes: title, axis labels, legend entries and text labels;
-- each line's x and y values (at most `MAX_POINTS`, evenly spaced);
-- bar heights, and the points of scatter plots;
-- each image: its shape, a SHA-256 of its values and an 8x8 thumbnail.
-
-The verification harness compares this record within a tolerance the notebook
-declares in code (`figure_tolerance`), and the picture itself by a perceptual
-fingerprint (`journal.compare`). A grid of images picked by the model (say its
-mistakes) is checked by *which* images it shows, with which titles:
-
-    fig = image_grid(X[wrong], titles=titles)
-    figure_tolerance(fig, overlap=0.9)   # 90% of the images must be the same
-
-(it returns nothing, so as a cell's last line it does not show the figure twice).
+figure a notebook displays then carries a record
+(``application/vnd.journal.figure+json``) of its titles, labels, plotted
+values and images. `figure_tolerance(fig, ...)` declares how far a re-run may
+move them; `journal.compare` judges. See the site's "How the numbers are
+checked" page.
 """
 
 import hashlib

@@ -1,17 +1,11 @@
 """Where a notebook's outputs came from, and whether they are still current.
 
-`journal run` records, in the notebook's metadata under ``journal``:
-
-- ``provenance``: date, git commit, Python/torch/NumPy versions, device, thread
-  count, seed, total and per-cell wall time, and the checksum of every dataset
-  the notebook loaded (see `journal.runtime.run_record`);
-- ``inputs``: a fingerprint of everything the outputs depend on: the code
-  cells, the `snippets` modules they import (transitively), the lock file and
-  the datasets' checksums.
-
-A notebook whose current fingerprint equals the recorded one is *up to date*
-and `journal run` skips it. `stamp` renders the compact line shown on notebook
-pages and under every embed.
+`journal run` records in the notebook's metadata the run's provenance (date,
+commit, versions, device, threads, seed, timings, dataset checksums) and the
+`inputs` fingerprint: its code cells, the `snippets` and kernel-side journal
+modules they import, the lock file and the datasets. `status` compares the
+fingerprint with today's; `stamp` renders the line pages show. See the site's
+"How the code is arranged" page.
 """
 
 import ast

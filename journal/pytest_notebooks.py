@@ -18,10 +18,13 @@ At the end of the session the controller writes what the check found to
 Options:
   --no-notebooks        run only the unit tests
   --journal-threads=N   thread count for the kernels (default: JOURNAL_THREADS or 1)
+  --nbval-sanitize-with=FILE
+                        the sanitizer (default: journal/sanitize.cfg)
 """
 
 from pathlib import Path
 
+import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags
 
 from journal import compare, errors, nbfile, paths, runenv, safety, settings, verification
@@ -47,6 +50,10 @@ def pytest_configure(config):
     opt = config.option
     if opt.nbval_sanitize_with is None:
         opt.nbval_sanitize_with = str(paths.SANITIZE_FILE)
+    try:
+        config._journal_sanitizer = compare.load_sanitizer(Path(opt.nbval_sanitize_with))
+    except (OSError, ValueError) as err:
+        raise pytest.UsageError(f"--nbval-sanitize-with: {err}") from None
     if opt.nbval_cell_timeout == 2000:  # nbval's own default: far too long
         opt.nbval_cell_timeout = settings.CELL_TIMEOUT_S
 
@@ -85,6 +92,25 @@ def exemption(cell) -> str | None:
     return None
 
 
+def unverifiable(nb, name: str) -> errors.JournalError | None:
+    """Why a notebook cannot be verified as committed, or None: code cells never
+    run, or a cell that publishes a result but is exempted from comparison."""
+    cells = nbfile.code_cells(nb)
+    unrun = [i for i, c in enumerate(cells)
+             if c.source.strip() and c.get("execution_count") is None]
+    if unrun:
+        return errors.JournalError(
+            f"committed without outputs ({len(unrun)} code cell(s) never run); "
+            f"run `journal run {name}` and commit the result", file=name, cell=unrun[0])
+    for i, cell in enumerate(cells):
+        reason = exemption(cell)
+        if reason and compare.publishes_results(cell.get("outputs", [])):
+            return errors.JournalError(
+                f"publishes a metric or a figure and cannot be exempted from "
+                f"verification ({reason}); remove the marker", file=name, cell=i)
+    return None
+
+
 class NotebookFile(IPyNbFile):
     """A project notebook: nbval's collector with the journal's cell type.
 
@@ -99,21 +125,9 @@ class NotebookFile(IPyNbFile):
             nb = nbfile.read(path)
         except errors.JournalError as err:
             raise self.CollectError(str(err)) from None
-        name = paths.display_path(path)
-        cells = nbfile.code_cells(nb)
-        unrun = [i for i, c in enumerate(cells)
-                 if c.source.strip() and c.get("execution_count") is None]
-        if unrun:
-            raise self.CollectError(str(errors.JournalError(
-                f"committed without outputs ({len(unrun)} code cell(s) never run); "
-                f"run `journal run {name}` and commit the result",
-                file=name, cell=unrun[0])))
-        for i, cell in enumerate(cells):
-            reason = exemption(cell)
-            if reason and compare.publishes_results(cell.get("outputs", [])):
-                raise self.CollectError(str(errors.JournalError(
-                    f"publishes a metric or a figure and cannot be exempted from "
-                    f"verification ({reason}); remove the marker", file=name, cell=i)))
+        problem = unverifiable(nb, paths.display_path(path))
+        if problem:
+            raise self.CollectError(str(problem))
         for item in super().collect():
             yield NotebookCell.from_parent(
                 self, name=item.name, cell_num=item.cell_num,
@@ -165,18 +179,10 @@ class NotebookCell(IPyNbCell):
     def compare_outputs(self, test, ref, skip_compare=None):
         folder = Path(self.fspath).parent
         self._verdict = verdict = compare.compare_cell(
-            ref, test, rules=_rules(), clean=lambda t: safety.normalise_text(t, folder))
+            ref, test, rules=self.config._journal_sanitizer,
+            clean=lambda t: safety.normalise_text(t, folder))
         self.comparison_traceback = list(verdict.problems)
         return verdict.ok
-
-
-_RULES = []
-
-
-def _rules():
-    if not _RULES:
-        _RULES.extend(compare.load_sanitizer())
-    return _RULES
 
 
 def pytest_runtest_logreport(report):

@@ -1,21 +1,13 @@
 """Publishing numbers from a notebook, each with the tolerance it is checked with.
 
-A number that a post quotes is shown with `metric`, which declares how far a
-re-run may move it before the published value counts as wrong:
-
     metric("test_accuracy", acc, abs=0.005)
-    metric("train_loss", loss, rel=0.05)
     metric("test_accuracy", runs=[0.989, 0.986, 0.988], abs=0.005)
+    metric_table({"svm": {"test accuracy": 0.985}}, abs=0.005)
 
-With ``runs`` (one value per seed) the published value is their mean, shown
-with the spread (``0.9877 ± 0.0015 (3 runs)``, the sample standard deviation);
-the mean and the spread are each checked within the tolerance.
-
-A table of such numbers (one row per model, say) goes through `metric_table`;
-a cell given a list holds runs. Both show text *rendered from the record*
-(`render`), and attach the record itself (``application/vnd.journal.metric+json``)
-for the verification harness, which re-renders the text and compares it with
-what the page shows. Without a declared tolerance, `DEFAULT_TOLERANCE` applies.
+Each shows text rendered from a machine-readable record (`render`) and attaches
+the record (``application/vnd.journal.metric+json``); the verification harness
+(`journal.compare`) judges the record and re-renders the text. Kernel-side:
+it is part of every notebook's inputs fingerprint, so it holds no judging code.
 """
 
 import json
@@ -75,26 +67,6 @@ def record(name: str, value=None, abs=None, rel=None, runs=None) -> dict:
         rec["value"] = _number(name, value)
     rec["tol"] = _tolerance(abs, rel)
     return rec
-
-
-def allowed(tol: dict, value: float) -> float:
-    """How far a re-run may move ``value`` under ``tol``."""
-    return max(tol.get("abs", 0.0), tol.get("rel", 0.0) * math.fabs(value))
-
-
-def within(published: dict, reproduced: float) -> bool:
-    """Whether ``reproduced`` is within ``published``'s declared tolerance."""
-    tol = published.get("tol", DEFAULT_TOLERANCE)
-    return math.fabs(reproduced - published["value"]) <= allowed(tol, published["value"])
-
-
-def describe_tolerance(tol: dict) -> str:
-    parts = []
-    if "abs" in tol:
-        parts.append(f"±{tol['abs']:g}")
-    if "rel" in tol:
-        parts.append(f"±{tol['rel']:.2%} relative")
-    return " or ".join(parts)
 
 
 # -- rendering: the text a reader sees, derived from the records only -----------

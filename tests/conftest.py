@@ -1,4 +1,9 @@
-"""Shared fixtures for the unit tests."""
+"""Shared fixtures: one verified notebook and one built site per pytest run.
+
+Under pytest-xdist every worker asks for them, and the first one to ask makes
+them under a file lock in the run's shared temporary folder; the others wait
+and reuse them (pytest-xdist's documented recipe for session data).
+"""
 
 import os
 import subprocess
@@ -6,10 +11,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
-from built_site import VERIFIED_NOTEBOOK, build_site
 from journal import paths
 from journal.live import dist
+
+# The page-weight budget and the local server live with the benchmarks, which
+# use them too (bench/weight.py, bench/preview.py).
+sys.path.insert(0, str(paths.ROOT / "bench"))
+
+from built_site import VERIFIED_NOTEBOOK, build_site  # noqa: E402
+
+pytest_plugins = ["pytester"]
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
 collect_ignore_glob = ["fixtures/*"]
@@ -19,7 +32,43 @@ collect_ignore_glob = ["fixtures/*"]
 os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
 
 
-# --- one verified notebook and one site build, shared by the site tests --------
+def made_once(tmp_path_factory, name: str, make) -> Path:
+    """The folder ``name`` filled by ``make(folder)`` once per pytest run.
+
+    A failure is recorded, so the other workers fail with its message instead
+    of trying again.
+    """
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process: nothing to share
+        folder = tmp_path_factory.mktemp(name)
+        make(folder)
+        return folder
+    root = tmp_path_factory.getbasetemp().parent  # one per run, shared by workers
+    folder, outcome = root / name, root / f"{name}.outcome"
+    with FileLock(root / f"{name}.lock"):
+        if not outcome.exists():
+            folder.mkdir()
+            try:
+                make(folder)
+            except BaseException as err:
+                outcome.write_text(f"failed: {err}"[:5000], encoding="utf-8")
+                raise
+            outcome.write_text("ok", encoding="utf-8")
+    result = outcome.read_text(encoding="utf-8")
+    if result != "ok":
+        pytest.fail(f"{name}, made by another worker, {result}")
+    return folder
+
+
+def _verify(folder: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
+         "no:cacheprovider", "-p", "no:xdist", "-q", str(VERIFIED_NOTEBOOK),
+         f"--journal-report={folder / 'verification.json'}"],
+        cwd=paths.ROOT, capture_output=True, text=True, timeout=600,
+    )
+    (folder / "pytest.out").write_text(result.stdout, encoding="utf-8")
+    assert result.returncode == 0, result.stdout[-3000:]
+
 
 @pytest.fixture(scope="session")
 def reports_dir(tmp_path_factory) -> Path:
@@ -27,24 +76,18 @@ def reports_dir(tmp_path_factory) -> Path:
 
     The site tests must not depend on whether `make test` has already written
     reports/ on this machine, so they verify one notebook into a folder of
-    their own; the other notebooks have no entry there and show as such.
+    their own; the other notebooks have no entry there and show as such. The
+    run's output is kept beside it, as ``pytest.out``.
     """
-    folder = tmp_path_factory.mktemp("reports")
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
-         "no:cacheprovider", "-p", "no:xdist", "-q", str(VERIFIED_NOTEBOOK),
-         f"--journal-report={folder / 'verification.json'}"],
-        cwd=paths.ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:]
-    return folder
+    return made_once(tmp_path_factory, "reports", _verify)
 
 
 @pytest.fixture(scope="session")
 def site_dir(tmp_path_factory, reports_dir) -> Path:
-    """The site, built once per test process (strict, unverified pages bannered)."""
-    out = tmp_path_factory.mktemp("site")
-    result = build_site(out, reports_dir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "WARNING" not in result.stderr, result.stderr
-    return out
+    """The site, built once per run (strict, unverified pages bannered)."""
+    def build(out: Path) -> None:
+        result = build_site(out, reports_dir)
+        assert result.returncode == 0, result.stderr[-3000:]
+        assert "WARNING" not in result.stderr, result.stderr
+
+    return made_once(tmp_path_factory, "site", build)

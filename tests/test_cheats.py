@@ -3,9 +3,11 @@
 tests/fixtures/cheats/honest.ipynb publishes one output of every kind (a
 metric, a metric over runs, a count, an expected error, a grid of mistakes, a
 bar chart). Each other notebook there is a copy with one dishonest or careless
-edit (`make_notebooks.CHEATS`); all of them go through one pytest run, and each
-must fail in the cell it touched, with a message that says what is wrong. The
-honest notebook is the control: it passes, on 1 thread and on 4.
+edit (`make_notebooks.CHEATS`) to its outputs or markers, never to its code.
+The honest notebook is re-run once, and each cheat is judged in process against
+that run exactly as the pytest plugin judges a cell: each must fail in the
+cell it touched, with a message that says what is wrong. The honest notebook
+is the control: it passes on 1 thread here, and on 4 through the plugin.
 
 The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
 """
@@ -16,6 +18,7 @@ import subprocess
 import sys
 
 import pytest
+from verdicts import judge, rerun
 
 from journal import paths
 
@@ -47,25 +50,10 @@ EXPECTED = {
 }
 
 
-def run_pytest(notebooks, cwd, *extra):
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
-         "no:cacheprovider", "-p", "no:xdist", "-q", "-rA",
-         "--continue-on-collection-errors", *extra,
-         *map(str, notebooks)],
-        cwd=cwd, capture_output=True, text=True, timeout=900,
-    )
-
-
 @pytest.fixture(scope="module")
-def corpus_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp("cheats")
-    copies = [shutil.copy(CHEATS / f"{name}.ipynb", work) for name in EXPECTED]
-    before = {p: open(p, "rb").read() for p in copies}
-    result = run_pytest(copies, work)
-    assert all(open(p, "rb").read() == b for p, b in before.items()), \
-        "verification wrote to a notebook"
-    return work, result
+def honest_rerun():
+    """The honest notebook's code cells as re-executed now (one kernel, 1 thread)."""
+    return rerun(CHEATS / "honest.ipynb")
 
 
 def test_every_cheat_is_in_the_corpus():
@@ -76,17 +64,24 @@ def test_every_cheat_is_in_the_corpus():
 
 
 @pytest.mark.parametrize("name", EXPECTED)
-def test_cheat_fails_naming_notebook_and_cell(corpus_run, name):
-    work, result = corpus_run
+def test_cheat_fails_naming_the_cell(honest_rerun, name):
     cell, message = EXPECTED[name]
-    lead = f"{work / name}.ipynb cell {cell}: "
-    lines = [line for line in result.stdout.splitlines() if line.startswith(lead)]
-    assert any(message in line for line in lines), \
-        f"{lead}{message!r} not found in:\n" + "\n".join(lines or [result.stdout[-3000:]])
+    found = judge(CHEATS / f"{name}.ipynb", honest_rerun)
+    assert any(f.startswith(f"cell {cell}: ") and message in f for f in found), \
+        f"cell {cell}: {message!r} not found in:\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("threads", [1, 4])
-def test_honest_notebook_passes(tmp_path, threads):
+def test_honest_notebook_passes_on_one_thread(honest_rerun):
+    assert judge(CHEATS / "honest.ipynb", honest_rerun) == []
+
+
+def test_honest_notebook_passes_the_plugin_on_four_threads(tmp_path):
+    """The plugin end to end: collection, nbval's run, the verdict, no writes."""
     copy = shutil.copy(CHEATS / "honest.ipynb", tmp_path)
-    result = run_pytest([copy], tmp_path, f"--journal-threads={threads}")
+    before = open(copy, "rb").read()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
+         "no:cacheprovider", "-p", "no:xdist", "-q", "--journal-threads=4", copy],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:]
+    assert open(copy, "rb").read() == before, "verification wrote to the notebook"

@@ -231,3 +231,32 @@ def test_tolerance_that_passes_a_blank_or_mirrored_picture_is_refused(tol, impos
     a = bars([3, 5, 7, 4, 6])
     (problem,) = compare.compare_figure(a, a, tol=tol)
     assert "is so loose that" in problem and impostor in problem
+
+
+# -- the sanitizer a run is given ------------------------------------------------
+
+def stream(text):
+    return [{"output_type": "stream", "name": "stdout", "text": text}]
+
+
+def test_the_sanitizer_named_on_the_command_line_is_the_one_used(pytester, tmp_path):
+    own = tmp_path / "own.cfg"
+    own.write_text("# run ids change on every run\nregex: run \\d+\nreplace: run N\n")
+    default = pytester.parseconfigure("-p", "journal.pytest_notebooks")
+    chosen = pytester.parseconfigure("-p", "journal.pytest_notebooks",
+                                     f"--nbval-sanitize-with={own}")
+    published, reproduced = stream("run 17 done\n"), stream("run 42 done\n")
+    assert not compare.compare_cell(published, reproduced,
+                                    rules=default._journal_sanitizer).ok
+    verdict = compare.compare_cell(published, reproduced,
+                                   rules=chosen._journal_sanitizer)
+    assert verdict.ok and verdict.unverified
+    assert "run ids change on every run" in " ".join(verdict.unverified)
+
+
+def test_an_unreadable_sanitizer_is_a_usage_error(pytester, tmp_path):
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("regex: x\nsubstitute: y\n")
+    with pytest.raises(pytest.UsageError, match="bad.cfg:2"):
+        pytester.parseconfigure("-p", "journal.pytest_notebooks",
+                                f"--nbval-sanitize-with={bad}")

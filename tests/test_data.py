@@ -4,13 +4,19 @@ import pytest
 from journal import datasets as data
 
 
+@pytest.fixture(scope="module")
+def mnist5k():
+    """One load of the MNIST subset for the tests that only read it."""
+    return data.load_mnist5k()
+
+
 @pytest.mark.parametrize(
-    "loader, n_train, n_val, n_test, n_features",
-    [(data.load_digits, 1078, 269, 450, 64), (data.load_mnist5k, 3200, 800, 1000, 784)],
+    "name, n_train, n_val, n_test, n_features",
+    [("digits", 1078, 269, 450, 64), ("mnist5k", 3200, 800, 1000, 784)],
 )
-def test_split_sizes_scaling_and_stratification(loader, n_train, n_val, n_test,
+def test_split_sizes_scaling_and_stratification(request, name, n_train, n_val, n_test,
                                                 n_features):
-    split = loader()
+    split = data.load_digits() if name == "digits" else request.getfixturevalue("mnist5k")
     assert split.X_train.shape == (n_train, n_features)
     assert split.X_val.shape == (n_val, n_features)
     assert split.X_test.shape == (n_test, n_features)
@@ -21,24 +27,24 @@ def test_split_sizes_scaling_and_stratification(loader, n_train, n_val, n_test,
     assert counts.max() - counts.min() <= 1 + n_test // 100
 
 
-def test_mnist5k_split_is_fixed():
-    a, b = data.load_mnist5k(), data.load_mnist5k()
+def test_mnist5k_split_is_fixed(mnist5k):
+    a, b = mnist5k, data.load_mnist5k()
     np.testing.assert_array_equal(a.y_test, b.y_test)
     assert np.bincount(a.y_test).tolist() == [100] * 10
     assert np.bincount(a.y_train).tolist() == [320] * 10
     assert np.bincount(a.y_val).tolist() == [80] * 10
 
 
-def test_splits_are_disjoint():
-    split = data.load_mnist5k()
+def test_splits_are_disjoint(mnist5k):
+    split = mnist5k
     rows = {tuple(x) for x in split.X_train.round(4)}
     assert not any(tuple(x) in rows for x in split.X_val.round(4))
     assert not any(tuple(x) in rows for x in split.X_test.round(4))
 
 
-def test_checksum_recorded_matches_package_data():
+def test_checksum_recorded_matches_package_data(mnist5k):
     assert data.load_digits().sha256 == data.EXPECTED_SHA256["digits"]
-    assert data.load_mnist5k().sha256 == data.EXPECTED_SHA256["mnist5k"]
+    assert mnist5k.sha256 == data.EXPECTED_SHA256["mnist5k"]
 
 
 def test_changed_dataset_is_refused():

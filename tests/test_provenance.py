@@ -128,3 +128,44 @@ def test_recorded_stamp_of_the_real_notebook_is_complete():
     assert set(prov["cell_seconds"]) == code_ids
     assert prov["datasets"]["digits"].startswith("0b3e4ee14f82")
     assert os.path.basename(provenance.run_command(paths.PROJECTS / "x" / "x.ipynb")) == "x"
+
+
+@pytest.fixture
+def journal_copy(tmp_path):
+    """A throwaway copy of the journal package, for editing its modules."""
+    copy = tmp_path / "journal"
+    shutil.copytree(paths.JOURNAL, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return {"snippets": paths.SNIPPETS, "journal": copy}
+
+
+def fingerprints(packages) -> dict[str, str]:
+    found = {}
+    for path in paths.project_notebooks():
+        nb = nbformat.read(path, 4)
+        datasets = provenance.recorded(nb).get("provenance", {}).get("datasets", {})
+        found[path.name] = provenance.inputs(nb, datasets, packages=packages)["fingerprint"]
+    return found
+
+
+@pytest.mark.parametrize("judge", ["compare.py", "verification.py",
+                                   "pytest_notebooks.py", "sanitize.cfg"])
+def test_changing_how_results_are_judged_leaves_every_notebook_fresh(journal_copy, judge):
+    before = fingerprints(journal_copy)
+    module = journal_copy["journal"] / judge
+    module.write_text(module.read_text() + "\n# judged differently\n")
+    assert fingerprints(journal_copy) == before
+
+
+def test_changing_what_a_notebook_runs_makes_it_stale(journal_copy):
+    before = fingerprints(journal_copy)
+    module = journal_copy["journal"] / "report.py"
+    module.write_text(module.read_text() + "\n# rendered differently\n")
+    after = fingerprints(journal_copy)
+    assert all(after[name] != before[name] for name in before)
+
+
+def test_committed_notebooks_are_up_to_date():
+    stale = [paths.display_path(p) for p in paths.project_notebooks()
+             if provenance.status(nbformat.read(p, 4)) is not
+             provenance.Freshness.UP_TO_DATE]
+    assert not stale, f"stale notebooks, run `journal run`: {stale}"

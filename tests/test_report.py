@@ -1,6 +1,6 @@
 import pytest
 
-from journal import report
+from journal import compare, report
 
 
 def test_metric_text_and_record():
@@ -15,19 +15,26 @@ def test_metric_text_and_record():
                                             (0.9799, False), (0.9901, False)])
 def test_within_absolute_tolerance(reproduced, ok):
     published = report.record("acc", 0.985, abs=0.005)
-    assert report.within(published, reproduced) is ok
+    assert compare.within(published["tol"], published["value"], reproduced) is ok
 
 
 def test_within_relative_tolerance():
     published = report.record("loss", 2.0, rel=0.05)
-    assert report.within(published, 2.09)
-    assert not report.within(published, 2.11)
+    assert compare.within(published["tol"], 2.0, 2.09)
+    assert not compare.within(published["tol"], 2.0, 2.11)
+
+
+def test_either_part_of_a_tolerance_suffices():
+    tol = {"abs": 0.01, "rel": 0.05}
+    assert compare.within(tol, 100.0, 104.0)   # rel allows 5, abs only 0.01
+    assert compare.within(tol, 0.001, 0.009)   # abs allows 0.01, rel almost nothing
+    assert not compare.within(tol, 0.001, 0.02)
 
 
 def test_default_tolerance_is_tight():
     published = report.record("x", 1.0)
-    assert report.within(published, 1.0 + 5e-7)
-    assert not report.within(published, 1.001)
+    assert compare.within(published["tol"], 1.0, 1.0 + 5e-7)
+    assert not compare.within(published["tol"], 1.0, 1.001)
 
 
 def test_table_records_every_cell():

@@ -33,16 +33,17 @@ def site_files(site) -> dict[str, bytes]:
 
 
 def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path, reports_dir,
-                                                             monkeypatch):
+                                                             site_dir, monkeypatch):
+    """The shared site (``site_dir``) filled the cache; one more build reads it."""
     monkeypatch.setenv(cache.DISABLE, "1")
     result = build_site(tmp_path / "uncached", reports_dir)
     assert result.returncode == 0, result.stderr[-3000:]
     monkeypatch.delenv(cache.DISABLE)
     expected = site_files(tmp_path / "uncached")
-    for name in ("filling", "from-cache"):
-        result = build_site(tmp_path / name, reports_dir)
-        assert result.returncode == 0, result.stderr[-3000:]
-        got = site_files(tmp_path / name)
+    result = build_site(tmp_path / "from-cache", reports_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name, site in (("filling", site_dir), ("from-cache", tmp_path / "from-cache")):
+        got = site_files(site)
         assert sorted(got) == sorted(expected), name
         differ = [rel for rel in expected if got[rel] != expected[rel]]
         assert not differ, f"{name}: {differ[:10]}"

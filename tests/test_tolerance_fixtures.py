@@ -9,18 +9,18 @@ author might, and the plugin must pass or fail them for the right reason:
 - figure changed: fails, naming the figure;
 - count edited: fails (integers are exact).
 
-The edited copies go through one pytest run (two kernels) to keep the suite fast.
+The fixture is re-run once and each edited copy is judged against that run
+as the plugin judges it (tests/verdicts.py).
 """
 
 import base64
 import copy
 import io
 import json
-import subprocess
-import sys
 
 import pytest
 from PIL import Image, ImageDraw
+from verdicts import judge, rerun
 
 from journal import paths
 from journal.report import MIME
@@ -74,9 +74,9 @@ def edit_count(nb):
 
 @pytest.fixture(scope="module")
 def verified(tmp_path_factory):
-    """Two copies, one pytest run: ``within`` must pass; in ``broken`` the metric
-    drifted beyond tolerance, the figure changed and a count was edited, each in
-    its own cell, so each must fail on its own."""
+    """Two copies: ``within`` must pass; in ``broken`` the metric drifted beyond
+    tolerance, the figure changed and a count was edited, each in its own cell,
+    so each must fail on its own. Returns each copy's failures."""
     work = tmp_path_factory.mktemp("tolerance")
     base = json.loads(FIXTURE.read_text(encoding="utf-8"))
 
@@ -86,49 +86,39 @@ def verified(tmp_path_factory):
     metric_cell, rec = shift_metric(broken, +0.02)
     case = {"metric_cell": metric_cell, "published": rec["value"],
             "figure_cell": deface_figure(broken), "count_cell": edit_count(broken)}
-    paths_ = {}
+    reran = rerun(FIXTURE)
+    found = {}
     for name, nb in (("within", within), ("broken", broken)):
-        paths_[name] = work / f"{name}.ipynb"
-        paths_[name].write_text(json.dumps(nb, indent=1), encoding="utf-8")
-    before = {p: p.read_bytes() for p in paths_.values()}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks",
-         "-p", "no:cacheprovider", "-q", "-rA", *map(str, paths_.values())],
-        cwd=work, capture_output=True, text=True, timeout=600,
-    )
-    assert all(p.read_bytes() == b for p, b in before.items()), "verification wrote"
-    return paths_, case, result
+        path = work / f"{name}.ipynb"
+        path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+        found[name] = judge(path, reran)
+    return found, case
 
 
-def outcome_lines(result, path):
-    return [line for line in result.stdout.splitlines()
-            if line.startswith(("PASSED", "FAILED", "ERROR")) and path.name in line]
+def failure(found: list[str], cell: int, lead: str) -> bool:
+    return any(f.startswith(f"cell {cell}: {lead}") for f in found)
 
 
 def test_within_tolerance_passes(verified):
-    paths_, _, result = verified
-    lines = outcome_lines(result, paths_["within"])
-    assert lines and all(line.startswith("PASSED") for line in lines), \
-        result.stdout[-4000:]
+    found, _ = verified
+    assert found["within"] == []
 
 
 def test_metric_beyond_tolerance_fails_with_published_reproduced_tolerance(verified):
-    paths_, case, result = verified
+    found, case = verified
     published = case["published"]
-    assert result.returncode == 1
-    lead = (f"{paths_['broken']} cell {case['metric_cell']}: test_accuracy published "
-            f"{published:.6g}, reproduced {published - 0.02:.6g}, tolerance ±0.005")
-    assert lead in result.stdout, result.stdout[-4000:]
+    lead = (f"test_accuracy published {published:.6g}, reproduced "
+            f"{published - 0.02:.6g}, tolerance ±0.005")
+    assert failure(found["broken"], case["metric_cell"], lead), found["broken"]
 
 
 def test_changed_figure_fails(verified):
-    paths_, case, result = verified
-    lead = f"{paths_['broken']} cell {case['figure_cell']}: figure changed: mean difference"
-    assert lead in result.stdout, result.stdout[-4000:]
+    found, case = verified
+    assert failure(found["broken"], case["figure_cell"],
+                   "figure changed: mean difference"), found["broken"]
 
 
 def test_edited_count_fails(verified):
-    paths_, case, result = verified
-    lead = (f"{paths_['broken']} cell {case['count_cell']}: stream stdout differs: "
-            f"published '")
-    assert lead in result.stdout, result.stdout[-4000:]
+    found, case = verified
+    assert failure(found["broken"], case["count_cell"],
+                   "stream stdout differs: published '"), found["broken"]

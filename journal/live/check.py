@@ -34,7 +34,7 @@ def metric_rows(published: list[dict], reproduced: list[dict]) -> list[dict]:
             tol = pub.get("tol", report.DEFAULT_TOLERANCE)
             row = {"name": pub["name"], "published": pub["value"],
                    "published_text": report.format_record(pub, digits),
-                   "tolerance": report.describe_tolerance(tol),
+                   "tolerance": compare.describe_tolerance(tol),
                    "reproduced": None if rec is None else rec["value"],
                    "reproduced_text": None if rec is None else
                    report.format_record(rec, digits)}

