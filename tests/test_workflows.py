@@ -1,4 +1,4 @@
-"""The GitHub workflows and .ci/run stay valid and run the README's commands."""
+"""The GitHub workflows and .ci/run stay valid and run the test suite and the build."""
 
 import subprocess
 import sys
