@@ -32,6 +32,12 @@ collect_ignore_glob = ["fixtures/*"]
 os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
 
 
+def pytest_collection_modifyitems(items):
+    """Tests that need the shared site run last, so that while one worker makes
+    it the others run everything else instead of waiting for it."""
+    items.sort(key=lambda item: "reports_dir" in item.fixturenames)
+
+
 def made_once(tmp_path_factory, name: str, make) -> Path:
     """The folder ``name`` filled by ``make(folder)`` once per pytest run.
 
