@@ -8,6 +8,8 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Notebooks are spread over worker processes (one kernel thread each); nbval
 # needs every cell of a notebook on the same worker, hence --dist loadscope.
+# --no-loadscope-reorder keeps the order tests/conftest.py gives: the shared
+# site is made first, by one worker, while the others run the unit tests.
 # `make test PYTEST_WORKERS=0` runs everything in one process.
 PYTEST_WORKERS ?= auto
 
@@ -36,7 +38,7 @@ site: setup ## strict build of the static site into site/
 	$(BIN)/mkdocs build --strict
 
 test: setup ## unit tests, then every notebook re-executed and compared
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 bench: setup ## timings and sizes against their targets; writes bench/results.json
 	$(BIN)/python bench/run.py

@@ -1,19 +1,10 @@
-"""Third-party browser assets served from the site itself (no CDN at read time).
+"""Third-party browser assets served from the site itself: a pinned MathJax.
 
-The site typesets maths with MathJax. Loading it from a CDN breaks maths for a
-reader offline and fails in the browser tests, which run without a network, so
-the build copies a pinned MathJax into the site instead:
-
-- the npm package ``mathjax@3.2.2`` is fetched once with ``npm pack`` (the npm
-  registry's ordinary client) and checked against the pinned SHA-512 integrity;
-- only what the site uses is unpacked into ``.cache/vendor/mathjax-3.2.2/``: the
-  ``tex-chtml.js`` component, its web fonts and the TeX extensions it autoloads
-  (about 2 MB in all);
-- ``journal/site_hooks.py`` adds those files to every build, under
-  ``assets/vendor/mathjax/``, where ``mkdocs.yml`` points ``extra_javascript``.
-
-Later builds reuse the cache, so only the first build needs npm and the network.
-Run ``python -m journal.vendor`` to fetch it ahead of time.
+The npm package ``mathjax@3.2.2`` is fetched once with ``npm pack``, checked
+against its pinned SHA-512 integrity, and only what the site uses is unpacked
+into ``.cache/vendor/``; every build then adds those files to the site under
+``assets/vendor/mathjax/``. ``python -m journal.vendor`` fetches it ahead of
+time. See the site's "How the site is made" page.
 """
 
 import base64

@@ -33,9 +33,21 @@ os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that need the shared site run last, so that while one worker makes
-    it the others run everything else instead of waiting for it."""
-    items.sort(key=lambda item: "reports_dir" in item.fixturenames)
+    """One module that needs the shared site first, every test that does not
+    next, the other site tests last: while one worker makes the site, the
+    others run the rest instead of waiting for it (``make test`` keeps this
+    order with xdist's ``--no-loadscope-reorder``)."""
+    site_modules = []  # xdist hands out whole modules (--dist loadscope)
+    for item in items:
+        if "reports_dir" in item.fixturenames and item.path not in site_modules:
+            site_modules.append(item.path)
+
+    def rank(item):
+        if item.path not in site_modules:
+            return 1
+        return 0 if item.path == site_modules[0] else 2
+
+    items.sort(key=rank)
 
 
 def made_once(tmp_path_factory, name: str, make) -> Path:

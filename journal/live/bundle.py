@@ -1,17 +1,11 @@
-"""What a browser run of one notebook downloads: its bundle, the code, the data.
+"""What a browser run of one notebook downloads, written under ``live/`` in the site.
 
-Three kinds of file go into the site under ``live/``, and none is fetched
-before the reader clicks "Run in your browser":
-
-- ``live/python/``: the Python the browser imports: the parts of `journal` a
-  notebook and the comparison use (`KERNEL_MODULES`) and the `snippets`
-  modules that do not need torch, exactly as they are in the repository;
-- ``live/data/<name>.npz``: each dataset's raw arrays (`journal.datasets.write_raw`),
-  with the SHA-256 of the file in the bundle, checked in the browser before
-  use; the loader then checks the arrays' own digest, as on any machine;
-- ``live/<notebook>.json``: the bundle: each code cell's source, whether it
-  runs in the browser (`journal.live.plan`) and its published outputs, the
-  data files, the Pyodide packages, and the versions the published run used.
+``live/python/``: the kernel-side `journal` modules, the comparison and the
+torch-free `snippets` modules, as they are in the repository;
+``live/data/<name>.npz``: each dataset's raw arrays, with their SHA-256 in the
+bundle; ``live/<notebook>.json``: the cells, which of them run
+(`journal.live.plan`), their published outputs, the data files and the
+versions the published run used. Nothing is fetched before the reader clicks.
 """
 
 import ast

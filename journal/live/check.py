@@ -1,18 +1,10 @@
 """A reader's run of one cell, judged against what the page publishes.
 
-The judgement is the test suite's own (`journal.compare.compare_cell`), run in
-the reader's browser. On top of its verdict, every published metric gets a row
-the page can show ("your browser 0.9340, published 0.9350 ±0.01:
-reproduced"): the reader's value, the published one, the declared tolerance,
-and whether it lies within.
-
-One check is read differently in a browser: the picture of a figure, compared
-by fingerprint (`journal.compare.compare_figure`), whose tolerance is set for
-re-runs with the locked matplotlib. The browser's matplotlib is another
-version, which places text and lines a pixel apart, so a picture that moved is
-reported apart (``drawn``, the verdict's ``pictures``) and shown as such on
-the page, while what the figure shows (its record: the plotted values, images
-and labels) is still checked like any output.
+The verdict is the test suite's own (`journal.compare.compare_cell`), plus one
+row per published metric for the page ("your browser 0.9340, published 0.9350
+±0.01: reproduced"). A figure's picture, drawn by another matplotlib in the
+browser, is reported apart (``drawn``); what the figure shows is still judged.
+See the site's "How the site is made" page.
 """
 
 from journal import compare, report

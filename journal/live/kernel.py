@@ -1,24 +1,11 @@
 """A notebook's cells run the way Jupyter runs them, without Jupyter.
 
-The reader's browser has no Jupyter kernel: Pyodide runs Python, and this
-module plays the part of IPython for one notebook. `Kernel.run_cell` executes a
-cell in one namespace and returns its outputs in the notebook format, as a
-kernel would have sent them:
-
-- what the cell prints, as ``stream`` outputs (stdout and stderr apart, in
-  order with the displays);
-- ``display(obj)`` calls, as ``display_data`` (``IPython.display`` is this
-  kernel's while a cell runs);
-- the value of a last expression not ended by ``;``, as ``execute_result``;
-- every matplotlib figure left open by the cell, as a PNG with the record of
-  what it shows (`journal.figures.describe`), then closed, as IPython's inline
-  backend does;
-- an exception, as an ``error`` output.
-
-Because the outputs have the notebook's shape, the reader's run is judged by
-the suite's own comparison (`journal.compare.compare_cell`) against the
-published outputs. Pure Python: the same code runs in CPython, where the
-tests drive it.
+In the reader's browser Pyodide runs Python and this module plays IPython for
+one notebook: `Kernel.run_cell` executes a cell in one namespace and returns
+its outputs in the notebook format (streams, displays, the last expression,
+figures with their records, errors), so the suite's own comparison can judge
+them. Pure Python: the tests drive it in CPython. See the site's "How the site
+is made" page.
 """
 
 import ast

@@ -1,20 +1,10 @@
-"""Which cells of a notebook can run in the reader's browser, decided before the build.
+"""Which cells of a notebook can run in the reader's browser, decided at build time.
 
-The browser runs Python with NumPy, scikit-learn and matplotlib, not PyTorch.
-A cell is left out of a browser run, with the reason shown in its place, when
-
-- it imports ``torch`` (or a module of it);
-- it imports a `snippets` module that imports torch at its top, or a name a
-  snippets module defines with a torch import inside (``TorchBackend``);
-- it uses a name that a left-out cell assigned (a model trained with torch,
-  say): its inputs would not exist, or would be stale.
-
-A left-out cell's imports of modules the browser has (``from snippets.autograd
-import Tensor``) still run, without output, so later cells find those names:
-importing twice changes nothing.
-
-Everything is read from the source with `ast`, so the plan is the same on
-every build and does not depend on what is installed.
+A cell is left out, with the reason shown in its place, when it imports torch
+(directly or through a `snippets` module), or reads a name a left-out cell
+set; a left-out cell's other imports still run. Read from the source with
+`ast`, so the plan does not depend on what is installed. See the site's "How
+the site is made" page.
 """
 
 import ast
