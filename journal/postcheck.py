@@ -2,7 +2,7 @@
 
 The blog plugin and MkDocs catch most mistakes, but their messages give no
 line and some ("month must be in 1..12") do not say which field. This module
-runs first (from `journal.site.hooks.on_config`) and reports:
+runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
 
 - missing or malformed front matter (no ``---`` block, YAML that does not
   parse, a mapping expected);

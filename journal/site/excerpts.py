@@ -20,8 +20,8 @@ before the separator could depend on what follows:
 - a reference link, footnote or abbreviation defined after the separator, or
   Markdown included there by ``--8<--`` outside code (it could define one).
 
-``JOURNAL_NO_CACHE=1`` turns this off with the cache (`journal.site.cache`),
-so the tests can compare the two builds.
+The plugin's ``cache: false`` turns this off with the cache
+(`journal.site.cache`), so the tests can compare the two builds.
 """
 
 import re
@@ -29,7 +29,7 @@ import re
 from markdown.preprocessors import Preprocessor
 
 from journal import markdown_source
-from journal.site import cache
+from journal.site import internals
 
 PLACEHOLDER = "\u2026"  # what the views never show, but which says there is more
 PRIORITY = 40  # before every other preprocessor (whitespace, snippets, fences)
@@ -71,12 +71,10 @@ class UpToSeparator(Preprocessor):
 
 def stop_at_separator(page, config) -> None:
     """Give a post's excerpt converter the `UpToSeparator` preprocessor."""
-    excerpt = getattr(page, "excerpt", None)
+    md = internals.excerpt_converter(page)
     blog = config.plugins.get("material/blog")
-    if excerpt is None or blog is None or not cache.enabled():
+    if md is None or blog is None:
         return
-    # The blog plugin keeps each excerpt's Markdown converter on the excerpt
-    # (material/plugins/blog/structure); it offers no option to stop early.
-    excerpt.md.preprocessors.register(
-        UpToSeparator(excerpt.md, blog.config.post_excerpt_separator),
-        "journal_excerpt_separator", PRIORITY)
+    # The blog plugin offers no option to stop an excerpt's conversion early.
+    md.preprocessors.register(UpToSeparator(md, blog.config.post_excerpt_separator),
+                              "journal_excerpt_separator", PRIORITY)
