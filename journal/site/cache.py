@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import posixpath
-import re
 import weakref
 from importlib import metadata
 from pathlib import Path
@@ -51,7 +50,7 @@ import nbformat
 from mkdocs.structure.toc import get_toc
 from pymdownx.superfences import highlight_validator
 
-from journal import nbfile, paths, postcheck
+from journal import markdown_source, nbfile, paths, postcheck
 from journal.errors import Location
 from journal.site import internals, projects
 
@@ -68,8 +67,6 @@ LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-mat
 # Python-Markdown's placeholder for stashed raw HTML: output that holds one
 # refers to the converter's state, so it is never stored.
 STASH_MARK = "\x02"
-# The notebook an embed or value marker names (its first word).
-MARKER_NOTEBOOK = re.compile(r"""\{%\s*(?:embed|value)\s+["']?([^"'\s%]+)""")
 
 
 def digest(*parts: str | bytes) -> str:
@@ -297,8 +294,8 @@ class BuildCache:
         `journal.embed.NotebookCache`; ``live_key`` what decides the posts' "Run
         in your browser" controls.
         """
-        named = {posixpath.normpath(m.group(1))
-                 for m in MARKER_NOTEBOOK.finditer(markdown)}
+        named = {posixpath.normpath(rel) for m in markdown_source.markers(markdown)
+                 if (rel := markdown_source.marker_notebook(m))}
         parts = []
         if named:
             known = self._project_notebooks()
@@ -423,9 +420,6 @@ def _as_stored(quoted):
                                            quoted[1]]
 
 
-# A snippet include pymdownx.snippets reads (mkdocs.yml): ``--8<-- "path:section"``.
-SNIPPET = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+"([^"\n]+)"[ \t]*$""")
-SNIPPET_SECTION = re.compile(r"-{1,}8<-{1,}[ \t]+\[[ \t]*(?:start|end)[ \t]*:", re.I)
 
 
 class _Lookups:
@@ -457,19 +451,21 @@ def _included(markdown: str) -> list[str] | None:
     plain ``--8<-- "path"`` line (the page is then converted every time)."""
     found = []
     for line in markdown.splitlines():
-        if "8<-" not in line or SNIPPET_SECTION.search(line):
+        match = markdown_source.snippet_line(line)
+        if match is None or match.group("section"):
             continue
-        match = SNIPPET.match(line)
-        if match is None:
+        if not match.group("path") or match.group("rest").strip():
             return None
-        path = paths.ROOT / re.sub(r":[^/:]*$", "", match.group(1))
+        path = paths.ROOT / match.group("path")
+        if ":" in path.name:  # "file.py:section"
+            path = path.with_name(path.name.rsplit(":", 1)[0])
         if not path.is_file():
             return None
         text = path.read_text(encoding="utf-8", errors="replace")
-        if any("8<-" in inner and not SNIPPET_SECTION.search(inner)
-               for inner in text.splitlines()):
+        if any((inner := markdown_source.snippet_line(other)) is not None
+               and not inner.group("section") for other in text.splitlines()):
             return None  # an include that includes: followed no further
-        found += [match.group(1), digest(text)]
+        found += [match.group("path"), digest(text)]
     return found
 
 

@@ -24,8 +24,6 @@ The plugin's ``cache: false`` turns this off with the cache
 (`journal.site.cache`), so the tests can compare the two builds.
 """
 
-import re
-
 from markdown.preprocessors import Preprocessor
 
 from journal import markdown_source
@@ -33,8 +31,23 @@ from journal.site import internals
 
 PLACEHOLDER = "\u2026"  # what the views never show, but which says there is more
 PRIORITY = 40  # before every other preprocessor (whitespace, snippets, fences)
-BLOCK_BEFORE = re.compile(r"^(?: {4}|\t)|^ {0,3}(?:`{3,}|~{3,})|^ {0,3}<(?!!--.*-->\s*$)")
-DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:|^ {0,3}\*\[", re.MULTILINE)
+BLOCKS = ("fence", "code_block", "html_block")
+
+
+def _is_comment(token) -> bool:
+    text = token.content.strip()
+    return text.startswith("<!--") and text.endswith("-->") and "\n" not in text
+
+
+def _python_markdown_block(line: str) -> bool:
+    """An indented line or one that opens with a tag (a one-line comment aside):
+    Python-Markdown, which converts the excerpt, may read either as a block
+    where CommonMark does not, so the text is kept whole."""
+    if line.startswith(("    ", "\t")):
+        return True
+    opening = line.lstrip(" ")
+    return len(line) - len(opening) < 4 and opening.startswith("<") and not (
+        opening.startswith("<!--") and opening.rstrip().endswith("-->"))
 
 
 def shorten(lines: list[str], separator: str) -> list[str]:
@@ -43,15 +56,19 @@ def shorten(lines: list[str], separator: str) -> list[str]:
         at = next(i for i, line in enumerate(lines) if line.strip() == separator)
     except StopIteration:
         return lines
-    before, after = lines[:at], "\n".join(lines[at + 1:])
-    if not after.strip():
+    if not "\n".join(lines[at + 1:]).strip():
         return lines
-    if any(BLOCK_BEFORE.match(line) for line in before):
+    read = markdown_source.read("\n".join(lines))
+    if any(token.type in BLOCKS and token.map[0] < at and not _is_comment(token)
+           for token in read.tokens if token.map) \
+            or any(_python_markdown_block(line) for line in lines[:at]):
         return lines
-    prose = markdown_source.blank_code(after)
-    if DEFINITION.search(prose) or markdown_source.SNIPPET_LINE.search(prose):
+    if any(first > at for first, _ in read.definitions) \
+            or any(line > at for line in read.snippets) \
+            or any(line.lstrip(" ").startswith("*[") and len(line) - len(line.lstrip(" "))
+                   < 4 for line in lines[at + 1:]):  # an abbreviation (abbr)
         return lines
-    return before + [lines[at], "", PLACEHOLDER]
+    return lines[:at + 1] + ["", PLACEHOLDER]
 
 
 class UpToSeparator(Preprocessor):
