@@ -7,9 +7,9 @@ hit, so nothing is ever invalidated by hand, and the cost of a build follows
 what changed rather than the size of the journal. What is kept:
 
 - ``highlight``: a fenced code block highlighted by pymdownx (Pygments). Every
-  fence goes through `highlight_fence`, a SuperFences custom fence named ``*``
-  that `configure` adds to SuperFences' options and that calls SuperFences'
-  own formatter on a miss;
+  fence goes through `BuildCache.highlight_fence`, a SuperFences custom fence
+  named ``*`` that `BuildCache.start` adds to SuperFences' options and that
+  calls SuperFences' own formatter on a miss;
 - ``post``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
   ``{% literal %}`` markers expanded (`journal.embed`) and its "Re-run this
   post" box (`journal.site.rerun`);
@@ -21,6 +21,8 @@ what changed rather than the size of the journal. What is kept:
   logged;
 - ``notebook``: a notebook as `journal.nbfile` read and validated it;
 - ``quoted``: the notebooks a post quotes (`journal.site.projects.quoted_by`);
+- ``markers``: the notebooks a post's markers name, for its ``post`` key;
+- ``excerpts``: where a post's excerpt may stop (`journal.site.excerpts`);
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
 - ``search``: a page's sections as the search index holds them
@@ -58,7 +60,7 @@ FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
 # below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
-          "readtime", "postcheck", "search", "live-plan", "live-sha256",
+          "markers", "readtime", "postcheck", "search", "live-plan", "live-sha256",
           "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
@@ -294,8 +296,9 @@ class BuildCache:
         `journal.embed.NotebookCache`; ``live_key`` what decides the posts' "Run
         in your browser" controls.
         """
-        named = {posixpath.normpath(rel) for m in markdown_source.markers(markdown)
-                 if (rel := markdown_source.marker_notebook(m))}
+        named = set(self.memo("markers", digest(SALT, "markers", markdown), lambda: sorted(
+            {posixpath.normpath(rel) for m in markdown_source.markers(markdown)
+             if (rel := markdown_source.marker_notebook(m))})))
         parts = []
         if named:
             known = self._project_notebooks()

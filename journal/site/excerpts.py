@@ -18,7 +18,9 @@ before the separator could depend on what follows:
   past it, and the excerpt converter numbers code blocks across every view
   it renders, counting those after the separator);
 - a reference link, footnote or abbreviation defined after the separator, or
-  Markdown included there by ``--8<--`` outside code (it could define one).
+  Markdown included there by ``--8<--`` (it could define one). These are
+  line checks that err on the safe side (a line in code counts too): reading
+  the post with `journal.markdown_source` would cost more than it saves.
 
 The plugin's ``cache: false`` turns this off with the cache
 (`journal.site.cache`), so the tests can compare the two builds.
@@ -27,71 +29,85 @@ The plugin's ``cache: false`` turns this off with the cache
 from markdown.preprocessors import Preprocessor
 
 from journal import markdown_source
-from journal.site import internals
+from journal.site import cache, internals
 
 PLACEHOLDER = "\u2026"  # what the views never show, but which says there is more
 PRIORITY = 40  # before every other preprocessor (whitespace, snippets, fences)
-BLOCKS = ("fence", "code_block", "html_block")
 
 
-def _is_comment(token) -> bool:
-    text = token.content.strip()
-    return text.startswith("<!--") and text.endswith("-->") and "\n" not in text
-
-
-def _python_markdown_block(line: str) -> bool:
-    """An indented line or one that opens with a tag (a one-line comment aside):
-    Python-Markdown, which converts the excerpt, may read either as a block
-    where CommonMark does not, so the text is kept whole."""
+def _opens_block(line: str) -> bool:
+    """A line that may open a block running past the separator: indented code, a
+    fence, or raw HTML (a one-line comment aside). Python-Markdown, which
+    converts the excerpt, reads some of these otherwise than CommonMark, so any
+    such line counts."""
     if line.startswith(("    ", "\t")):
         return True
-    opening = line.lstrip(" ")
-    return len(line) - len(opening) < 4 and opening.startswith("<") and not (
-        opening.startswith("<!--") and opening.rstrip().endswith("-->"))
+    text = line.lstrip(" ")
+    return len(line) - len(text) < 4 and (text.startswith(("```", "~~~")) or (
+        text.startswith("<") and not (text.startswith("<!--")
+                                      and text.rstrip().endswith("-->"))))
 
 
-def shorten(lines: list[str], separator: str) -> list[str]:
-    """``lines`` up to the separator line and a placeholder, or ``lines`` as they are."""
+def _is_abbreviation(line: str) -> bool:
+    text = line.lstrip(" ")
+    return len(line) - len(text) < 4 and text.startswith("*[")
+
+
+def cut(lines: list[str], separator: str) -> int | None:
+    """The separator's line when the excerpt may stop there (see the module
+    docstring), else None."""
     try:
         at = next(i for i, line in enumerate(lines) if line.strip() == separator)
     except StopIteration:
-        return lines
-    if not "\n".join(lines[at + 1:]).strip():
-        return lines
+        return None
+    if not "\n".join(lines[at + 1:]).strip() or any(map(_opens_block, lines[:at])):
+        return None
     read = markdown_source.read("\n".join(lines))
-    if any(token.type in BLOCKS and token.map[0] < at and not _is_comment(token)
-           for token in read.tokens if token.map) \
-            or any(_python_markdown_block(line) for line in lines[:at]):
-        return lines
     if any(first > at for first, _ in read.definitions) \
             or any(line > at for line in read.snippets) \
-            or any(line.lstrip(" ").startswith("*[") and len(line) - len(line.lstrip(" "))
-                   < 4 for line in lines[at + 1:]):  # an abbreviation (abbr)
-        return lines
-    return lines[:at + 1] + ["", PLACEHOLDER]
+            or any(map(_is_abbreviation, lines[at + 1:])):
+        return None
+    return at
+
+
+def shorten(lines: list[str], separator: str, at: int | None = -1) -> list[str]:
+    """``lines`` up to the separator line and a placeholder, or ``lines`` as they
+    are. ``at``: the separator's line as `cut` found it, if known."""
+    at = cut(lines, separator) if at == -1 else at
+    return lines if at is None else lines[:at + 1] + ["", PLACEHOLDER]
 
 
 class UpToSeparator(Preprocessor):
-    """Drops what follows the excerpt separator (see `shorten`)."""
+    """Drops what follows the excerpt separator (see `shorten`). ``find(lines)``
+    says where (`cut`'s answer, by default worked out again)."""
 
-    def __init__(self, md, separator: str):
+    def __init__(self, md, separator: str, find=None):
         super().__init__(md)
         self.separator = separator
+        self.find = find or (lambda lines: cut(lines, separator))
         self._last: tuple[list[str], list[str]] = ([], [])
 
     def run(self, lines: list[str]) -> list[str]:
         # Each view converts the same post again: decide once.
         if lines != self._last[0]:
-            self._last = (list(lines), list(shorten(lines, self.separator)))
+            self._last = (list(lines), shorten(lines, self.separator, self.find(lines)))
         return list(self._last[1])
 
 
-def stop_at_separator(page, config) -> None:
-    """Give a post's excerpt converter the `UpToSeparator` preprocessor."""
+def stop_at_separator(page, config, stored) -> None:
+    """Give a post's excerpt converter the `UpToSeparator` preprocessor; where it
+    cuts is kept in the build cache ``stored``."""
     md = internals.excerpt_converter(page)
     blog = config.plugins.get("material/blog")
     if md is None or blog is None:
         return
+    separator = blog.config.post_excerpt_separator
+
+    def find(lines: list[str]) -> int | None:
+        key = cache.digest(cache.SALT, "excerpts", separator, *lines)
+        found = stored.memo("excerpts", key, lambda: [cut(lines, separator)])
+        return found[0]
+
     # The blog plugin offers no option to stop an excerpt's conversion early.
-    md.preprocessors.register(UpToSeparator(md, blog.config.post_excerpt_separator),
+    md.preprocessors.register(UpToSeparator(md, separator, find),
                               "journal_excerpt_separator", PRIORITY)

@@ -113,7 +113,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.cache.reading_time(page, html, config)
         self.rebuild.record(page, html, config)
         if self.cache.uses("excerpts"):
-            excerpts.stop_at_separator(page, config)
+            excerpts.stop_at_separator(page, config, self.cache)
         return html
 
     def on_env(self, env, *, config, files):

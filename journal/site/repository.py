@@ -38,6 +38,8 @@ def folder_name(repo_url: str) -> str:
 
 def expand_links(markdown: str, repo_url: str | None) -> str:
     """Every ``repo:PATH`` link target outside code, as the file's forge URL."""
+    if SCHEME not in markdown:
+        return markdown
     pieces, last = [], 0
     for link in markdown_source.links(markdown):
         if not link.target.startswith(SCHEME):
