@@ -42,7 +42,6 @@ from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 from journal.report import records_in
 
-MARKER = markdown_source.MARKER
 SHOW = ("code", "output", "both")
 LITERAL_TITLE = "Typed by the author: not re-derived by the journal's checks"
 
