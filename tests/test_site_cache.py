@@ -15,8 +15,12 @@ from types import SimpleNamespace
 import markdown
 from mkdocs.structure.toc import get_toc
 
+from mkdocs.config import load_config
+
 from built_site import build_site
+from journal import paths
 from journal.site import cache
+from journal.site.plugin import JournalPlugin
 
 # The feeds say when they were built (and, without git dates, when each entry was).
 BUILD_DATE = re.compile(rb"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} "
@@ -149,3 +153,20 @@ def test_a_page_from_the_cache_logs_its_broken_link_again(tmp_path, caplog):
     stored.render_page(third, config, SimpleNamespace(get_file_from_path=lambda p: there))
     third.render(config, SimpleNamespace(get_file_from_path=lambda p: there))
     assert third.conversions == 1
+
+
+def test_the_plugin_options_are_typed_and_a_wrong_one_is_refused():
+    plugin = JournalPlugin()
+    errors, _ = plugin.load_config({"cache_off": ["page", "highlight"]})
+    assert not errors and plugin.config.cache_off == ["page", "highlight"]
+    assert plugin.config.cache is True and plugin.config.search_index == "journal"
+    errors, _ = plugin.load_config({"cache_off": ["pages"]})
+    assert errors and errors[0][0] == "cache_off" and "highlight" in str(errors[0][1])
+    errors, _ = plugin.load_config({"cache": "yes"})
+    assert errors and errors[0][0] == "cache"
+
+
+def test_mkdocs_yml_names_the_plugin_by_its_entry_point():
+    config = load_config(str(paths.ROOT / "mkdocs.yml"))
+    assert isinstance(config.plugins["journal"], JournalPlugin)
+    assert list(config.plugins)[-1] == "journal"  # after search has made its index
