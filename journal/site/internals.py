@@ -1,11 +1,13 @@
 """The internals of MkDocs, Material, pymdownx and mkdocs-jupyter the site relies on.
 
 Each is reached from here only, listed in `INTERNALS` with the versions it was
-checked against (requirements.lock); tests/test_site_internals.py fails, naming
-the internal, when an upgrade moves one or leaves the checked range, and fails
-when a module elsewhere in the package reaches into another project's private
-attributes. What each one buys is measured by ``make bench`` (bench/scale.py
-switches each cache layer and the index trim off through the plugin's options).
+checked against: from the one requirements.lock pins to the next minor release,
+with a check of its presence that guards the rest of that range.
+tests/test_site_internals.py fails, naming the internal, when an upgrade moves
+one or leaves the checked range, and fails when a module elsewhere in the
+package reaches into another project's private attributes. What each one buys
+is measured by ``make bench`` (bench/scale.py switches each cache layer and the
+index trim off through the plugin's options).
 """
 
 import inspect
@@ -88,34 +90,34 @@ def _stop_words_found() -> bool:
 
 
 INTERNALS = [
-    Internal("Page.render, replaced per page", "mkdocs", ">=1.6,<1.7",
+    Internal("Page.render, replaced per page", "mkdocs", ">=1.6.1,<1.7",
              "a converted page kept by content: MkDocs has no event between "
              "reading a page and converting it", _page_attributes),
     Internal("Page._title_from_render, .present_anchor_ids, .links_to_anchors",
-             "mkdocs", ">=1.6,<1.7",
+             "mkdocs", ">=1.6.1,<1.7",
              "what a conversion leaves on the page, set again on a cache hit",
              _page_attributes),
     Internal("HighlightExtension.pygments_code_block", "pymdown-extensions",
-             ">=10,<14", "a highlighted block from the cache keeps its number on "
+             ">=13.1,<14", "a highlighted block from the cache keeps its number on "
              "the page (line anchors carry it)", _counter),
     Internal("md.preprocessors['fenced_code_block'].highlight, .highlight_ext, "
-             ".config", "pymdown-extensions", ">=10,<14",
+             ".config", "pymdown-extensions", ">=13.1,<14",
              "SuperFences' own formatter, called on a miss",
              _has(SuperFencesBlockPreprocessor, "highlight")),
     Internal("mkdocs-jupyter's config['cache'], set during a build",
-             "mkdocs-jupyter", ">=0.25,<0.27",
+             "mkdocs-jupyter", ">=0.26.3,<0.27",
              "its cache off with the journal's; its eviction skipped after a "
              "dirty rebuild that converted no notebook", _jupyter_cache),
     Internal("SearchPlugin.search_index, SearchIndex, Parser, Section, Element",
-             "mkdocs-material", ">=9.5,<9.9",
+             "mkdocs-material", ">=9.8.1,<9.9",
              "an index from parses kept by content, code as names, prose "
              "without stop words", _search_index),
     Internal("blog View.pages, Excerpt.md, readtime()", "mkdocs-material",
-             ">=9.5,<9.9", "later pages of a view left out of the index; "
+             ">=9.8.1,<9.9", "later pages of a view left out of the index; "
              "excerpts converted up to the separator; reading time from the "
              "cache", _excerpt_converter),
     Internal("lunr's English stop words, in the search worker", "mkdocs-material",
-             ">=9.5,<9.9", "prose stored without the words search drops",
+             ">=9.8.1,<9.9", "prose stored without the words search drops",
              _stop_words_found),
 ]
 
