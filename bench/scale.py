@@ -16,7 +16,11 @@ same number of pages, it measures
   and the pages per second it makes;
 - under ``mkdocs serve``, the time from saving a post to the server answering
   with the page that shows the new text (the post is edited ``--edits`` times);
-- the size of the search index.
+- the size of the search index;
+- what each layer of the build cache and the index trim is worth: the same
+  rebuild in one process with that layer switched off through the journal
+  plugin's options (``cache_off``, ``search_index: stock``, ``cache: false``),
+  and the index size each makes (``--layers`` chooses which; ``none`` skips).
 
 Timings are medians of ``--repeats`` runs (one cold build each). Targets, on a
 2-core machine: at the grown size a warm build <= 8 s, a saved post served
@@ -45,6 +49,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import yaml
 
 from tables import table  # bench/tables.py, beside this script
 import weight  # bench/weight.py, beside this script
@@ -196,9 +202,10 @@ print(json.dumps(times[1:]))
 """
 
 
-def rebuild_seconds(root: Path, site: Path, repeats: int) -> list[list[float]]:
+def rebuild_seconds(root: Path, site: Path, repeats: int,
+                    config: str = "mkdocs.yml") -> list[list[float]]:
     """(wall, CPU) seconds of each rebuild after the first, in one process."""
-    result = subprocess.run([sys.executable, "-c", REBUILD_TIMER, "mkdocs.yml", str(site),
+    result = subprocess.run([sys.executable, "-c", REBUILD_TIMER, config, str(site),
                              str(repeats)], cwd=root, env=build_env(root),
                             capture_output=True, text=True, timeout=1200)
     if result.returncode != 0:
@@ -208,6 +215,61 @@ def rebuild_seconds(root: Path, site: Path, repeats: int) -> list[list[float]]:
 
 def count_pages(site: Path) -> int:
     return sum(1 for p in site.rglob("*.html") if p.name != "404.html")
+
+
+# ---------------------------------------------------------------------------
+# Each cache layer and the index trim, switched off on its own
+
+# name -> the journal plugin's options for a build without it. "jupyter" is
+# mkdocs-jupyter's own cache; "small" the cheap ones that keep file reads.
+LAYERS = {
+    "every cache": {"cache": False},
+    "page": {"cache_off": ["page"]},
+    "highlight": {"cache_off": ["highlight"]},
+    "post": {"cache_off": ["post"]},
+    "notebook-page": {"cache_off": ["notebook-page"]},
+    "jupyter": {"cache_off": ["jupyter"]},
+    "search parses": {"cache_off": ["search"]},
+    "excerpts": {"cache_off": ["excerpts"]},
+    "templates": {"cache_off": ["templates"]},
+    "small": {"cache_off": ["notebook", "quoted", "markers", "readtime", "postcheck",
+                            "live-plan", "live-sha256"]},
+    "index trim": {"search_index": "stock"},
+}
+
+
+def variant_config(root: Path, name: str, options: dict) -> str:
+    """A copy of the journal's mkdocs.yml beside it, with the journal plugin's
+    ``options`` set; its file name."""
+    config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
+    for i, plugin in enumerate(config["plugins"]):
+        if plugin == "journal" or isinstance(plugin, dict) and "journal" in plugin:
+            own = plugin["journal"] if isinstance(plugin, dict) else {}
+            config["plugins"][i] = {"journal": {**(own or {}), **options}}
+            break
+    else:
+        raise SystemExit(f"{root / 'mkdocs.yml'} names no journal plugin")
+    # Its own cache folder, so the variant neither reads nor spoils the others'.
+    slug = re.sub(r"[^a-z]+", "-", name)
+    config["plugins"][i]["journal"]["cache_dir"] = f".cache/journal-{slug}"
+    out = f"mkdocs-bench-{slug}.yml"
+    (root / out).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def measure_layers(root: Path, out: Path, repeats: int, names) -> dict:
+    """{layer: rebuild seconds and index bytes without it}, and the same with all."""
+    found = {}
+    for name, options in [("all on", {})] + [(n, LAYERS[n]) for n in names]:
+        config = variant_config(root, name, options)
+        site = out / f"layer-{re.sub(r'[^a-z]+', '-', name)}"
+        times = rebuild_seconds(root, site, repeats, config)
+        found[name] = {"rebuild_s": median(w for w, _ in times),
+                       "rebuild_cpu_s": median(c for _, c in times),
+                       "search_index_bytes": (site / weight.SEARCH_INDEX).stat().st_size}
+        print(f"  {name}: {found[name]['rebuild_s']:.2f} s, "
+              f"{found[name]['rebuild_cpu_s']:.2f} s CPU", flush=True)
+    return found
 
 
 # ---------------------------------------------------------------------------
@@ -328,7 +390,8 @@ def plain_site(root: Path, pages: int) -> Path:
 # One journal, then both
 
 
-def measure_journal(root: Path, out: Path, repeats: int, edits: int) -> dict:
+def measure_journal(root: Path, out: Path, repeats: int, edits: int,
+                    layers=tuple(LAYERS)) -> dict:
     cold, warm = [], []
     for n in range(repeats):
         clear_build_cache(root)
@@ -349,6 +412,8 @@ def measure_journal(root: Path, out: Path, repeats: int, edits: int) -> dict:
         "search_index_bytes": (site / weight.SEARCH_INDEX).stat().st_size,
     }
     result["pages_per_s"] = pages / result["rebuild_s"]
+    if layers:
+        result["layers"] = measure_layers(root, out, repeats, layers)
     if edits:
         url = post_url(site, root / "posts" / EDITED_POST)
         for key, dirty in (("serve_s", True), ("serve_full_s", False)):
@@ -368,7 +433,7 @@ def measure_plain(folder: Path, pages: int, repeats: int) -> dict:
 
 
 def measure(posts: int = 100, notebooks: int = 30, repeats: int = 3,
-            edits: int = 5) -> dict:
+            edits: int = 5, layers=tuple(LAYERS)) -> dict:
     """Today's journal and the grown one, each with its plain-Markdown twin."""
     results = {"repeats": repeats, "edits": edits}
     with tempfile.TemporaryDirectory(prefix="journal-scale-") as tmp:
@@ -378,7 +443,7 @@ def measure(posts: int = 100, notebooks: int = 30, repeats: int = 3,
             root = copy_repository(tmp / name / "repo")
             if grown:
                 grow(root, posts, notebooks)
-            journal = measure_journal(root, tmp / name, repeats, edits)
+            journal = measure_journal(root, tmp / name, repeats, edits, layers)
             plain = measure_plain(tmp / name / "plain", journal["pages"], repeats)
             journal["plain"] = plain
             journal["plain_rebuild_s"] = plain["rebuild_s"]
@@ -441,7 +506,28 @@ def rows(r: dict) -> list[dict]:
             f"<= {TARGETS['vs_plain_ratio']}x today",
             lambda t, g: t["vs_plain"] <= TARGETS["vs_plain_ratio"]),
         row("journal / plain, CPU time", "vs_plain_cpu", x),
-    ]
+    ] + layer_rows(r)
+
+
+def layer_rows(r: dict) -> list[dict]:
+    """Per cache layer (and the index trim): the rebuild without it, and what it
+    saves in CPU time (wall time follows the machine's load), today -> grown;
+    the index size where the layer shapes it."""
+    today, grown = r["today"].get("layers"), r["grown"].get("layers")
+    if not today or not grown:
+        return []
+    out = []
+    for name in [n for n in today if n != "all on" and n in grown]:
+        saved = [size[name]["rebuild_cpu_s"] - size["all on"]["rebuild_cpu_s"]
+                 for size in (today, grown)]
+        value = (f"{today[name]['rebuild_s']:.2f} s -> {grown[name]['rebuild_s']:.2f} s "
+                 f"(saves {saved[0]:+.2f} -> {saved[1]:+.2f} s CPU)")
+        if today[name]["search_index_bytes"] != today["all on"]["search_index_bytes"]:
+            value += (f"; index {today[name]['search_index_bytes'] / 1024:.0f} -> "
+                      f"{grown[name]['search_index_bytes'] / 1024:.0f} KB")
+        out.append({"name": f"scale: rebuild without {name}", "value": value,
+                    "target": None, "ok": None})
+    return out
 
 
 def record(results: dict, path: Path = RESULTS) -> None:
@@ -464,10 +550,17 @@ def main(argv=None) -> int:
     parser.add_argument("--edits", type=int, default=5,
                         help="saves of a post under mkdocs serve (default: 5; "
                              "0 skips serving)")
+    parser.add_argument("--layers", default=",".join(LAYERS),
+                        help="cache layers to time switched off, comma-separated, "
+                             "or 'none' (default: all: " + ", ".join(LAYERS) + ")")
     parser.add_argument("--no-write", action="store_true",
                         help="print only; do not record in bench/results.json")
     args = parser.parse_args(argv)
-    results = measure(args.posts, args.notebooks, args.repeats, args.edits)
+    layers = [] if args.layers == "none" else args.layers.split(",")
+    unknown = [name for name in layers if name not in LAYERS]
+    if unknown:
+        parser.error(f"unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYERS)}")
+    results = measure(args.posts, args.notebooks, args.repeats, args.edits, layers)
     print()
     print(table(rows(results), "value (today -> grown)"))
     if not args.no_write:

@@ -42,7 +42,6 @@ from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 from journal.report import records_in
 
-MARKER = markdown_source.MARKER
 SHOW = ("code", "output", "both")
 LITERAL_TITLE = "Typed by the author: not re-derived by the journal's checks"
 
@@ -66,11 +65,8 @@ def parse(markdown: str, source: str, line_offset: int = 0):
     Markers inside code (fenced blocks or inline) are left alone, so a post can
     show one.
     """
-    visible = markdown_source.blank_code(markdown)
-    for match in MARKER.finditer(markdown):
-        if visible[match.start()] != "{":  # inside code: shown, not expanded
-            continue
-        line = markdown.count("\n", 0, match.start()) + 1 + line_offset
+    for match in markdown_source.markers(markdown):
+        line = markdown_source.line_of(markdown, match.start()) + line_offset
         try:
             words = shlex.split(match.group(2))
         except ValueError as err:

@@ -2,7 +2,7 @@
 
 The blog plugin and MkDocs catch most mistakes, but their messages give no
 line and some ("month must be in 1..12") do not say which field. This module
-runs first (from `journal.site.hooks.on_config`) and reports:
+runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
 
 - missing or malformed front matter (no ``---`` block, YAML that does not
   parse, a mapping expected);
@@ -23,17 +23,15 @@ import datetime as dt
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
 from journal import markdown_source, paths
 from journal.errors import PostError
 
-LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 PROSE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s?%"
                           r"|(?<![\w.,])\d*\.\d+(?![\w.])")
-EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#)", re.IGNORECASE)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -47,18 +45,17 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp",
 
 
 
-def _front_matter(text: str, name: str) -> tuple[dict, int]:
-    """(front matter, line where the body starts)."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
+def _front_matter(text: str, name: str) -> tuple[dict, dict[str, int], int]:
+    """(front matter, the line of each field, line where the body starts)."""
+    front, _, before_body = markdown_source.split_front_matter(text)
+    if front is None:
+        if text.splitlines()[:1] == ["---"] or text.startswith("---\n"):
+            raise PostError(f"{name}:1: front matter is not closed by a '---' line")
         raise PostError(f"{name}:1: no front matter: a post starts with a '---' line, "
                         f"then date.created, categories and tags, then '---'")
     try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
-    except StopIteration:
-        raise PostError(f"{name}:1: front matter is not closed by a '---' line") from None
-    try:
-        meta = yaml.load("\n".join(lines[1:end]), Loader=_Loader)
+        meta = yaml.load(front, Loader=_Loader)
+        lines = _field_lines(yaml.compose(front, Loader=_Loader))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -67,18 +64,23 @@ def _front_matter(text: str, name: str) -> tuple[dict, int]:
     if not isinstance(meta, dict):
         raise PostError(f"{name}:2: front matter must be a mapping of fields, "
                         f"got {type(meta).__name__}")
-    return meta, end + 2
+    return meta, lines, before_body + 1
 
 
-def _line_of(text: str, pattern: str, default: int = 1) -> int:
-    for i, line in enumerate(text.splitlines(), start=1):
-        if re.match(pattern, line):
-            return i
-    return default
+def _field_lines(node, prefix: str = "") -> dict[str, int]:
+    """{"date": 3, "date.created": 4, ...}: the line of each field (the file's,
+    past the opening '---')."""
+    found = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            name = f"{prefix}{key.value}"
+            found[name] = key.start_mark.line + 2
+            found.update(_field_lines(value, name + "."))
+    return found
 
 
-def check_date(meta: dict, text: str, name: str) -> None:
-    line = _line_of(text, r"^date\s*:")
+def check_date(meta: dict, lines: dict[str, int], name: str) -> None:
+    line = lines.get("date", 1)
     if "date" not in meta or meta["date"] is None:
         raise PostError(f"{name}:{line}: front matter has no date; add\n"
                         f"date:\n  created: YYYY-MM-DD")
@@ -86,7 +88,7 @@ def check_date(meta: dict, text: str, name: str) -> None:
     created = date.get("created") if isinstance(date, dict) else date
     where = "date.created" if isinstance(date, dict) else "date"
     if isinstance(date, dict):
-        line = _line_of(text, r"^\s+created\s*:", line)
+        line = lines.get("date.created", line)
     if created is None:
         raise PostError(f"{name}:{line}: front matter has no date.created")
     if isinstance(created, (dt.date, dt.datetime)):
@@ -108,7 +110,7 @@ def _target_file(target: str, post: Path) -> Path | None:
     target = target.split("#", 1)[0].split("?", 1)[0]
     if target.startswith(markdown_source.REPO_SCHEME):
         return paths.ROOT / target.removeprefix(markdown_source.REPO_SCHEME)
-    if not target or EXTERNAL.match(target):
+    if not target or target.startswith(("//", "#")) or urlsplit(target).scheme:
         return None
     # Posts are mounted at pages/posts/, projects at pages/projects/.
     try:
@@ -131,18 +133,12 @@ def _target_file(target: str, post: Path) -> Path | None:
 
 
 def check_links(text: str, post: Path, name: str) -> None:
-    for lineno, plain in enumerate(markdown_source.blank_code(text).splitlines(),
-                                   start=1):
-        targets = [("image" if m.group(0).startswith("!") else "link", m.group(1))
-                   for m in LINK.finditer(plain)]
-        ref = REF_DEF.match(plain)
-        if ref:
-            targets.append(("link", ref.group(1)))
-        for kind, target in targets:
-            path = _target_file(target, post)
-            if path is not None and not path.exists():
-                raise PostError(f"{name}:{lineno}: broken {kind} {target!r}: "
-                                f"{paths.display_path(path)} does not exist")
+    for link in markdown_source.links(text):
+        path = _target_file(link.target, post)
+        if path is not None and not path.exists():
+            kind = "image" if link.kind == "image" else "link"
+            raise PostError(f"{name}:{link.line}: broken {kind} {link.target!r}: "
+                            f"{paths.display_path(path)} does not exist")
 
 
 def check_numbers(text: str, name: str, first_line: int = 1) -> None:
@@ -167,8 +163,8 @@ def check_post(path: Path) -> None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise PostError(f"{name}: cannot read post: {err}") from None
-    meta, body_start = _front_matter(text, name)
-    check_date(meta, text, name)
+    meta, lines, body_start = _front_matter(text, name)
+    check_date(meta, lines, name)
     if "<!-- more -->" not in text:
         raise PostError(f"{name}: no '<!-- more -->' excerpt marker after the first "
                         f"paragraph")

@@ -1,6 +1,7 @@
 """The site's build cache changes nothing but the time a build takes.
 
-A build with the cache off (``JOURNAL_NO_CACHE=1``: nothing stored or read,
+A build with the cache off (``JOURNAL_NO_CACHE=1``, the override of the
+plugin's ``cache`` option: nothing stored or read,
 mkdocs-jupyter's cache off, excerpts converted whole) and two with it on, the
 second answered from the cache, make the same files byte for byte; only the
 feeds' build dates differ. Timings are for ``make bench`` (bench/scale.py).
@@ -14,8 +15,12 @@ from types import SimpleNamespace
 import markdown
 from mkdocs.structure.toc import get_toc
 
+from mkdocs.config import load_config
+
 from built_site import build_site
+from journal import paths
 from journal.site import cache
+from journal.site.plugin import JournalPlugin
 
 # The feeds say when they were built (and, without git dates, when each entry was).
 BUILD_DATE = re.compile(rb"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} "
@@ -35,10 +40,10 @@ def site_files(site) -> dict[str, bytes]:
 def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path, reports_dir,
                                                              site_dir, monkeypatch):
     """The shared site (``site_dir``) filled the cache; one more build reads it."""
-    monkeypatch.setenv(cache.DISABLE, "1")
+    monkeypatch.setenv("JOURNAL_NO_CACHE", "1")
     result = build_site(tmp_path / "uncached", reports_dir)
     assert result.returncode == 0, result.stderr[-3000:]
-    monkeypatch.delenv(cache.DISABLE)
+    monkeypatch.delenv("JOURNAL_NO_CACHE")
     expected = site_files(tmp_path / "uncached")
     result = build_site(tmp_path / "from-cache", reports_dir)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -67,8 +72,9 @@ def test_digest_tells_apart_parts_that_join_to_the_same_text():
     assert cache.digest("ab", "c") == cache.digest("ab", "c")
 
 
-FENCES = {"pymdownx.superfences": {"custom_fences": [cache.HIGHLIGHT_FENCE]},
-          "pymdownx.highlight": {"anchor_linenums": True}}
+def fences(stored):
+    return {"pymdownx.superfences": {"custom_fences": [stored.fence()]},
+            "pymdownx.highlight": {"anchor_linenums": True}}
 PAGE = """# Code
 
 ```python
@@ -89,24 +95,20 @@ def f(x):
 """
 
 
-def convert(text: str) -> str:
+def convert(text: str, stored) -> str:
     return markdown.Markdown(extensions=["attr_list", "pymdownx.superfences",
                                          "pymdownx.highlight"],
-                             extension_configs=FENCES).convert(text)
+                             extension_configs=fences(stored)).convert(text)
 
 
-def test_highlighted_blocks_from_the_cache_keep_their_place_on_the_page(monkeypatch,
-                                                                       tmp_path):
-    monkeypatch.setattr(cache, "FOLDER", tmp_path)
-    monkeypatch.setattr(cache, "_stores", {})
-    monkeypatch.setattr(cache, "_on", False)
-    uncached = convert(PAGE)
-    monkeypatch.setattr(cache, "_on", True)
-    first, second = convert(PAGE), convert(PAGE)
+def test_highlighted_blocks_from_the_cache_keep_their_place_on_the_page(tmp_path):
+    uncached = convert(PAGE, cache.BuildCache(tmp_path, on=False))
+    stored = cache.BuildCache(tmp_path)
+    first, second = convert(PAGE, stored), convert(PAGE, stored)
     assert first == second == uncached
     # the same code twice on a page: two entries, each with its own line anchors
     assert "__codelineno-0-1" in first and "__codelineno-2-1" in first
-    assert len(cache.store("highlight").entries) == 3
+    assert len(stored.store("highlight").entries) == 3
 
 
 class FakePage:
@@ -130,18 +132,16 @@ class FakePage:
         self.links_to_anchors = {}
 
 
-def test_a_page_from_the_cache_logs_its_broken_link_again(monkeypatch, tmp_path, caplog):
-    monkeypatch.setattr(cache, "FOLDER", tmp_path)
-    monkeypatch.setattr(cache, "_stores", {})
-    monkeypatch.setattr(cache, "_on", True)
+def test_a_page_from_the_cache_logs_its_broken_link_again(tmp_path, caplog):
+    stored = cache.BuildCache(tmp_path)
     config = {"markdown_extensions": [], "mdx_configs": {}, "validation": {},
               "use_directory_urls": True}
     files = SimpleNamespace(get_file_from_path=lambda path: None)
     first, second = FakePage("# About\n\n[x](missing.md)"), None
-    cache.render_page(first, config, files)
+    stored.render_page(first, config, files)
     first.render(config, files)
     second = FakePage(first.markdown)
-    cache.render_page(second, config, files)
+    stored.render_page(second, config, files)
     with caplog.at_level(logging.WARNING, logger="mkdocs"):
         second.render(config, files)
     assert second.conversions == 0  # from the cache
@@ -151,6 +151,23 @@ def test_a_page_from_the_cache_logs_its_broken_link_again(monkeypatch, tmp_path,
     # once the file it looked up exists, the page is converted again
     there = SimpleNamespace(url="missing/", inclusion=SimpleNamespace(name="INCLUDED"))
     third = FakePage(first.markdown)
-    cache.render_page(third, config, SimpleNamespace(get_file_from_path=lambda p: there))
+    stored.render_page(third, config, SimpleNamespace(get_file_from_path=lambda p: there))
     third.render(config, SimpleNamespace(get_file_from_path=lambda p: there))
     assert third.conversions == 1
+
+
+def test_the_plugin_options_are_typed_and_a_wrong_one_is_refused():
+    plugin = JournalPlugin()
+    errors, _ = plugin.load_config({"cache_off": ["page", "highlight"]})
+    assert not errors and plugin.config.cache_off == ["page", "highlight"]
+    assert plugin.config.cache is True and plugin.config.search_index == "journal"
+    errors, _ = plugin.load_config({"cache_off": ["pages"]})
+    assert errors and errors[0][0] == "cache_off" and "highlight" in str(errors[0][1])
+    errors, _ = plugin.load_config({"cache": "yes"})
+    assert errors and errors[0][0] == "cache"
+
+
+def test_mkdocs_yml_names_the_plugin_by_its_entry_point():
+    config = load_config(str(paths.ROOT / "mkdocs.yml"))
+    assert isinstance(config.plugins["journal"], JournalPlugin)
+    assert list(config.plugins)[-1] == "journal"  # after search has made its index

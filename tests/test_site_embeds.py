@@ -14,7 +14,8 @@ from mkdocs.exceptions import PluginError
 
 from built_site import VERIFIED_NOTEBOOK, build_site
 from journal import nbfile, paths
-from journal.site import hooks, repository
+from journal.site import repository
+from journal.site.plugin import JournalPlugin
 
 POST_URL = "2026/11/02/i-stopped-reading-and-fitted-four-models/"
 NOTEBOOK_URL = "projects/digits-baselines/digits-baselines/"
@@ -185,9 +186,13 @@ def test_unknown_tag_fails_with_post_path_and_line():
     markdown = 'x\n\n{% embed "digits-baselines/digits-baselines.ipynb" tag="nope" %}\n'
     fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
                            url="2026/01/01/demo/")
+    plugin = JournalPlugin()
+    plugin.load_config({})
+    plugin.on_startup(command="build", dirty=False)
     with pytest.raises(PluginError, match=r"posts/2026-01-01-demo.md:3: .*'nope'"):
-        hooks.on_config({"strict": False, "nav": None})
-        hooks.on_page_markdown(markdown, fake, {"repo_url": None}, None)
+        plugin.on_config({"strict": False, "nav": None})
+        plugin.on_page_markdown(markdown, page=fake, config={"repo_url": None},
+                                files=None)
 
 
 def test_strict_build_refuses_a_missing_report(tmp_path):

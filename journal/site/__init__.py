@@ -1,1 +1,1 @@
-"""The journal's MkDocs glue: `hooks` dispatches MkDocs events to the modules here."""
+"""The journal's MkDocs plugin (`plugin`) and the modules its events hand over to."""

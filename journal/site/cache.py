@@ -7,9 +7,9 @@ hit, so nothing is ever invalidated by hand, and the cost of a build follows
 what changed rather than the size of the journal. What is kept:
 
 - ``highlight``: a fenced code block highlighted by pymdownx (Pygments). Every
-  fence goes through `highlight_fence`, a SuperFences custom fence named ``*``
-  that `configure` adds to SuperFences' options and that calls SuperFences'
-  own formatter on a miss;
+  fence goes through `BuildCache.highlight_fence`, a SuperFences custom fence
+  named ``*`` that `BuildCache.start` adds to SuperFences' options and that
+  calls SuperFences' own formatter on a miss;
 - ``post``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
   ``{% literal %}`` markers expanded (`journal.embed`) and its "Re-run this
   post" box (`journal.site.rerun`);
@@ -21,17 +21,21 @@ what changed rather than the size of the journal. What is kept:
   logged;
 - ``notebook``: a notebook as `journal.nbfile` read and validated it;
 - ``quoted``: the notebooks a post quotes (`journal.site.projects.quoted_by`);
+- ``markers``: the notebooks a post's markers name, for its ``post`` key;
+- ``excerpts``: where a post's excerpt may stop (`journal.site.excerpts`);
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
 - ``search``: a page's sections as the search index holds them
   (`journal.site.search`);
 - Jinja's compiled theme templates (``jinja/``).
 
-Entries live in ``.cache/journal/<kind>.json``, loaded once per process (so
-``mkdocs serve`` keeps them in memory between rebuilds); each build writes back
-only the entries it used. ``JOURNAL_NO_CACHE=1`` turns all of it off, with
-mkdocs-jupyter's cache and the excerpt shortcut (`journal.site.excerpts`): the
-tests build the site both ways and compare the files byte for byte.
+Entries live in ``.cache/journal/<kind>.json`` (the plugin's ``cache_dir``),
+loaded once per process (so ``mkdocs serve`` keeps them in memory between
+rebuilds); each build writes back only the entries it used. The plugin's
+``cache: false`` turns all of it off, with mkdocs-jupyter's cache and the
+excerpt shortcut (`journal.site.excerpts`): the tests build the site both ways
+and compare the files byte for byte. ``cache_off`` turns single layers off (the
+benchmark measures each one's saving).
 """
 
 import hashlib
@@ -39,7 +43,6 @@ import json
 import logging
 import os
 import posixpath
-import re
 import weakref
 from importlib import metadata
 from pathlib import Path
@@ -48,15 +51,17 @@ import jinja2
 import nbformat
 from mkdocs.structure.toc import get_toc
 from pymdownx.superfences import highlight_validator
-# The blog plugin's own measure of reading time, so a cached one is the same number.
-from material.plugins.blog.readtime import readtime
 
-from journal import nbfile, paths, postcheck
+from journal import markdown_source, nbfile, paths, postcheck
 from journal.errors import Location
-from journal.site import projects
+from journal.site import internals, projects
 
-DISABLE = "JOURNAL_NO_CACHE"
-FOLDER = paths.ROOT / ".cache" / "journal"
+FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
+# What can be switched off on its own (the plugin's ``cache_off``): the stores
+# below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
+LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
+          "markers", "readtime", "postcheck", "search", "live-plan", "live-sha256",
+          "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
@@ -64,12 +69,6 @@ LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-mat
 # Python-Markdown's placeholder for stashed raw HTML: output that holds one
 # refers to the converter's state, so it is never stored.
 STASH_MARK = "\x02"
-# The notebook an embed or value marker names (its first word).
-MARKER_NOTEBOOK = re.compile(r"""\{%\s*(?:embed|value)\s+["']?([^"'\s%]+)""")
-
-
-def enabled() -> bool:
-    return not os.environ.get(DISABLE)
 
 
 def digest(*parts: str | bytes) -> str:
@@ -158,204 +157,265 @@ class Store:
         self.used, self.changed = set(), False
 
 
-_stores: dict[str, Store] = {}
-_on = enabled()
-_report_digest = ""
+class BuildCache:
+    """The stored results of every kind, and what one build knows of its inputs.
 
+    Made once per process by the plugin (``mkdocs serve`` keeps it between
+    rebuilds); `start` begins each build. ``on`` false: nothing is stored or
+    read; ``off``: the layers (`LAYERS`) left out.
+    """
 
-def store(kind: str) -> Store | None:
-    """The store for ``kind``, or None when the cache is off."""
-    if not _on:
-        return None
-    if kind not in _stores:
-        _stores[kind] = Store(FOLDER / f"{kind}.json")
-    return _stores[kind]
+    def __init__(self, folder: Path = FOLDER, on: bool = True, off=()):
+        self.folder, self.on, self.off = Path(folder), on, frozenset(off)
+        self.stores: dict[str, Store] = {}
+        self.report_digest = ""
+        self.file_digests: dict[str, str] = {}
+        self.notebooks: set[str] = set()
+        self.fence_settings: "weakref.WeakKeyDictionary[object, str]" = \
+            weakref.WeakKeyDictionary()
 
+    def uses(self, layer: str) -> bool:
+        return self.on and layer not in self.off
 
-def memo(kind: str, key: str, make):
-    """``make()``, or what it returned last time for the same key."""
-    found = store(kind)
-    if found is None:
-        return make()
-    value = found.get(key)
-    if value is None:
-        value = make()
-        found.put(key, value)
-    return value
+    def store(self, kind: str) -> Store | None:
+        """The store for ``kind``, or None when that layer is off."""
+        if not self.uses(kind):
+            return None
+        if kind not in self.stores:
+            self.stores[kind] = Store(self.folder / f"{kind}.json")
+        return self.stores[kind]
 
+    def memo(self, kind: str, key: str, make):
+        """``make()``, or what it returned last time for the same key."""
+        found = self.store(kind)
+        if found is None:
+            return make()
+        value = found.get(key)
+        if value is None:
+            value = make()
+            found.put(key, value)
+        return value
 
-# ---------------------------------------------------------------------------
-# Build events (called from journal/site/hooks.py)
+    # -----------------------------------------------------------------------
+    # Build events (called from journal/site/plugin.py)
 
+    def start(self, config, report: dict) -> None:
+        """At ``on_config``, with the verification report this build reads. With
+        the cache off, mkdocs-jupyter's is off too."""
+        if not self.uses("jupyter"):
+            internals.set_jupyter_cache(config, False)
+        if self.uses("highlight") and \
+                "pymdownx.superfences" in (config.get("markdown_extensions") or []):
+            fences = config["mdx_configs"].setdefault("pymdownx.superfences", {})
+            fences["custom_fences"] = [*fences.get("custom_fences", []), self.fence()]
+        self.report_digest = digest(as_text(report))
+        self.file_digests.clear()
+        self.notebooks.clear()
+        for found in self.stores.values():
+            found.used, found.changed = set(), False
 
-
-def configure(config, report: dict) -> None:
-    """At ``on_config``, with the verification report this build reads. With the
-    cache off, mkdocs-jupyter's is off too."""
-    global _on, _report_digest
-    _on = enabled()
-    jupyter = (config.get("plugins") or {}).get("mkdocs-jupyter")
-    if jupyter is not None and not _on:
-        jupyter.config["cache"] = False
-    if _on and "pymdownx.superfences" in (config.get("markdown_extensions") or []):
-        fences = config["mdx_configs"].setdefault("pymdownx.superfences", {})
-        fences["custom_fences"] = [*fences.get("custom_fences", []), HIGHLIGHT_FENCE]
-    _report_digest = digest(as_text(report))
-    _file_digests.clear()
-    _notebooks.clear()
-    for found in _stores.values():
-        found.used, found.changed = set(), False
-
-
-def end_build(prune: bool = True) -> None:
-    """At ``on_post_build``. A build of every page keeps only what it used; a
-    rebuild of a few pages (`journal.site.rebuild`) keeps everything."""
-    if _on:
-        for found in _stores.values():
+    def end_build(self, prune: bool = True) -> None:
+        """At ``on_post_build``. A build of every page keeps only what it used; a
+        rebuild of a few pages (`journal.site.rebuild`) keeps everything."""
+        for found in self.stores.values():
             found.save(prune)
 
+    def templates(self, env: jinja2.Environment) -> jinja2.Environment:
+        """At ``on_env``: the theme's templates compiled once, not on every build."""
+        if self.uses("templates"):
+            folder = self.folder / "jinja"
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        return env
 
-def templates(env: jinja2.Environment) -> jinja2.Environment:
-    """At ``on_env``: the theme's templates compiled once, not on every build."""
-    if _on:
-        folder = FOLDER / "jinja"
-        folder.mkdir(parents=True, exist_ok=True)
-        env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
-    return env
+    # -----------------------------------------------------------------------
+    # Highlighted code: a SuperFences custom fence named "*" (added by `start`)
 
+    def fence(self) -> dict:
+        """SuperFences' documented way to take over its default fence ("*"),
+        validated as it validates its own."""
+        return {"name": "*", "class": "highlight", "format": self.highlight_fence,
+                "validator": highlight_validator}
 
-# ---------------------------------------------------------------------------
-# Highlighted code: a SuperFences custom fence named "*" (added by `configure`)
+    def _settings(self, fences) -> str:
+        """The highlighting options of one Markdown converter, as key text."""
+        if fences not in self.fence_settings:
+            self.fence_settings[fences] = as_text(internals.fence_settings(fences))
+        return self.fence_settings[fences]
 
-_fence_settings: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
+    def highlight_fence(self, src, language, class_name, options, md, **kwargs):
+        """SuperFences' own highlighting of a fenced block, stored by its content.
 
+        The block's number on its page is part of the key (line anchors carry
+        it); on a hit the converter's block counter moves on as the formatter
+        would have moved it.
+        """
+        fences = internals.default_formatter(md)
+        found = self.store("highlight")
+        if found is None:
+            return fences.highlight(src=src, language=language, options=options, md=md,
+                                    **kwargs)
+        key = digest(SALT, self._settings(fences), src, language, as_text(options),
+                     as_text(kwargs), internals.next_code_block(fences))
+        html = found.get(key)
+        if html is None:
+            html = fences.highlight(src=src, language=language, options=options, md=md,
+                                    **kwargs)
+            if STASH_MARK not in html:
+                found.put(key, html)
+        else:
+            internals.skip_code_block(fences)
+        return html
 
-def _settings(fences) -> str:
-    """The highlighting options of one Markdown converter, as key text."""
-    if fences not in _fence_settings:
-        own = {k: v for k, v in fences.config.items() if k != "custom_fences"}
-        _fence_settings[fences] = as_text([own, fences.highlight_ext.getConfigs()])
-    return _fence_settings[fences]
+    # -----------------------------------------------------------------------
+    # Journal pages
 
+    def _project_notebooks(self) -> set[str]:
+        """Every project notebook (path under ``projects/``), listed once per build."""
+        if not self.notebooks:
+            self.notebooks.update(p.relative_to(paths.PROJECTS).as_posix()
+                                  for p in paths.project_notebooks())
+        return self.notebooks
 
-def highlight_fence(src, language, class_name, options, md, **kwargs):
-    """SuperFences' own highlighting of a fenced block, stored by its content.
+    def notebook_digest(self, rel: str) -> str:
+        """SHA-256 of the file of ``projects/<rel>``, read once per build."""
+        if rel not in self.file_digests:
+            path = paths.PROJECTS / rel
+            self.file_digests[rel] = digest(path.read_bytes()) if path.is_file() \
+                else "missing"
+        return self.file_digests[rel]
 
-    The block's number on its page is part of the key (line anchors carry it);
-    on a hit the converter's block counter moves on as the formatter would
-    have moved it.
-    """
-    fences = md.preprocessors["fenced_code_block"]  # SuperFences' default formatter
-    found = store("highlight")
-    if found is None:
-        return fences.highlight(src=src, language=language, options=options, md=md,
-                                **kwargs)
-    counter = fences.highlight_ext  # pymdownx.highlight numbers a page's code blocks
-    key = digest(SALT, _settings(fences), src, language, as_text(options),
-                 as_text(kwargs), counter.pygments_code_block + 1)
-    html = found.get(key)
-    if html is None:
-        html = fences.highlight(src=src, language=language, options=options, md=md,
-                                **kwargs)
-        if STASH_MARK not in html:
-            found.put(key, html)
-    else:
-        counter.pygments_code_block += 1
-    return html
+    def post_key(self, markdown: str, source: str, page_url: str, line_offset: int,
+                 repo_url: str | None, stamps, notebooks, live_key: str = "") -> str:
+        """What a post's Markdown as the site renders it is made from: its expanded
+        markers and its "Re-run this post" box (`journal.site.rerun`).
 
+        Besides the post: the verification report, and for every notebook a
+        marker names (all of them when one is not found), its file and what the
+        report says of it now. ``notebooks`` is the build's
+        `journal.embed.NotebookCache`; ``live_key`` what decides the posts' "Run
+        in your browser" controls.
+        """
+        named = set(self.memo("markers", digest(SALT, "markers", markdown), lambda: sorted(
+            {posixpath.normpath(rel) for m in markdown_source.markers(markdown)
+             if (rel := markdown_source.marker_notebook(m))})))
+        parts = []
+        if named:
+            known = self._project_notebooks()
+            for rel in sorted(known if named - known else named):
+                check = stamps.check(rel, notebooks.get(rel, Location(source)))
+                parts += [rel, self.notebook_digest(rel), check.status.value,
+                          check.reason]
+        return digest(SALT, "post", markdown, source, page_url, line_offset, repo_url,
+                      stamps.strict, self.report_digest, live_key, *parts)
 
-# SuperFences' documented way to take over its default fence ("*"), validated
-# as it validates its own.
-HIGHLIGHT_FENCE = {"name": "*", "class": "highlight", "format": highlight_fence,
-                   "validator": highlight_validator}
+    def notebook_page_key(self, html: str, rel: str, title: str, page_url: str, posts,
+                          stamp: str) -> str:
+        """What a notebook page is made from (`journal.site.notebook_page.finish`):
+        mkdocs-jupyter's HTML, the notebook, its title and address, the posts
+        that use it and its stamp."""
+        return digest(SALT, "notebook-page", html, rel, self.notebook_digest(rel), title,
+                      page_url, as_text(posts), stamp)
 
+    def check_posts(self, folder: Path = paths.POSTS) -> None:
+        """`journal.postcheck.check_posts`, skipping a post that passed unchanged.
 
-# ---------------------------------------------------------------------------
-# Journal pages
+        A post's checks read the post and whether the files it links to exist,
+        so a pass is kept under the post and the list of files it could link to.
+        """
+        if not self.uses("postcheck"):
+            return postcheck.check_posts(folder)
+        around = digest(*sorted(p.relative_to(paths.ROOT).as_posix()
+                                for root in (paths.POSTS, paths.PROJECTS,
+                                             paths.ROOT / "pages")
+                                for p in root.rglob("*")))
+        for path in sorted(Path(folder).rglob("*.md")):
+            key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
+            self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
 
-_file_digests: dict[str, str] = {}
-_notebooks: set[str] = set()
+    def read_notebook(self, path: Path):
+        """`journal.nbfile.read`, validating a notebook file only the first time."""
+        if not self.uses("notebook"):
+            return nbfile.read(path)
+        data = Path(path).read_bytes()
+        text = self.memo("notebook", digest(SALT, "notebook", data),
+                         lambda: json.dumps(nbfile.read(path)))
+        return nbformat.from_dict(json.loads(text))
 
+    def quoted_by(self, path: Path):
+        """`journal.site.projects.quoted_by`, read once per version of the post."""
+        if not self.uses("quoted"):
+            return projects.quoted_by(path)
+        found = self.memo("quoted", digest(SALT, "quoted", path.name, path.read_bytes()),
+                          lambda: _as_stored(projects.quoted_by(path)))
+        return None if found == "draft" else (projects.Post(*found[0]), found[1])
 
-def _project_notebooks() -> set[str]:
-    """Every project notebook (path under ``projects/``), listed once per build."""
-    if not _notebooks:
-        _notebooks.update(p.relative_to(paths.PROJECTS).as_posix()
-                          for p in paths.project_notebooks())
-    return _notebooks
+    def readtime_of(self, html: str, words_per_minute: int) -> int:
+        """The blog plugin's reading time of a post's ``html``, in minutes (its
+        own measure, so a cached one is the same number)."""
+        return self.memo("readtime", digest(SALT, "readtime", words_per_minute, html),
+                         lambda: internals.readtime(html, words_per_minute))
 
+    def reading_time(self, page, html: str, config) -> None:
+        """Give a post the blog plugin's reading time from the cache when it has one.
 
-def notebook_digest(rel: str) -> str:
-    """SHA-256 of the file of ``projects/<rel>``, read once per build."""
-    if rel not in _file_digests:
-        path = paths.PROJECTS / rel
-        _file_digests[rel] = digest(path.read_bytes()) if path.is_file() else "missing"
-    return _file_digests[rel]
+        The blog plugin measures a post only when its front matter does not set
+        ``readtime``; this sets it to what the plugin measured for the same HTML.
+        """
+        blog = config.plugins.get("material/blog")
+        post_config = getattr(page, "config", None)
+        if not self.uses("readtime") or blog is None or not blog.config.post_readtime \
+                or getattr(page, "excerpt", None) is None \
+                or getattr(post_config, "readtime", None):
+            return
+        post_config.readtime = self.readtime_of(
+            html, blog.config.post_readtime_words_per_minute)
 
+    # -----------------------------------------------------------------------
+    # Pages: a Markdown page converted once for the same text, links and settings
 
-def post_key(markdown: str, source: str, page_url: str, line_offset: int,
-             repo_url: str | None, stamps, notebooks, live_key: str = "") -> str:
-    """What a post's Markdown as the site renders it is made from: its expanded
-    markers and its "Re-run this post" box (`journal.site.rerun`).
+    def render_page(self, page, config, files) -> None:
+        """At ``on_pre_page``: convert the page's Markdown at most once per content.
 
-    Besides the post: the verification report, and for every notebook a marker
-    names (all of them when one is not found), its file and what the report
-    says of it now. ``notebooks`` is the build's `journal.embed.NotebookCache`;
-    ``live_key`` what decides the posts' "Run in your browser" controls.
-    """
-    named = {posixpath.normpath(m.group(1)) for m in MARKER_NOTEBOOK.finditer(markdown)}
-    parts = []
-    if named:
-        known = _project_notebooks()
-        for rel in sorted(known if named - known else named):
-            check = stamps.check(rel, notebooks.get(rel, Location(source)))
-            parts += [rel, notebook_digest(rel), check.status.value, check.reason]
-    return digest(SALT, "post", markdown, source, page_url, line_offset, repo_url,
-                  stamps.strict, _report_digest, live_key, *parts)
+        What MkDocs' ``Page.render`` makes (the HTML, the table of contents, the
+        title found in it, the anchors it holds and the anchors it links to) is
+        kept under the page's Markdown, its address, the files its snippet lines
+        include and the Markdown settings, with the files its links looked up: a
+        hit needs each of those to be where it was. A hit logs again what the
+        conversion logged, so a strict build still fails on a broken link.
+        """
+        if not self.uses("page") or not page.file.src_uri.endswith(".md"):
+            return
+        convert = page.render  # MkDocs' own, for a miss
+        pages = self.store("page")
 
+        def render(config, files):
+            included = _included(page.markdown)
+            if included is None:
+                return convert(config, files)
+            key = digest(SALT, "page", page.markdown, page.file.src_uri, page.url,
+                         page.file.inclusion.name, *included,
+                         as_text([config["markdown_extensions"], config["mdx_configs"],
+                                  config["validation"], config["use_directory_urls"]]))
+            found = pages.get(key)
+            if found is None or any(_seen(files.get_file_from_path(path)) != seen
+                                    for path, seen in found["lookups"].items()):
+                found = _convert(page, convert, config, files)
+                if STASH_MARK not in page.content:
+                    pages.put(key, found)
+                return
+            for name, level, message in found["log"]:
+                logging.getLogger(name).log(level, message)
+            page.content = found["content"]
+            page.toc = get_toc(found["toc"])
+            checks_anchors = logging.getLogger(
+                "mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG
+            internals.restore_render_results(
+                page, found["title"], found["anchors"],
+                {files.get_file_from_path(src): links
+                 for src, links in found["links"].items()} if checks_anchors else None)
 
-def notebook_page_key(html: str, rel: str, title: str, page_url: str, posts,
-                      stamp: str) -> str:
-    """What a notebook page is made from (`journal.site.notebook_page.finish`):
-    mkdocs-jupyter's HTML, the notebook, its title and address, the posts that
-    use it and its stamp."""
-    return digest(SALT, "notebook-page", html, rel, notebook_digest(rel), title,
-                  page_url, as_text(posts), stamp)
-
-
-def check_posts(folder: Path = paths.POSTS) -> None:
-    """`journal.postcheck.check_posts`, skipping a post that passed unchanged.
-
-    A post's checks read the post and whether the files it links to exist, so
-    a pass is kept under the post and the list of files it could link to.
-    """
-    if not _on:
-        return postcheck.check_posts(folder)
-    around = digest(*sorted(p.relative_to(paths.ROOT).as_posix()
-                            for root in (paths.POSTS, paths.PROJECTS, paths.ROOT / "pages")
-                            for p in root.rglob("*")))
-    for path in sorted(Path(folder).rglob("*.md")):
-        key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
-        memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
-
-
-def read_notebook(path: Path):
-    """`journal.nbfile.read`, validating a notebook file only the first time."""
-    if not _on:
-        return nbfile.read(path)
-    data = Path(path).read_bytes()
-    text = memo("notebook", digest(SALT, "notebook", data),
-                lambda: json.dumps(nbfile.read(path)))
-    return nbformat.from_dict(json.loads(text))
-
-
-def quoted_by(path: Path):
-    """`journal.site.projects.quoted_by`, read once per version of the post."""
-    if not _on:
-        return projects.quoted_by(path)
-    found = memo("quoted", digest(SALT, "quoted", path.name, path.read_bytes()),
-                 lambda: _as_stored(projects.quoted_by(path)))
-    return None if found == "draft" else (projects.Post(*found[0]), found[1])
+        internals.replace_render(page, render)
 
 
 def _as_stored(quoted):
@@ -363,33 +423,6 @@ def _as_stored(quoted):
                                            quoted[1]]
 
 
-def readtime_of(html: str, words_per_minute: int) -> int:
-    """The blog plugin's reading time of a post's ``html``, in minutes."""
-    return memo("readtime", digest(SALT, "readtime", words_per_minute, html),
-                lambda: readtime(html, words_per_minute))
-
-
-def reading_time(page, html: str, config) -> None:
-    """Give a post the blog plugin's reading time from the cache when it has one.
-
-    The blog plugin measures a post only when its front matter does not set
-    ``readtime``; this sets it to what the plugin measured for the same HTML.
-    """
-    blog = config.plugins.get("material/blog")
-    post_config = getattr(page, "config", None)
-    if not _on or blog is None or not blog.config.post_readtime \
-            or getattr(page, "excerpt", None) is None \
-            or getattr(post_config, "readtime", None):
-        return
-    post_config.readtime = readtime_of(html, blog.config.post_readtime_words_per_minute)
-
-
-# ---------------------------------------------------------------------------
-# Pages: a Markdown page converted once for the same text, links and settings
-
-# A snippet include pymdownx.snippets reads (mkdocs.yml): ``--8<-- "path:section"``.
-SNIPPET = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+"([^"\n]+)"[ \t]*$""")
-SNIPPET_SECTION = re.compile(r"-{1,}8<-{1,}[ \t]+\[[ \t]*(?:start|end)[ \t]*:", re.I)
 
 
 class _Lookups:
@@ -421,19 +454,21 @@ def _included(markdown: str) -> list[str] | None:
     plain ``--8<-- "path"`` line (the page is then converted every time)."""
     found = []
     for line in markdown.splitlines():
-        if "8<-" not in line or SNIPPET_SECTION.search(line):
+        match = markdown_source.snippet_line(line)
+        if match is None or match.group("section"):
             continue
-        match = SNIPPET.match(line)
-        if match is None:
+        if not match.group("path") or match.group("rest").strip():
             return None
-        path = paths.ROOT / re.sub(r":[^/:]*$", "", match.group(1))
+        path = paths.ROOT / match.group("path")
+        if ":" in path.name:  # "file.py:section"
+            path = path.with_name(path.name.rsplit(":", 1)[0])
         if not path.is_file():
             return None
         text = path.read_text(encoding="utf-8", errors="replace")
-        if any("8<-" in inner and not SNIPPET_SECTION.search(inner)
-               for inner in text.splitlines()):
+        if any((inner := markdown_source.snippet_line(other)) is not None
+               and not inner.group("section") for other in text.splitlines()):
             return None  # an include that includes: followed no further
-        found += [match.group(1), digest(text)]
+        found += [match.group("path"), digest(text)]
     return found
 
 
@@ -448,51 +483,6 @@ class _Warnings(logging.Handler):
         self.records.append([record.name, record.levelno, record.getMessage()])
 
 
-def render_page(page, config, files) -> None:
-    """At ``on_pre_page``: convert the page's Markdown at most once per content.
-
-    What MkDocs' ``Page.render`` makes (the HTML, the table of contents, the
-    title found in it, the anchors it holds and the anchors it links to) is
-    kept under the page's Markdown, its address, the files its snippet lines
-    include and the Markdown settings, with the files its links looked up: a
-    hit needs each of those to be where it was. A hit logs again what the
-    conversion logged, so a strict build still fails on a broken link.
-    """
-    if not _on or not page.file.src_uri.endswith(".md"):
-        return
-    convert = page.render  # MkDocs' own, for a miss
-
-    # Replaced on this page only, as mkdocs-jupyter does for notebooks: MkDocs
-    # has no event between reading a page and converting it.
-    def render(config, files):
-        included = _included(page.markdown)
-        if included is None:
-            return convert(config, files)
-        key = digest(SALT, "page", page.markdown, page.file.src_uri, page.url,
-                     page.file.inclusion.name, *included,
-                     as_text([config["markdown_extensions"], config["mdx_configs"],
-                              config["validation"], config["use_directory_urls"]]))
-        found = store("page").get(key)
-        if found is None or any(_seen(files.get_file_from_path(path)) != seen
-                                for path, seen in found["lookups"].items()):
-            found = _convert(page, convert, config, files)
-            if STASH_MARK not in page.content:
-                store("page").put(key, found)
-            return
-        for name, level, message in found["log"]:
-            logging.getLogger(name).log(level, message)
-        page.content = found["content"]
-        page.toc = get_toc(found["toc"])
-        page._title_from_render = found["title"]
-        page.present_anchor_ids = set(found["anchors"])
-        if logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > \
-                logging.DEBUG:
-            page.links_to_anchors = {files.get_file_from_path(src): links
-                                     for src, links in found["links"].items()}
-
-    page.render = render
-
-
 def _convert(page, convert, config, files) -> dict:
     """MkDocs' conversion of ``page``, and what a later hit needs of it."""
     lookups, warnings = _Lookups(files), _Warnings()
@@ -501,11 +491,10 @@ def _convert(page, convert, config, files) -> dict:
         convert(config, lookups)
     finally:
         logging.getLogger("mkdocs").removeHandler(warnings)
+    done = internals.render_results(page)
     return {"content": page.content, "toc": _toc_tokens(page.toc),
-            "title": page._title_from_render,
-            "anchors": sorted(page.present_anchor_ids or ()),
-            "links": {f.src_uri: links for f, links in
-                      (page.links_to_anchors or {}).items()},
+            "title": done["title"], "anchors": done["anchors"],
+            "links": {f.src_uri: links for f, links in done["links"].items()},
             "lookups": lookups.found, "log": warnings.records}
 
 

@@ -18,65 +18,96 @@ before the separator could depend on what follows:
   past it, and the excerpt converter numbers code blocks across every view
   it renders, counting those after the separator);
 - a reference link, footnote or abbreviation defined after the separator, or
-  Markdown included there by ``--8<--`` outside code (it could define one).
+  Markdown included there by ``--8<--`` (it could define one). These are
+  line checks that err on the safe side (a line in code counts too): reading
+  the post with `journal.markdown_source` would cost more than it saves.
 
-``JOURNAL_NO_CACHE=1`` turns this off with the cache (`journal.site.cache`),
-so the tests can compare the two builds.
+The plugin's ``cache: false`` turns this off with the cache
+(`journal.site.cache`), so the tests can compare the two builds.
 """
-
-import re
 
 from markdown.preprocessors import Preprocessor
 
 from journal import markdown_source
-from journal.site import cache
+from journal.site import cache, internals
 
 PLACEHOLDER = "\u2026"  # what the views never show, but which says there is more
 PRIORITY = 40  # before every other preprocessor (whitespace, snippets, fences)
-BLOCK_BEFORE = re.compile(r"^(?: {4}|\t)|^ {0,3}(?:`{3,}|~{3,})|^ {0,3}<(?!!--.*-->\s*$)")
-DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:|^ {0,3}\*\[", re.MULTILINE)
 
 
-def shorten(lines: list[str], separator: str) -> list[str]:
-    """``lines`` up to the separator line and a placeholder, or ``lines`` as they are."""
+def _opens_block(line: str) -> bool:
+    """A line that may open a block running past the separator: indented code, a
+    fence, or raw HTML (a one-line comment aside). Python-Markdown, which
+    converts the excerpt, reads some of these otherwise than CommonMark, so any
+    such line counts."""
+    if line.startswith(("    ", "\t")):
+        return True
+    text = line.lstrip(" ")
+    return len(line) - len(text) < 4 and (text.startswith(("```", "~~~")) or (
+        text.startswith("<") and not (text.startswith("<!--")
+                                      and text.rstrip().endswith("-->"))))
+
+
+def _is_abbreviation(line: str) -> bool:
+    text = line.lstrip(" ")
+    return len(line) - len(text) < 4 and text.startswith("*[")
+
+
+def cut(lines: list[str], separator: str) -> int | None:
+    """The separator's line when the excerpt may stop there (see the module
+    docstring), else None."""
     try:
         at = next(i for i, line in enumerate(lines) if line.strip() == separator)
     except StopIteration:
-        return lines
-    before, after = lines[:at], "\n".join(lines[at + 1:])
-    if not after.strip():
-        return lines
-    if any(BLOCK_BEFORE.match(line) for line in before):
-        return lines
-    prose = markdown_source.blank_code(after)
-    if DEFINITION.search(prose) or markdown_source.SNIPPET_LINE.search(prose):
-        return lines
-    return before + [lines[at], "", PLACEHOLDER]
+        return None
+    if not "\n".join(lines[at + 1:]).strip() or any(map(_opens_block, lines[:at])):
+        return None
+    read = markdown_source.read("\n".join(lines))
+    if any(first > at for first, _ in read.definitions) \
+            or any(line > at for line in read.snippets) \
+            or any(map(_is_abbreviation, lines[at + 1:])):
+        return None
+    return at
+
+
+def shorten(lines: list[str], separator: str, at: int | None = -1) -> list[str]:
+    """``lines`` up to the separator line and a placeholder, or ``lines`` as they
+    are. ``at``: the separator's line as `cut` found it, if known."""
+    at = cut(lines, separator) if at == -1 else at
+    return lines if at is None else lines[:at + 1] + ["", PLACEHOLDER]
 
 
 class UpToSeparator(Preprocessor):
-    """Drops what follows the excerpt separator (see `shorten`)."""
+    """Drops what follows the excerpt separator (see `shorten`). ``find(lines)``
+    says where (`cut`'s answer, by default worked out again)."""
 
-    def __init__(self, md, separator: str):
+    def __init__(self, md, separator: str, find=None):
         super().__init__(md)
         self.separator = separator
+        self.find = find or (lambda lines: cut(lines, separator))
         self._last: tuple[list[str], list[str]] = ([], [])
 
     def run(self, lines: list[str]) -> list[str]:
         # Each view converts the same post again: decide once.
         if lines != self._last[0]:
-            self._last = (list(lines), list(shorten(lines, self.separator)))
+            self._last = (list(lines), shorten(lines, self.separator, self.find(lines)))
         return list(self._last[1])
 
 
-def stop_at_separator(page, config) -> None:
-    """Give a post's excerpt converter the `UpToSeparator` preprocessor."""
-    excerpt = getattr(page, "excerpt", None)
+def stop_at_separator(page, config, stored) -> None:
+    """Give a post's excerpt converter the `UpToSeparator` preprocessor; where it
+    cuts is kept in the build cache ``stored``."""
+    md = internals.excerpt_converter(page)
     blog = config.plugins.get("material/blog")
-    if excerpt is None or blog is None or not cache.enabled():
+    if md is None or blog is None:
         return
-    # The blog plugin keeps each excerpt's Markdown converter on the excerpt
-    # (material/plugins/blog/structure); it offers no option to stop early.
-    excerpt.md.preprocessors.register(
-        UpToSeparator(excerpt.md, blog.config.post_excerpt_separator),
-        "journal_excerpt_separator", PRIORITY)
+    separator = blog.config.post_excerpt_separator
+
+    def find(lines: list[str]) -> int | None:
+        key = cache.digest(cache.SALT, "excerpts", separator, *lines)
+        found = stored.memo("excerpts", key, lambda: [cut(lines, separator)])
+        return found[0]
+
+    # The blog plugin offers no option to stop an excerpt's conversion early.
+    md.preprocessors.register(UpToSeparator(md, separator, find),
+                              "journal_excerpt_separator", PRIORITY)

@@ -37,7 +37,9 @@ LIVE_DIR = paths.JOURNAL / "live"
 class Live:
     """The notebooks this build offers to run in the browser, and their files."""
 
-    def __init__(self, notebooks, stamps, pyodide: Path | None = None):
+    def __init__(self, notebooks, stamps, pyodide: Path | None = None, *,
+                 stored: cache.BuildCache | None = None):
+        self.stored = stored or cache.BuildCache(on=False)
         self.plans: dict[str, list[plan.CellPlan]] = {}
         self._index: plan.SnippetsIndex | None = None
         self.notebooks = dict(notebooks)
@@ -67,14 +69,14 @@ class Live:
                 self._index = plan.SnippetsIndex.read(paths.SNIPPETS)
             cells = plan.plan(nb, paths.SNIPPETS, paths.PROJECTS / rel, self._index)
             return [dataclasses.asdict(p) for p in cells]
-        key = cache.digest("live-plan", snippets, cache.notebook_digest(rel))
-        return [plan.CellPlan(**p) for p in cache.memo("live-plan", key, make)]
+        key = cache.digest("live-plan", snippets, self.stored.notebook_digest(rel))
+        return [plan.CellPlan(**p) for p in self.stored.memo("live-plan", key, make)]
 
     def _sha256(self, path: Path) -> str:
         """A shipped file's SHA-256, computed again whenever the file changes."""
         st = path.stat()
         key = cache.digest("live-sha256", str(path), st.st_size, st.st_mtime_ns)
-        return cache.memo("live-sha256", key, lambda: dist.sha256_of(path))
+        return self.stored.memo("live-sha256", key, lambda: dist.sha256_of(path))
 
     def runs(self, rel: str) -> bool:
         return rel in self.plans

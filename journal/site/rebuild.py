@@ -18,7 +18,7 @@ rebuild `plan` compares the files MkDocs watches with the last build:
   ``mkdocs build`` would, and the search index is made afresh.
 
 ``mkdocs build`` and a plain ``mkdocs serve`` never build dirty; for them
-`whole` stays true and nothing here runs.
+`Rebuild.whole` stays true and nothing here runs.
 """
 
 import logging
@@ -30,29 +30,16 @@ from mkdocs.utils import clean_directory
 
 from journal import markdown_source, paths
 from journal.errors import JournalError
-from journal.site import cache
+from journal.site import cache, internals
 
 log = logging.getLogger("mkdocs.plugins.journal")
 
-whole = True  # this build makes every page (false: a dirty rebuild of posts)
-_serving_dirty = False
-_files: dict[str, tuple[int, int]] = {}  # watched file -> (mtime_ns, size)
-_shown: dict[str, str] = {}  # post file -> what the views show of it
-
 
 class _DirtyWarning(logging.Filter):
-    """MkDocs warns on every dirty build; `plan` makes them safe."""
+    """MkDocs warns on every dirty build; `Rebuild.plan` makes them safe."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return "A 'dirty' build is being performed" not in record.getMessage()
-
-
-def start(command: str, dirty: bool) -> None:
-    """At ``on_startup``: only ``mkdocs serve --dirty`` rebuilds part of the site."""
-    global _serving_dirty
-    _serving_dirty = command == "serve" and dirty
-    if _serving_dirty:
-        logging.getLogger("mkdocs.commands.build").addFilter(_DirtyWarning())
 
 
 def _ignored(path: Path) -> bool:
@@ -77,20 +64,6 @@ def _is_post(path: str) -> bool:
     return path.endswith(".md") and Path(path).is_relative_to(paths.POSTS)
 
 
-def shown_on_views(path: Path, html: str, config) -> str:
-    """What the blog views show of a post: its front matter, its text up to the
-    excerpt separator, and the reading time of its ``html``."""
-    front, body, _ = markdown_source.split_front_matter(
-        path.read_text(encoding="utf-8-sig"))
-    blog = config.plugins.get("material/blog")
-    separator, minutes = "<!-- more -->", ""
-    if blog is not None:
-        separator = blog.config.post_excerpt_separator
-        if blog.config.post_readtime:
-            minutes = cache.readtime_of(html, blog.config.post_readtime_words_per_minute)
-    return cache.digest(front or "", body.split(separator, 1)[0], minutes)
-
-
 def rendered(path: Path, config, render) -> str:
     """A post's HTML as the build will make it, links aside (for its reading time)."""
     source = "posts/" + path.relative_to(paths.POSTS).as_posix()
@@ -101,65 +74,99 @@ def rendered(path: Path, config, render) -> str:
         render(body, source, offset))
 
 
-def plan(config, render) -> None:
-    """At ``on_config``: a dirty rebuild of changed posts, or the whole site?
+class Rebuild:
+    """What the last builds of one ``mkdocs serve --dirty`` saw, and what the
+    next one must redo. ``stored`` is the build cache (for reading times)."""
 
-    ``render(markdown, source, line_offset)`` gives a post's Markdown as the build
-    will render it (markers expanded), so the reading time compared is the one
-    the blog plugin will measure.
-    """
-    global whole, _files
-    if not _serving_dirty:
-        return
-    now = watched_files(config)
-    changed = sorted(p for p in now.keys() | _files.keys() if now.get(p) != _files.get(p))
-    shown = {}
-    try:
-        for p in changed:
-            if p in now and p in _files and _is_post(p):
-                html = rendered(Path(p), config, render)
-                shown[p] = shown_on_views(Path(p), html, config)
-    except (JournalError, ValueError):
-        shown = {}  # the whole build will report it, with its location
-    first, _files = not _files, now
-    whole = first or any(shown.get(p) is None or shown[p] != _shown.get(p)
-                         for p in changed)
-    if whole:
-        _shown.clear()
-        if not first:
-            log.info("journal: rebuilding every page")
-            clean_directory(config.site_dir)  # each page is then older than its source
-    else:
-        _shown.update(shown)
-        log.info("journal: rebuilding %s only", ", ".join(
-            os.path.relpath(p, paths.ROOT) for p in changed))
+    def __init__(self, stored: cache.BuildCache):
+        self.stored = stored
+        self.serving_dirty = False
+        self.whole = True  # this build makes every page (false: a dirty rebuild of posts)
+        self.files: dict[str, tuple[int, int]] = {}  # watched file -> (mtime_ns, size)
+        self.shown: dict[str, str] = {}  # post file -> what the views show of it
 
+    def start(self, command: str, dirty: bool) -> None:
+        """At ``on_startup``: only ``mkdocs serve --dirty`` rebuilds part of the site."""
+        self.serving_dirty = command == "serve" and dirty
+        if self.serving_dirty:
+            logging.getLogger("mkdocs.commands.build").addFilter(_DirtyWarning())
 
-def keep_views(files) -> None:
-    """At ``on_nav`` of a dirty rebuild: the blog's views stay as they were built.
+    def shown_on_views(self, path: Path, html: str, config) -> str:
+        """What the blog views show of a post: its front matter, its text up to the
+        excerpt separator, and the reading time of its ``html``."""
+        front, body, _ = markdown_source.split_front_matter(
+            path.read_text(encoding="utf-8-sig"))
+        blog = config.plugins.get("material/blog")
+        separator, minutes = "<!-- more -->", ""
+        if blog is not None:
+            separator = blog.config.post_excerpt_separator
+            if blog.config.post_readtime:
+                minutes = self.stored.readtime_of(
+                    html, blog.config.post_readtime_words_per_minute)
+        return cache.digest(front or "", body.split(separator, 1)[0], minutes)
 
-    The blog plugin writes the sources of its views (archive, categories,
-    pages of the index) again on every build, so MkDocs would rebuild them all,
-    from only the posts it rebuilds. `plan` found that nothing they show
-    changed, so their pages are marked up to date instead.
-    """
-    if _serving_dirty and not whole:
-        for file in files:
-            if file.generated_by == "material/blog" and os.path.isfile(file.abs_dest_path):
-                os.utime(file.abs_dest_path)  # now newer than the rewritten source
+    def plan(self, config, render) -> None:
+        """At ``on_config``: a dirty rebuild of changed posts, or the whole site?
 
+        ``render(markdown, source, line_offset)`` gives a post's Markdown as the
+        build will render it (markers expanded), so the reading time compared is
+        the one the blog plugin will measure.
+        """
+        if not self.serving_dirty:
+            return
+        now = watched_files(config)
+        changed = sorted(p for p in now.keys() | self.files.keys()
+                         if now.get(p) != self.files.get(p))
+        shown = {}
+        try:
+            for p in changed:
+                if p in now and p in self.files and _is_post(p):
+                    html = rendered(Path(p), config, render)
+                    shown[p] = self.shown_on_views(Path(p), html, config)
+        except (JournalError, ValueError):
+            shown = {}  # the whole build will report it, with its location
+        first, self.files = not self.files, now
+        self.whole = first or any(shown.get(p) is None or shown[p] != self.shown.get(p)
+                                  for p in changed)
+        if self.whole:
+            self.shown.clear()
+            if not first:
+                log.info("journal: rebuilding every page")
+                clean_directory(config.site_dir)  # each page is then older than its source
+        else:
+            self.shown.update(shown)
+            log.info("journal: rebuilding %s only", ", ".join(
+                os.path.relpath(p, paths.ROOT) for p in changed))
 
-def keep_conversions(config) -> None:
-    """At ``on_post_build``, before mkdocs-jupyter's: a dirty rebuild converts no
-    notebook, and the plugin would take its whole cache for stale and delete it.
-    Its ``cache`` option is read again from mkdocs.yml for the next build."""
-    jupyter = config.plugins.get("mkdocs-jupyter")
-    if _serving_dirty and not whole and jupyter is not None:
-        jupyter.config["cache"] = False  # skips only the plugin's eviction now
+    @property
+    def dirty(self) -> bool:
+        """Whether this build is a dirty rebuild of changed posts only."""
+        return self.serving_dirty and not self.whole
 
+    def keep_views(self, files) -> None:
+        """At ``on_nav`` of a dirty rebuild: the blog's views stay as they were built.
 
-def record(page, html: str, config) -> None:
-    """At a whole build's ``on_page_content``: what the views show of each post."""
-    path = getattr(page.file, "abs_src_path", None)
-    if _serving_dirty and whole and path and _is_post(path):
-        _shown[path] = shown_on_views(Path(path), html, config)
+        The blog plugin writes the sources of its views (archive, categories,
+        pages of the index) again on every build, so MkDocs would rebuild them
+        all, from only the posts it rebuilds. `plan` found that nothing they
+        show changed, so their pages are marked up to date instead.
+        """
+        if self.dirty:
+            for file in files:
+                if file.generated_by == "material/blog" and \
+                        os.path.isfile(file.abs_dest_path):
+                    os.utime(file.abs_dest_path)  # now newer than the rewritten source
+
+    def keep_conversions(self, config) -> None:
+        """At ``on_post_build``, before mkdocs-jupyter's: a dirty rebuild converts
+        no notebook, and the plugin would take its whole cache for stale and
+        delete it. Its ``cache`` option is read again from mkdocs.yml for the
+        next build."""
+        if self.dirty:
+            internals.set_jupyter_cache(config, False)  # skips only its eviction now
+
+    def record(self, page, html: str, config) -> None:
+        """At a whole build's ``on_page_content``: what the views show of each post."""
+        path = getattr(page.file, "abs_src_path", None)
+        if self.serving_dirty and self.whole and path and _is_post(path):
+            self.shown[path] = self.shown_on_views(Path(path), html, config)

@@ -14,16 +14,12 @@ changes ``repo_url`` and nothing else.
 """
 
 import posixpath
-import re
 from urllib.parse import urlsplit
 
 from journal import markdown_source
 
 BRANCH = "main"  # the branch the site is published from (.github/workflows/pages.yml)
 SCHEME = markdown_source.REPO_SCHEME
-# The target of an inline link ``](repo:x)`` or of a reference ``[x]: repo:x``.
-REPO_LINK = re.compile(r"(\]\(\s*<?|^[ ]{0,3}\[[^\]]+\]:[ \t]*<?)"
-                       + re.escape(SCHEME) + r"([^\s)>]+)", re.MULTILINE)
 
 
 def file_url(repo_url: str, path: str) -> str:
@@ -42,13 +38,16 @@ def folder_name(repo_url: str) -> str:
 
 def expand_links(markdown: str, repo_url: str | None) -> str:
     """Every ``repo:PATH`` link target outside code, as the file's forge URL."""
-    visible = markdown_source.blank_code(markdown)
+    if SCHEME not in markdown:
+        return markdown
     pieces, last = [], 0
-    for match in REPO_LINK.finditer(visible):
+    for link in markdown_source.links(markdown):
+        if not link.target.startswith(SCHEME):
+            continue
         if repo_url is None:
             raise ValueError("a repo: link needs repo_url in mkdocs.yml")
-        start = match.start(2) - len(SCHEME)
-        pieces += [markdown[last:start], file_url(repo_url, match.group(2))]
-        last = match.end(2)
+        pieces += [markdown[last:link.start],
+                   file_url(repo_url, link.target.removeprefix(SCHEME))]
+        last = link.end
     pieces.append(markdown[last:])
     return "".join(pieces)

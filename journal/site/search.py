@@ -54,10 +54,8 @@ import html
 import json
 import re
 
-from material.plugins.blog.structure import View
-from material.plugins.search.plugin import Element, Parser, SearchIndex, Section
-
-from journal.site import cache, rebuild
+from journal.site import cache, internals
+from journal.site.internals import Element, Parser, SearchIndex, Section, View
 
 # Classes of elements the index leaves out (see the module docstring).
 EXCLUDED_CLASSES = frozenset({
@@ -93,19 +91,10 @@ DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)"
                      r"|^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 DOTTED = re.compile(r"\b(?<![.\w])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
-# lunr's English stop words, as Material's search worker has them: with
+# lunr's English stop words, read from Material's search worker: with
 # "stopWordFilter" in the plugin's pipeline, the worker drops them from every
 # text it indexes and from every query, so none of them can match anything.
-STOP_WORDS = frozenset("""
-    a able about across after all almost also am among an and any are as at be
-    because been but by can cannot could dear did do does either else ever every
-    for from get got had has have he her hers him his how however i if in into is
-    it its just least let like likely may me might most must my neither no nor
-    not of off often on only or other our own rather said say says she should
-    since so some than that the their them then there these they this tis to too
-    twas us wants was we were what when where which while who whom why will with
-    would yet you your
-""".split())
+STOP_WORDS = internals.lunr_stop_words()
 # Kept in the text all the same, so an excerpt in the results still says what
 # its sentence denies.
 NEGATIONS = frozenset({"cannot", "neither", "no", "nor", "not"})
@@ -246,11 +235,18 @@ def is_later_page(page) -> bool:
 
 class JournalIndex(SearchIndex):
     """Material's search index, from `sections` kept by content in the cache;
-    a page's tags on its first entry only."""
+    a page's tags on its first entry only.
 
-    def __init__(self, **config):
+    ``stored`` is the build cache; ``dirty()`` says whether this build is a
+    dirty rebuild of a few posts (`journal.site.rebuild`).
+    """
+
+    def __init__(self, stored: cache.BuildCache | None = None, dirty=lambda: False,
+                 **config):
         super().__init__(**config)
         self.separator = stop_word_separator(config)
+        self.stored = stored or cache.BuildCache(on=False)
+        self.dirty = dirty
 
     # Subclassed: the plugin parses every page again each build, with no option
     # to keep a parse or to shorten code; this replaces only that step.
@@ -260,8 +256,8 @@ class JournalIndex(SearchIndex):
         pattern = self.separator.pattern if self.separator is not None else ""
         key = cache.digest(cache.SALT, "search", pattern, page.content)
         first = len(self.entries)
-        for stored in cache.memo("search", key,
-                                 lambda: sections(page.content, self.separator)):
+        for stored in self.stored.memo("search", key,
+                                       lambda: sections(page.content, self.separator)):
             section = Section(Element("hx"))
             section.id = stored["id"]
             section.title = [stored["title"]] if stored["title"] else []
@@ -275,7 +271,7 @@ class JournalIndex(SearchIndex):
     def generate_search_index(self, prev):
         # A dirty rebuild (journal.site.rebuild) replaces the rebuilt pages'
         # entries in the last index; the plugin's merge assumes one page.
-        if prev is not None and not rebuild.whole:
+        if prev is not None and self.dirty():
             rebuilt = {entry["location"].split("#")[0] for entry in self.entries}
             self.entries = [entry for entry in prev.entries
                             if entry["location"].split("#")[0] not in rebuilt
@@ -285,8 +281,7 @@ class JournalIndex(SearchIndex):
                           separators=(",", ":"), ensure_ascii=False)
 
 
-def install(config) -> None:
+def install(config, stored: cache.BuildCache, dirty) -> None:
     """At ``on_config``, after the search plugin's: it indexes with `JournalIndex`."""
-    plugin = (config.get("plugins") or {}).get("material/search")
-    if plugin is not None and plugin.config.enabled:
-        plugin.search_index = JournalIndex(**plugin.config)
+    internals.install_search_index(
+        config, lambda **options: JournalIndex(stored, dirty, **options))
