@@ -24,24 +24,35 @@ so `mkdocs serve` starts every rebuild afresh.
   stop at the separator (`excerpts`);
 - ``on_env``: the theme's templates compiled once (`cache`);
 - ``on_post_build``: the styles and scripts notebook pages share, written once;
-  the cache written back.
+  the cache written back; every page checked for scripts not the site's own
+  and given its Content-Security-Policy (`csp`).
+
+What cleaning changed in notebook outputs (`journal.sanitize_html`) and what
+the page check finds are warnings, so a strict build fails on them, naming
+notebook and cell or page and element; every author quote of a snippet is
+checked first (`journal.snippet_quotes`).
 
 Costly results (converted pages, highlighted code, expanded markers, notebook
 pages, search parses) come from `cache` when what they are made from is
 unchanged.
 """
 
+import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import embed, markdown_source, paths, project_info, vendor, verification
+from journal import (embed, markdown_source, paths, project_info, sanitize_html,
+                     snippet_quotes, vendor, verification)
 from journal.errors import JournalError, Location
-from journal.site import (cache, excerpts, live, mount, notebook_page, pages, projects,
-                          rebuild, repository, rerun, search, stamps)
+from journal.site import (cache, csp, excerpts, live, mount, notebook_page, pages,
+                          projects, rebuild, repository, rerun, search, stamps)
+
+log = logging.getLogger("mkdocs.plugins.journal")
 
 # Set by the browser tests, which build the site before the notebooks are verified.
 ALLOW_UNVERIFIED = "JOURNAL_ALLOW_UNVERIFIED"
@@ -107,6 +118,9 @@ def on_files(files: Files, config) -> Files:
         notebooks = list(pages.project_notebooks(_build.notebooks))
     except JournalError as err:
         raise PluginError(str(err)) from None
+    for rel, nb in notebooks:
+        for finding in sanitize_html.findings(nb, rel):
+            log.warning(finding)
     mount.mount(files, config)
     for file in pages.generated_files(config, notebooks, _build.stamps, _build.used):
         if files.get_file_from_path(file.src_uri) is None:
@@ -141,13 +155,17 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         markdown = repository.expand_links(markdown, config.get("repo_url"))
     except ValueError as err:
         raise PluginError(f"{page.file.src_uri}: {err}") from err
-    if not page.file.src_uri.startswith("posts/"):
-        return markdown
     source = getattr(page.file, "abs_src_path", None)
     offset = 0
     if source and Path(source).is_file():
         offset = markdown_source.split_front_matter(
             Path(source).read_text(encoding="utf-8-sig"))[2]
+    try:
+        snippet_quotes.check(markdown, page.file.src_uri, offset)
+    except JournalError as err:
+        raise PluginError(str(err)) from err
+    if not page.file.src_uri.startswith("posts/"):
+        return markdown
     try:
         key = cache.post_key(markdown, page.file.src_uri, page.url, offset,
                              config.get("repo_url"), _build.stamps, _build.notebooks,
@@ -218,3 +236,6 @@ def on_post_build(config):
         target = site / uri
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
+    base = urlsplit(config.get("site_url") or "/").path or "/"
+    for problem in csp.check_and_protect(site, base if base.endswith("/") else base + "/"):
+        log.warning(problem)
