@@ -75,8 +75,6 @@ def test_every_built_page_is_inert_and_carries_a_policy(hostile_site):
             assert "script-src 'self'" in meta["content"]
             assert "'unsafe-inline'" not in meta["content"].split("script-src")[1] \
                 .split(";")[0]
-    text = (site / POST_URL / "index.html").read_text()
-    assert "PWNED" not in text.replace("PWNED-", "", 0) or "onerror" not in text
     for url in (POST_URL, NOTEBOOK_URL):
         body = page(site, url).select_one(".md-content")
         assert body.find("script") is None, url

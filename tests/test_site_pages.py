@@ -161,3 +161,18 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     assert post == "../../../2026/11/02/a/"
     folded = page.split('<details class="journal-hidden-input">', 1)[1]
     assert folded.startswith("<summary>code</summary>") and "setup(seed=0)" in folded
+
+
+def test_only_mkdocs_jupyters_own_scripts_are_shared():
+    known = notebook_page.template_scripts()
+    assert any("clipboard-copy" in body for body in known)  # its copy button
+    copy_button = next(body for body in known if "clipboard-copy" in body)
+    page = (f"<script>\n{copy_button}\n</script>"
+            "<script>document.title='PWNED'</script>"
+            '<script src="https://cdn.example/x.js"></script>'
+            '<script type="application/vnd.jupyter.widget-state+json">{}</script>')
+    shared = notebook_page.SharedFiles()
+    out = notebook_page.share_styles_and_scripts(page, "projects/x/x/", shared)
+    assert list(shared.files.values()) == [copy_button.strip() + "\n"]
+    assert "PWNED" not in out and "cdn.example" not in out
+    assert "widget-state+json" in out  # data, never run

@@ -28,6 +28,7 @@ SCRIPT_DIRS = ("assets/javascripts/", "javascripts/", "assets/notebook/", "live/
                "assets/vendor/mathjax/")
 SCRIPT_TYPES = {"", "text/javascript", "module", "application/javascript"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
+TEXT_ONLY = ["title", "textarea"]  # their content is text in a browser
 CONTROL = re.compile(r"[\x00-\x20]+")
 HEAD = re.compile(r"<head\b[^>]*>(\s*<meta charset=[^>]*>)?", re.IGNORECASE)
 POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; "
@@ -60,6 +61,8 @@ def page_problems(site: Path, page: Path, soup: BeautifulSoup,
     page_dir = posixpath.dirname(rel)
     found = []
     for element in soup.find_all(True):
+        if element.find_parent(TEXT_ONLY) is not None:
+            continue  # a browser reads what is inside <title> as text
         for attribute, value in element.attrs.items():
             value = " ".join(value) if isinstance(value, list) else value
             if attribute.lower().startswith("on"):

@@ -37,6 +37,7 @@ pages, search parses) come from `cache` when what they are made from is
 unchanged.
 """
 
+import html
 import logging
 import os
 from pathlib import Path
@@ -105,7 +106,8 @@ def on_config(config):
             pages.project_notebooks(_build.notebooks), _build.used)
     except JournalError as err:
         raise PluginError(str(err)) from None
-    titles = [(rel, project_info.title(nb, rel)) for rel, nb in notebooks]
+    # The theme inserts nav titles as they are: a notebook's title is text.
+    titles = [(rel, html.escape(project_info.title(nb, rel))) for rel, nb in notebooks]
     if config["nav"] is not None and not projects.add_to_nav(config["nav"], titles):
         raise PluginError(f"mkdocs.yml: the nav does not list {projects.INDEX}, "
                           f"after which the notebook pages go")

@@ -196,7 +196,7 @@ def render(page: str, nb, *, title: str, page_url: str, head: str,
         soup.insert(0, h1)
     anchor = h1.find("a", class_="anchor-link")
     h1.clear()
-    h1.append(title)
+    h1.append(html.unescape(title))  # the nav's title, escaped for the theme
     if anchor is not None:
         h1.append(anchor)
     h1.insert_after(extra)
