@@ -151,22 +151,26 @@ def clean_svg(text: str) -> tuple[bytes, list[str]]:
     if _local(root.tag) != "svg":
         return EMPTY_SVG, [f"<{_local(root.tag)}> is not SVG; replaced by an empty image"]
     found = []
-    for parent in list(root.iter()):
-        for child in list(parent):
-            name = _local(str(child.tag))
-            if name in SVG_DROPPED or not str(child.tag).startswith(f"{{{SVG_NS}}}"):
-                found.append(f"<{name}> element in SVG")
-                parent.remove(child)
-        for attribute in list(parent.attrib):
-            name, value = _local(attribute), parent.attrib[attribute]
-            if name.lower().startswith("on"):
-                found.append(f"{name}= handler in SVG <{_local(parent.tag)}>")
-                del parent.attrib[attribute]
-            elif name == "href" and not (value.startswith("#")
-                                         or IMAGE_DATA.match(value)):
-                found.append(f"link in SVG <{_local(parent.tag)} href>")
-                del parent.attrib[attribute]
+    _clean_svg_element(root, found)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), found
+
+
+def _clean_svg_element(parent, found: list[str]) -> None:
+    for child in list(parent):
+        name = _local(str(child.tag))
+        if name in SVG_DROPPED or not str(child.tag).startswith(f"{{{SVG_NS}}}"):
+            found.append(f"<{name}> element in SVG")
+            parent.remove(child)
+        else:
+            _clean_svg_element(child, found)
+    for attribute in list(parent.attrib):
+        name, value = _local(attribute), parent.attrib[attribute]
+        if name.lower().startswith("on"):
+            found.append(f"{name}= handler in SVG <{_local(parent.tag)}>")
+            del parent.attrib[attribute]
+        elif name == "href" and not (value.startswith("#") or IMAGE_DATA.match(value)):
+            found.append(f"link in SVG <{_local(parent.tag)} href>")
+            del parent.attrib[attribute]
 
 
 # --- what a notebook's outputs lose --------------------------------------------

@@ -104,8 +104,14 @@ def test_rerun_box_names_a_gpu():
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+# mkdocs-jupyter's own copy-button script, as its template writes it
+COPY_BUTTON = next(body for body in notebook_page.template_scripts()
+                   if "clipboard-copy" in body)
 RENDERED = f"""<script src="clipboard.js"></script>
-<script>document.addEventListener('clipboard-copy', () => 1)</script>
+<script>
+{COPY_BUTTON}
+</script>
+<script>document.title = 'not the template's'</script>
 <style type="text/css">.jupyter-wrapper {{ color: red }}</style>
 <style>['pre {{ line-height: 125%; }}']</style>
 <script src=""> </script>
@@ -144,8 +150,11 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     soup = BeautifulSoup(page, "html.parser")
     assert [link["href"][:25] for link in soup.select("link[rel=stylesheet]")] == [
         "../../../assets/notebook/"]
+    # only the template's own script is kept, shared; a script file or another
+    # inline script is dropped
     assert [s["src"][:25] for s in soup.select("script[src]")] == [
-        "clipboard.js", "../../../assets/notebook/"]
+        "../../../assets/notebook/"]
+    assert "not the template" not in page
     assert "widget-state+json" in page
     assert sorted(u.rsplit(".", 1)[1] for u in shared.files) == ["css", "js"]
     uri = embed.image_uri(PNG, "png")
@@ -164,9 +173,7 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
 
 
 def test_only_mkdocs_jupyters_own_scripts_are_shared():
-    known = notebook_page.template_scripts()
-    assert any("clipboard-copy" in body for body in known)  # its copy button
-    copy_button = next(body for body in known if "clipboard-copy" in body)
+    copy_button = COPY_BUTTON
     page = (f"<script>\n{copy_button}\n</script>"
             "<script>document.title='PWNED'</script>"
             '<script src="https://cdn.example/x.js"></script>'

@@ -49,6 +49,7 @@ TAG_CHIPS = re.compile(r'<div class="celltoolbar">(?:\s*<div class="button_conta
 SCRIPT_TYPES = {"", "text/javascript", "module"}  # what a browser runs
 TEMPLATES = Path(mkdocs_jupyter.__file__).parent / "templates" / "mkdocs_html"
 OUTPUT = "div.jp-OutputArea-output"
+SVG_DATA = "data:image/svg+xml;base64,"
 MIME_EXT = {"png": "png", "jpeg": "jpg", "gif": "gif"}
 
 
@@ -125,7 +126,14 @@ def sanitize_outputs(soup: BeautifulSoup, page_url: str) -> None:
     for area in soup.select(OUTPUT):
         mime = area.get("data-mime-type", "")
         if mime == "image/svg+xml":
-            content, _ = sanitize_html.clean_svg(area.decode_contents().strip())
+            # nbconvert writes SVG as a data: URI of an <img>; anything else shown
+            # for it (inline markup) is not trusted and becomes an empty image.
+            img = area.find("img")
+            src = img.get("src", "") if img is not None else ""
+            text = ""
+            if src.startswith(SVG_DATA):
+                text = base64.b64decode(src.removeprefix(SVG_DATA)).decode("utf-8", "replace")
+            content, _ = sanitize_html.clean_svg(text)
             src = relative(embed.image_uri(content, "svg"), page_url)
             area.clear()
             area.append(soup.new_tag("img", attrs={"src": src, "alt": "figure"}))
