@@ -75,10 +75,19 @@ def test_every_built_page_is_inert_and_carries_a_policy(hostile_site):
             assert "script-src 'self'" in meta["content"]
             assert "'unsafe-inline'" not in meta["content"].split("script-src")[1] \
                 .split(";")[0]
-    for url in (POST_URL, NOTEBOOK_URL):
-        body = page(site, url).select_one(".md-content")
-        assert body.find("script") is None, url
-        assert body.find(["iframe", "form", "object", "svg"]) is None, url
+    for url, outputs in ((POST_URL, ".journal-output"),
+                         (NOTEBOOK_URL, ".jp-OutputArea-output")):
+        article = page(site, url).select_one("article")
+        assert article.find(["iframe", "form", "object", "embed"]) is None, url
+        # the one script left is mkdocs-jupyter's copy button, shared as a file
+        assert [s for s in article.find_all("script")
+                if "/assets/notebook/" not in s.get("src", "")] == [], url
+        areas = article.select(outputs)
+        assert len(areas) >= 2, url  # the HTML and Markdown outputs are shown...
+        for area in areas:  # ... as plain markup
+            assert area.find(["svg", "math", "style"]) is None, url
+            assert not [a for a in area.find_all(True) if "id" in a.attrs], url
+        assert "a link" in article.get_text() and "open me" in article.get_text()
 
 
 def test_printed_snippet_lines_stay_text(hostile_site):
