@@ -22,6 +22,8 @@ import markdown as markdown_lib
 import nh3
 from bs4 import BeautifulSoup
 
+from journal.errors import Location
+
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup",
     "dd", "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1",
@@ -176,9 +178,13 @@ def _clean_svg_element(parent, found: list[str]) -> None:
 # --- what a notebook's outputs lose --------------------------------------------
 
 def findings(nb, rel: str) -> list[str]:
-    """One line per cell whose outputs cleaning changed: notebook, cell, what."""
+    """One line per cell whose outputs cleaning changed: notebook, cell, what.
+
+    Cells are counted as `journal.errors` counts them: code cells, from 0.
+    """
     lines = []
-    for index, cell in enumerate(nb.cells):
+    code = [cell for cell in nb.cells if cell.get("cell_type") == "code"]
+    for index, cell in enumerate(code):
         found = []
         for output in cell.get("outputs", []):
             shown = output_html(output)
@@ -191,8 +197,9 @@ def findings(nb, rel: str) -> list[str]:
                 found.append("application/javascript output")
         if found:
             cell_id = f" (id {cell.get('id')})" if cell.get("id") else ""
-            lines.append(f"projects/{rel}: cell {index}{cell_id}: outputs sanitized, "
-                         f"removed: {', '.join(dict.fromkeys(found))}")
+            where = Location(f"projects/{rel}", cell=index)
+            lines.append(f"{where}{cell_id}: outputs sanitized, removed: "
+                         f"{', '.join(dict.fromkeys(found))}")
     return lines
 
 

@@ -2,6 +2,7 @@
 the navigation, repository links, the re-run box and the notebook page's HTML."""
 
 import base64
+import hashlib
 
 import nbformat
 import pytest
@@ -183,3 +184,45 @@ def test_only_mkdocs_jupyters_own_scripts_are_shared():
     assert list(shared.files.values()) == [copy_button.strip() + "\n"]
     assert "PWNED" not in out and "cdn.example" not in out
     assert "widget-state+json" in out  # data, never run
+
+
+SITE_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<script>var theme = 1</script>
+<script src="/base/assets/javascripts/bundle.js"></script>
+<title><img src=x onerror=nothing> is text here</title></head>
+<body><div class="md-content"><article>{article}</article></div>
+<script id="__config" type="application/json">{{}}</script></body></html>"""
+
+
+@pytest.mark.parametrize("article, problem", [
+    ("<p>fine</p>", None),
+    ('<img src="x" onerror="alert(1)">', "inline onerror= handler"),
+    ('<a href=" java\nscript:alert(1)">x</a>', "javascript: URL"),
+    ("<script>alert(1)</script>", "inline script in the page's content"),
+    ('<script src="https://cdn.example/x.js"></script>', "not the site's own"),
+    ('<script src="../assets/embeds/x.js"></script>', "not the site's own"),
+    ('<script src="../javascripts/missing.js"></script>', "not the site's own"),
+    ('<script type="application/json">{"a": 1}</script>', None),
+])
+def test_site_check_names_page_and_element(tmp_path, article, problem):
+    from journal.site import csp
+    (tmp_path / "assets" / "javascripts").mkdir(parents=True)
+    (tmp_path / "assets" / "javascripts" / "bundle.js").write_text("1")
+    (tmp_path / "p").mkdir()
+    page = tmp_path / "p" / "index.html"
+    page.write_text(SITE_PAGE.format(article=article))
+    found = csp.check_and_protect(tmp_path, "/base/")
+    if problem is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith("p/index.html: ") \
+            and problem in found[0], found
+    written = page.read_text()
+    # the policy comes right after <meta charset>, before any script
+    assert written.index('http-equiv="Content-Security-Policy"') < written.index("<script")
+    theme = base64.b64encode(hashlib.sha256(b"var theme = 1").digest()).decode()
+    policy = BeautifulSoup(written, "html.parser").find(
+        "meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert f"'sha256-{theme}'" in policy and "'unsafe-inline'" not in \
+        policy.split("script-src")[1].split(";")[0]
+    assert "img-src 'self' data:" in policy and "'wasm-unsafe-eval'" in policy
