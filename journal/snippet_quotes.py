@@ -26,7 +26,8 @@ from journal.errors import PostError
 ALL_SNIPPETS = SnippetPreprocessor.RE_ALL_SNIPPETS
 SECTION = SnippetPreprocessor.RE_SNIPPET_SECTION
 # "file.py:section" or "file.py:3:9": the file is what comes before them.
-TARGET = re.compile(r"(?i)(.*?)(?::-?[0-9]*(?::-?[0-9]*)?(?:,-?[0-9:]*)*|:[a-z][-_0-9a-z]*)?$")
+TARGET = re.compile(r"(?i)(.*?)(?::-?[0-9]*(?::-?[0-9]*)?(?:,-?[0-9:]*)*"
+                    r"|:[a-z][-_0-9a-z]*)?$")
 
 
 def shield(text: str) -> str:

@@ -211,7 +211,7 @@ def test_site_check_names_page_and_element(tmp_path, article, problem):
     (tmp_path / "p").mkdir()
     page = tmp_path / "p" / "index.html"
     page.write_text(SITE_PAGE.format(article=article))
-    found = csp.check_and_protect(tmp_path, "/base/")
+    found = csp.check_and_protect(tmp_path, "https://example.org/base/")
     if problem is None:
         assert found == []
     else:

@@ -21,6 +21,7 @@ import hashlib
 import posixpath
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
@@ -99,8 +100,12 @@ def policy(soup: BeautifulSoup) -> str:
     return POLICY.format(hashes="".join(" " + h for h in dict.fromkeys(hashes)))
 
 
-def check_and_protect(site: Path, base: str = "/") -> list[str]:
-    """Check every page and give each its policy; returns the problems found."""
+def check_and_protect(site: Path, site_url: str | None = None) -> list[str]:
+    """Check every page and give each its policy; returns the problems found.
+
+    ``site_url`` (mkdocs.yml's) gives the path absolute links start with.
+    """
+    base = urlsplit(site_url or "/").path.rstrip("/") + "/"
     found = []
     for page in pages(site):
         text = page.read_text(encoding="utf-8")

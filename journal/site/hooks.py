@@ -41,7 +41,6 @@ import html
 import logging
 import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
@@ -163,7 +162,8 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         offset = markdown_source.split_front_matter(
             Path(source).read_text(encoding="utf-8-sig"))[2]
     try:
-        snippet_quotes.check(markdown, page.file.src_uri, offset)
+        snippet_quotes.check(markdown, paths.display_path(source) if source
+                             else page.file.src_uri, offset)
     except JournalError as err:
         raise PluginError(str(err)) from err
     if not page.file.src_uri.startswith("posts/"):
@@ -238,6 +238,5 @@ def on_post_build(config):
         target = site / uri
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    base = urlsplit(config.get("site_url") or "/").path or "/"
-    for problem in csp.check_and_protect(site, base if base.endswith("/") else base + "/"):
+    for problem in csp.check_and_protect(site, config.get("site_url")):
         log.warning(problem)

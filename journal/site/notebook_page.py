@@ -132,7 +132,8 @@ def sanitize_outputs(soup: BeautifulSoup, page_url: str) -> None:
             src = img.get("src", "") if img is not None else ""
             text = ""
             if src.startswith(SVG_DATA):
-                text = base64.b64decode(src.removeprefix(SVG_DATA)).decode("utf-8", "replace")
+                text = base64.b64decode(src.removeprefix(SVG_DATA)).decode("utf-8",
+                                                                            "replace")
             content, _ = sanitize_html.clean_svg(text)
             src = relative(embed.image_uri(content, "svg"), page_url)
             area.clear()
