@@ -10,9 +10,12 @@ metric tables use; scripts, event handlers, ``javascript:`` and other
 are rendered to HTML and then cleaned the same way. SVG figures are served
 as image files, cleaned by `clean_svg` when written.
 
-`findings` says what cleaning a notebook removed that could have run or led
-elsewhere, one line per cell, so the build can report it. Dropped styles,
-ids and classes are cosmetic and not reported.
+`clean_notebook` cleans a notebook's outputs in place (the site mounts such
+a copy for mkdocs-jupyter, `journal.site.mount`); `findings` says what
+cleaning removed that could have run or led elsewhere, one line per cell, so
+the build can report it. Dropped styles, classes and ids (an id could stand
+in for one the theme's scripts look up) change only looks and are not
+reported.
 """
 
 import re
@@ -21,6 +24,8 @@ import xml.etree.ElementTree as ET
 import markdown as markdown_lib
 import nh3
 from bs4 import BeautifulSoup
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as parse_xml
 
 from journal.errors import Location
 
@@ -147,8 +152,8 @@ def clean_svg(text: str) -> tuple[bytes, list[str]]:
     becomes an empty image.
     """
     try:
-        root = ET.fromstring(text.encode("utf-8"))
-    except ET.ParseError as err:
+        root = parse_xml(text.encode("utf-8"))  # no entity declarations
+    except (ET.ParseError, DefusedXmlException) as err:
         return EMPTY_SVG, [f"unreadable SVG ({err}) replaced by an empty image"]
     if _local(root.tag) != "svg":
         return EMPTY_SVG, [f"<{_local(root.tag)}> is not SVG; replaced by an empty image"]
@@ -160,7 +165,9 @@ def clean_svg(text: str) -> tuple[bytes, list[str]]:
 def _clean_svg_element(parent, found: list[str]) -> None:
     for child in list(parent):
         name = _local(str(child.tag))
-        if name in SVG_DROPPED or not str(child.tag).startswith(f"{{{SVG_NS}}}"):
+        if name == "metadata":  # never shown (matplotlib's holds RDF): emptied quietly
+            child.clear()
+        elif name in SVG_DROPPED or not str(child.tag).startswith(f"{{{SVG_NS}}}"):
             found.append(f"<{name}> element in SVG")
             parent.remove(child)
         else:

@@ -272,3 +272,30 @@ def test_quotes_outside_snippets_or_missing_name_the_line(line, message):
 def test_real_posts_quote_only_snippets():
     for post in paths.POSTS.glob("*.md"):
         snippet_quotes.check(post.read_text(encoding="utf-8"), str(post))
+
+
+def test_a_matplotlib_svg_keeps_its_drawing_and_reports_nothing():
+    import io
+
+    import matplotlib
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ax.set_title("loss")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    content, found = sanitize_html.clean_svg(buffer.getvalue())
+    assert found == []
+    text = content.decode()
+    # glyphs drawn by reference to their paths, the references intact
+    assert text.count("<use ") == buffer.getvalue().count("<use ") > 0
+    assert 'xlink:href="#' in text and "viewBox" in text
+
+
+def test_an_svg_with_entity_declarations_is_not_expanded():
+    svg = ('<!DOCTYPE s [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+           '<svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>')
+    content, found = sanitize_html.clean_svg(svg)
+    assert content == sanitize_html.EMPTY_SVG and "unreadable SVG" in found[0]
