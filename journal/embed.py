@@ -299,7 +299,7 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
 
 def markdown_text(text: str) -> str:
     """Text from a notebook (its title) shown as written inside Markdown."""
-    return re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(text))
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(text, quote=False))
 
 
 def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = None,

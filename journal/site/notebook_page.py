@@ -122,7 +122,11 @@ def figures_as_files(page: str, page_url: str) -> str:
 
 
 def sanitize_outputs(soup: BeautifulSoup, page_url: str) -> None:
-    """Every output area cleaned as embeds are; SVG shown as its file."""
+    """HTML and Markdown output areas cleaned as embeds are; SVG shown as its file.
+
+    mkdocs-jupyter renders a cleaned copy of the notebook (`journal.site.mount`);
+    this pass makes the page safe on its own too.
+    """
     for area in soup.select(OUTPUT):
         mime = area.get("data-mime-type", "")
         if mime == "image/svg+xml":
@@ -140,7 +144,8 @@ def sanitize_outputs(soup: BeautifulSoup, page_url: str) -> None:
             area.append(soup.new_tag("img", attrs={"src": src, "alt": "figure"}))
         elif mime == "application/javascript":
             area.clear()
-        elif mime not in ("image/png", "image/jpeg", "image/gif"):
+        elif mime in ("text/html", "text/markdown"):
+            # (text, images and LaTeX are written escaped by nbconvert itself)
             clean = sanitize_html.clean(area.decode_contents())
             area.clear()
             area.append(BeautifulSoup(clean, "html.parser"))
