@@ -7,9 +7,9 @@ the page is made light and plain, without the theme's help:
 
 - figures point at the image files `journal.site.pages` writes under
   ``assets/embeds/`` (the same files the posts' embeds use);
-- every output area is passed through `journal.sanitize_html` (the cleaning
-  posts' embeds get); SVG figures become ``<img>`` of their cleaned files and
-  ``application/javascript`` outputs are dropped;
+- HTML and Markdown output areas are passed through `journal.sanitize_html`
+  (the cleaning posts' embeds get); SVG figures become ``<img>`` of their
+  cleaned files and ``application/javascript`` outputs are dropped;
 - inline styles, and the scripts mkdocs-jupyter's own template writes (its
   copy button), move into files under ``assets/notebook/``, named by their
   content, so every notebook page shares one copy (`SharedFiles`); any other
