@@ -218,6 +218,8 @@ def test_site_check_names_page_and_element(tmp_path, article, problem):
         assert len(found) == 1 and found[0].startswith("p/index.html: ") \
             and problem in found[0], found
     written = page.read_text()
+    assert csp.check_and_protect(tmp_path, "https://example.org/base/") == found
+    assert page.read_text() == written  # a second pass changes nothing
     # the policy comes right after <meta charset>, before any script
     assert written.index('http-equiv="Content-Security-Policy"') < written.index("<script")
     theme = base64.b64encode(hashlib.sha256(b"var theme = 1").digest()).decode()

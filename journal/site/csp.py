@@ -14,6 +14,7 @@ After a build, every HTML page is read as written:
   scripts by their SHA-256 (computed from the HTML written), WebAssembly for
   the browser runs' Pyodide, workers from the site (and ``blob:``), images
   from the site and ``data:``, and no plugins, frames or foreign forms.
+  (`mkdocs build` only: `mkdocs serve` pages are checked but carry none.)
 """
 
 import base64
@@ -31,6 +32,7 @@ SCRIPT_TYPES = {"", "text/javascript", "module", "application/javascript"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
 TEXT_ONLY = ["title", "textarea"]  # their content is text in a browser
 CONTROL = re.compile(r"[\x00-\x20]+")
+POLICY_META = re.compile(r'\n<meta http-equiv="Content-Security-Policy" content="[^"]*">')
 HEAD = re.compile(r"<head\b[^>]*>(\s*<meta charset=[^>]*>)?", re.IGNORECASE)
 POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; "
           "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
@@ -100,21 +102,29 @@ def policy(soup: BeautifulSoup) -> str:
     return POLICY.format(hashes="".join(" " + h for h in dict.fromkeys(hashes)))
 
 
-def check_and_protect(site: Path, site_url: str | None = None) -> list[str]:
+def check_and_protect(site: Path, site_url: str | None = None,
+                      protect: bool = True) -> list[str]:
     """Check every page and give each its policy; returns the problems found.
 
     ``site_url`` (mkdocs.yml's) gives the path absolute links start with.
+    Without ``protect`` pages are only checked: `mkdocs serve` adds an inline
+    live-reload script to every page it serves, which a policy would block.
     """
     base = urlsplit(site_url or "/").path.rstrip("/") + "/"
     found = []
     for page in pages(site):
-        text = page.read_text(encoding="utf-8")
+        written = page.read_text(encoding="utf-8")
+        # A page kept from an earlier build (`mkdocs serve --dirty`) has its
+        # policy already: it is made again, and the file left alone if equal.
+        text = POLICY_META.sub("", written, count=1)
         soup = BeautifulSoup(text, "html.parser")
         found += page_problems(site, page, soup, base)
         head = HEAD.search(text)
-        if head is None:
+        if head is None or not protect:
             continue  # not a page (a fragment some package ships): nothing to run
         meta = (f'\n<meta http-equiv="Content-Security-Policy" '
                 f'content="{policy(soup)}">')
-        page.write_text(text[:head.end()] + meta + text[head.end():], encoding="utf-8")
+        protected = text[:head.end()] + meta + text[head.end():]
+        if protected != written:
+            page.write_text(protected, encoding="utf-8")
     return found

@@ -25,7 +25,7 @@ so `mkdocs serve` starts every rebuild afresh.
 - ``on_env``: the theme's templates compiled once (`cache`);
 - ``on_post_build``: the styles and scripts notebook pages share, written once;
   the cache written back; every page checked for scripts not the site's own
-  and given its Content-Security-Policy (`csp`).
+  and, in `mkdocs build`, given its Content-Security-Policy (`csp`).
 
 What cleaning changed in notebook outputs (`journal.sanitize_html`) and what
 the page check finds are warnings, so a strict build fails on them, naming
@@ -238,5 +238,6 @@ def on_post_build(config):
         target = site / uri
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    for problem in csp.check_and_protect(site, config.get("site_url")):
+    for problem in csp.check_and_protect(site, config.get("site_url"),
+                                         protect=_command == "build"):
         log.warning(problem)
