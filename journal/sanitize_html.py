@@ -51,7 +51,7 @@ ATTRIBUTES = {
 }
 CLASSES = {"table": {"dataframe"}}  # pandas' tables keep theirs
 STYLE_PROPERTIES = {
-    "text-align", "vertical-align", "white-space", "color", "background",
+    "text-align", "vertical-align", "white-space", "color",
     "background-color", "font-weight", "font-style", "font-family", "font-size",
     "border", "border-collapse", "border-bottom", "border-top", "border-left",
     "border-right", "border-color", "border-style", "border-width", "padding",
