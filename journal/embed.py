@@ -9,7 +9,10 @@ Two markers, each on the notebook path relative to ``projects/``:
 cell with ``id="..."``); ``show`` is ``code``, ``output`` or ``both`` (default).
 Code becomes a ```python block, streams and plain results ```text blocks,
 figures image files (`images_in` lists them so the site can write them under
-``assets/embeds/``), HTML results raw HTML. The cell tags ``remove-cell``,
+``assets/embeds/``; SVG cleaned first), HTML and Markdown results HTML passed
+through `journal.sanitize_html`. Everything inserted is shielded from
+pymdownx.snippets (`journal.snippet_quotes`), so an output that prints a
+``--8<--`` line shows it as text. The cell tags ``remove-cell``,
 ``remove-input``, ``remove-output`` and ``hide-input`` (code folded into a
 closed ``??? "code"`` block) are honoured. Each embed ends with links to the
 notebook page and its ``.ipynb`` and the provenance stamp
@@ -37,7 +40,8 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import markdown_source, paths, project_info, provenance
+from journal import (markdown_source, paths, project_info, provenance, sanitize_html,
+                     snippet_quotes)
 from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 from journal.report import records_in
@@ -168,7 +172,7 @@ def image_bytes(mime: str, data) -> bytes:
     if isinstance(data, list):
         data = "".join(data)
     if mime == "image/svg+xml":
-        return data.encode("utf-8")
+        return sanitize_html.clean_svg(data)[0]
     return base64.b64decode(data)
 
 
@@ -239,12 +243,10 @@ def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
             content = image_bytes(mime, data[mime])
             uri = image_uri(content, ext)
             return f"![{alt}]({ctx.rel_file(uri)}){{ .journal-figure }}"
-    if "text/html" in data:
-        html = data["text/html"]
-        html = "".join(html) if isinstance(html, list) else html
-        return f'<div class="journal-output" markdown="0">\n{html.strip()}\n</div>'
-    if "text/markdown" in data:
-        return data["text/markdown"].strip()
+    shown = sanitize_html.output_html(out)
+    if shown is not None:
+        clean = sanitize_html.clean(shown[1]).strip()
+        return f'<div class="journal-output" markdown="0">\n{clean}\n</div>'
     if "text/plain" in data:
         return _fence(data["text/plain"], OUTPUT_FENCE)
     return None
@@ -282,7 +284,7 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
     stem = posixpath.splitext(rel)[0]
     # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
     download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
-    title = project_info.title(nb, rel)
+    title = markdown_text(project_info.title(nb, rel))
     head = (f'<small class="journal-source">From the notebook [{title}]({page}) '
             f'(<a href="{download}" download>.ipynb</a>)</small>')
     if ctx.verification is not None:
@@ -290,6 +292,10 @@ def notebook_links(marker: Marker, nb, ctx: Context) -> str:
     stamp = provenance.stamp(nb, paths.PROJECTS / rel)
     return head + f'\n\n<small class="journal-stamp">{stamp}</small>'
 
+
+def markdown_text(text: str) -> str:
+    """Text from a notebook (its title) shown as written inside Markdown."""
+    return re.sub(r"([\\`*_\[\]])", r"\\\1", html.escape(text, quote=False))
 
 
 def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = None,
@@ -312,7 +318,7 @@ def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = N
                          f'data-cell="{nb.cells.index(cell)}" hidden></div>')
     if nb is not None:
         parts.append(notebook_links(marker, nb, ctx))
-    return "\n\n".join(parts)
+    return snippet_quotes.shield("\n\n".join(parts))
 
 
 def expand(markdown: str, source: str, cache: NotebookCache | None = None,

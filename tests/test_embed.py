@@ -98,7 +98,7 @@ def test_figure_becomes_an_image_file_not_base64(projects):
 
 def test_html_output_stays_html(projects):
     text = expand(projects, marker('tag="table" show="output"'))
-    assert "<table><tr><td>1</td></tr></table>" in text
+    assert "<table><tbody><tr><td>1</td></tr></tbody></table>" in text
     assert '<div class="journal-output" markdown="0">' in text
     assert "0  1" not in text
 
@@ -187,3 +187,115 @@ def test_value_with_runs_shows_its_spread():
            "tol": {"abs": 0.005}}
     marker = embed.Marker("value", "nb.ipynb", ["acc"], {"format": ".1%"}, 1)
     assert embed.render_value(rec, marker, "posts/x.md:1") == "98.8% ± 0.2% over 3 seeds"
+
+
+# --- outputs are data: cleaned, shielded from snippets ----------------------------
+
+from journal import paths, sanitize_html, snippet_quotes  # noqa: E402
+from journal.errors import PostError  # noqa: E402
+
+PANDAS = ('<table border="1" class="dataframe"><thead><tr style="text-align: right;">'
+          '<th>model</th></tr></thead><tbody><tr><td>0.987</td></tr></tbody></table>')
+
+
+def test_tables_styles_images_and_links_stay():
+    out = sanitize_html.clean(PANDAS + '<img src="data:image/png;base64,iVBO" alt="f">'
+                              '<a href="https://example.org/x">x</a><a href="../y/">y</a>')
+    assert '<table border="1" class="dataframe">' in out
+    assert 'style="text-align:right"' in out
+    assert 'src="data:image/png;base64,iVBO"' in out
+    assert 'href="https://example.org/x"' in out and 'href="../y/"' in out
+    assert sanitize_html.removed(PANDAS) == []
+
+
+@pytest.mark.parametrize("payload, finding", [
+    ('<img src=x onerror="alert(1)">', "onerror= handler on <img>"),
+    ('<svg><animate onbegin="alert(1)"/></svg>', "<svg> element"),
+    ('<iframe srcdoc="<script>alert(1)</script>"></iframe>', "<iframe> element"),
+    ('<a href=" java\tscript:alert(1)">x</a>', "java\tscript: URL in <a href>"),
+    ('<details open ontoggle="alert(1)">x</details>', "ontoggle= handler on <details>"),
+    ('<script>alert(1)</script>', "<script> element"),
+    ('<form action="/x"><input></form>', "<form> element"),
+    ('<a href="data:text/html,x">x</a>', "data: URL in <a href>"),
+    ('<img src="data:image/svg+xml;base64,AA">', "data: URL in <img src>"),
+])
+def test_hostile_html_is_removed_and_reported(payload, finding):
+    out = sanitize_html.clean(payload)
+    for word in ("onerror", "onbegin", "ontoggle", "script", "iframe", "form", "data:"):
+        assert word not in out.lower(), out
+    assert finding in sanitize_html.removed(payload)
+
+
+def test_markdown_output_is_rendered_and_cleaned():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x")]
+    nb.cells[0].outputs = [nbformat.v4.new_output("display_data", {
+        "text/markdown": "**b** <details open ontoggle=alert(1)>x</details>"})]
+    assert sanitize_html.clean_notebook(nb)
+    shown = nb.cells[0].outputs[0]["data"]
+    assert "text/markdown" not in shown and "<strong>b</strong>" in shown["text/html"]
+    assert "ontoggle" not in shown["text/html"]
+
+
+def test_svg_is_cleaned_when_written():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2" onload="x()">'
+           '<script>x()</script><rect width="2" height="2"/><foreignObject/></svg>')
+    content = embed.image_bytes("image/svg+xml", svg)
+    assert b"viewBox" in content and b"<rect" in content
+    assert b"script" not in content and b"onload" not in content
+    assert b"foreignObject" not in content
+
+
+def test_printed_snippet_lines_are_shielded():
+    import markdown
+    text = 'a\n--8<-- "mkdocs.yml"\n  ;--8<-- "x"\nb --8<-- [start:s] c\n--8<--'
+    html = markdown.markdown(snippet_quotes.shield(text), extensions=["pymdownx.snippets"],
+                             extension_configs={"pymdownx.snippets": {
+                                 "base_path": [str(paths.ROOT)], "check_paths": True}})
+    assert "site_name" not in html
+    for line in ('--8&lt;-- "mkdocs.yml"', ';--8&lt;-- "x"', "b --8&lt;-- [start:s] c"):
+        assert line in html
+
+
+@pytest.mark.parametrize("line, message", [
+    ('--8<-- ".git/config"', "only files under snippets/ can be quoted"),
+    ('--8<-- "snippets/../mkdocs.yml"', "only files under snippets/ can be quoted"),
+    ('--8<-- "snippets/no_such_module.py:part"', "no such file snippets/no_such_module.py"),
+    ('--8<-- "https://example.org/x.py"', "only files under snippets/ can be quoted"),
+])
+def test_quotes_outside_snippets_or_missing_name_the_line(line, message):
+    with pytest.raises(PostError) as err:
+        snippet_quotes.check(f"# Post\n\ntext\n{line}\n", "posts/p.md", line_offset=5)
+    assert str(err.value).startswith("posts/p.md:9: ") and message in str(err.value)
+
+
+def test_real_posts_quote_only_snippets():
+    for post in paths.POSTS.glob("*.md"):
+        snippet_quotes.check(post.read_text(encoding="utf-8"), str(post))
+
+
+def test_a_matplotlib_svg_keeps_its_drawing_and_reports_nothing():
+    import io
+
+    import matplotlib
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3])
+    ax.set_title("loss")
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg")
+    plt.close(fig)
+    content, found = sanitize_html.clean_svg(buffer.getvalue())
+    assert found == []
+    text = content.decode()
+    # glyphs drawn by reference to their paths, the references intact
+    assert text.count("<use ") == buffer.getvalue().count("<use ") > 0
+    assert 'xlink:href="#' in text and "viewBox" in text
+
+
+def test_an_svg_with_entity_declarations_is_not_expanded():
+    svg = ('<!DOCTYPE s [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+           '<svg xmlns="http://www.w3.org/2000/svg"><text>&b;</text></svg>')
+    content, found = sanitize_html.clean_svg(svg)
+    assert content == sanitize_html.EMPTY_SVG and "unreadable SVG" in found[0]

@@ -195,6 +195,19 @@ def test_unknown_tag_fails_with_post_path_and_line():
                                 files=None)
 
 
+@pytest.mark.parametrize("line, message", [
+    ('--8<-- "snippets/no_such_module.py:part"', "no such file snippets/no_such_module.py"),
+    ('--8<-- ".git/config"', "only files under snippets/ can be quoted"),
+])
+def test_a_quote_outside_snippets_or_of_a_missing_file_names_post_and_line(line, message):
+    markdown = f"x\n\n{line}\n"
+    fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
+                           url="2026/01/01/demo/")
+    with pytest.raises(PluginError, match=rf"posts/2026-01-01-demo.md:3: .*{message}"):
+        hooks.on_config({"strict": False, "nav": None})
+        hooks.on_page_markdown(markdown, fake, {"repo_url": None}, None)
+
+
 def test_strict_build_refuses_a_missing_report(tmp_path):
     result = build_site(tmp_path / "out", tmp_path / "no-reports", allow_unverified=False)
     assert result.returncode != 0

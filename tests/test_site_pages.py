@@ -2,6 +2,7 @@
 the navigation, repository links, the re-run box and the notebook page's HTML."""
 
 import base64
+import hashlib
 
 import nbformat
 import pytest
@@ -104,8 +105,14 @@ def test_rerun_box_names_a_gpu():
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+# mkdocs-jupyter's own copy-button script, as its template writes it
+COPY_BUTTON = next(body for body in notebook_page.template_scripts()
+                   if "clipboard-copy" in body)
 RENDERED = f"""<script src="clipboard.js"></script>
-<script>document.addEventListener('clipboard-copy', () => 1)</script>
+<script>
+{COPY_BUTTON}
+</script>
+<script>document.title = 'not the template's'</script>
 <style type="text/css">.jupyter-wrapper {{ color: red }}</style>
 <style>['pre {{ line-height: 125%; }}']</style>
 <script src=""> </script>
@@ -144,8 +151,11 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     soup = BeautifulSoup(page, "html.parser")
     assert [link["href"][:25] for link in soup.select("link[rel=stylesheet]")] == [
         "../../../assets/notebook/"]
+    # only the template's own script is kept, shared; a script file or another
+    # inline script is dropped
     assert [s["src"][:25] for s in soup.select("script[src]")] == [
-        "clipboard.js", "../../../assets/notebook/"]
+        "../../../assets/notebook/"]
+    assert "not the template" not in page
     assert "widget-state+json" in page
     assert sorted(u.rsplit(".", 1)[1] for u in shared.files) == ["css", "js"]
     uri = embed.image_uri(PNG, "png")
@@ -161,3 +171,60 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     assert post == "../../../2026/11/02/a/"
     folded = page.split('<details class="journal-hidden-input">', 1)[1]
     assert folded.startswith("<summary>code</summary>") and "setup(seed=0)" in folded
+
+
+def test_only_mkdocs_jupyters_own_scripts_are_shared():
+    copy_button = COPY_BUTTON
+    page = (f"<script>\n{copy_button}\n</script>"
+            "<script>document.title='PWNED'</script>"
+            '<script src="https://cdn.example/x.js"></script>'
+            '<script type="application/vnd.jupyter.widget-state+json">{}</script>')
+    shared = notebook_page.SharedFiles()
+    out = notebook_page.share_styles_and_scripts(page, "projects/x/x/", shared)
+    assert list(shared.files.values()) == [copy_button.strip() + "\n"]
+    assert "PWNED" not in out and "cdn.example" not in out
+    assert "widget-state+json" in out  # data, never run
+
+
+SITE_PAGE = """<!doctype html><html><head><meta charset="utf-8">
+<script>var theme = 1</script>
+<script src="/base/assets/javascripts/bundle.js"></script>
+<title><img src=x onerror=nothing> is text here</title></head>
+<body><div class="md-content"><article>{article}</article></div>
+<script id="__config" type="application/json">{{}}</script></body></html>"""
+
+
+@pytest.mark.parametrize("article, problem", [
+    ("<p>fine</p>", None),
+    ('<img src="x" onerror="alert(1)">', "inline onerror= handler"),
+    ('<a href=" java\nscript:alert(1)">x</a>', "javascript: URL"),
+    ("<script>alert(1)</script>", "inline script in the page's content"),
+    ('<script src="https://cdn.example/x.js"></script>', "not the site's own"),
+    ('<script src="../assets/embeds/x.js"></script>', "not the site's own"),
+    ('<script src="../javascripts/missing.js"></script>', "not the site's own"),
+    ('<script type="application/json">{"a": 1}</script>', None),
+])
+def test_site_check_names_page_and_element(tmp_path, article, problem):
+    from journal.site import csp
+    (tmp_path / "assets" / "javascripts").mkdir(parents=True)
+    (tmp_path / "assets" / "javascripts" / "bundle.js").write_text("1")
+    (tmp_path / "p").mkdir()
+    page = tmp_path / "p" / "index.html"
+    page.write_text(SITE_PAGE.format(article=article))
+    found = csp.check_and_protect(tmp_path, "https://example.org/base/")
+    if problem is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and found[0].startswith("p/index.html: ") \
+            and problem in found[0], found
+    written = page.read_text()
+    assert csp.check_and_protect(tmp_path, "https://example.org/base/") == found
+    assert page.read_text() == written  # a second pass changes nothing
+    # the policy comes right after <meta charset>, before any script
+    assert written.index('http-equiv="Content-Security-Policy"') < written.index("<script")
+    theme = base64.b64encode(hashlib.sha256(b"var theme = 1").digest()).decode()
+    policy = BeautifulSoup(written, "html.parser").find(
+        "meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
+    assert f"'sha256-{theme}'" in policy and "'unsafe-inline'" not in \
+        policy.split("script-src")[1].split(";")[0]
+    assert "img-src 'self' data:" in policy and "'wasm-unsafe-eval'" in policy

@@ -21,7 +21,6 @@ disk. Plans and digests are kept in the build cache (`journal.site.cache`).
 import dataclasses
 import html
 import json
-import posixpath
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -84,8 +83,6 @@ class Live:
     def control(self, rel: str, page_url: str, layout: str) -> str:
         """The button and its note, for a post (``layout="post"``) or notebook page."""
         cells = self.plans[rel]
-        base = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
-        script = posixpath.relpath(f"{bundle.PREFIX}/live.js", base.rstrip("/") or ".")
         ran = sum(p.runs for p in cells)
         megabytes = self.download_bytes / 1e6
         title = project_info.title(self.notebooks[rel], rel)
@@ -98,8 +95,7 @@ class Live:
                 + self._duration(rel, cells))
         return (f'<div class="journal-live" data-layout="{layout}" markdown="0">'
                 f'<button type="button" class="journal-live-button md-button" '
-                f'data-bundle="{html.escape(bundle.bundle_name(rel))}" '
-                f'onclick="import(\'{html.escape(script)}\').then((m) =&gt; m.start(this))">'
+                f'data-bundle="{html.escape(bundle.bundle_name(rel))}">'
                 f'Run in your browser</button> '
                 f'<small class="journal-live-note">{note}</small></div>')
 

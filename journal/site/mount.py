@@ -5,16 +5,37 @@ root. The journal's content stays at the top level, so before any plugin sees
 the file list, every file under ``posts/`` and ``projects/`` is added as if it
 lived at ``pages/posts/...`` and ``pages/projects/...``. The blog plugin then
 finds the posts and mkdocs-jupyter renders the notebooks.
+
+A notebook whose outputs `journal.sanitize_html` changes is mounted from a
+cleaned copy under ``.cache/sanitized/`` instead, so mkdocs-jupyter (whose
+own HTML cleaning is off) renders, and offers for download, only clean outputs.
 """
 
+import nbformat
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from journal import paths
+from journal import paths, sanitize_html
 
 MOUNTS = {"posts": paths.POSTS, "projects": paths.PROJECTS}
 SKIP_PARTS = {".ipynb_checkpoints", "__pycache__", ".cache"}
 SKIP_SUFFIXES = {".py", ".pyc", ".tmp"}
+SANITIZED = paths.ROOT / ".cache" / "sanitized"
+
+
+def source_dir(prefix: str, path) -> str:
+    """Where MkDocs reads ``path`` from: the repository, or its cleaned copy."""
+    if prefix != "projects" or path.suffix != ".ipynb":
+        return str(paths.ROOT)
+    nb = nbformat.read(path, as_version=4)
+    if not sanitize_html.clean_notebook(nb):
+        return str(paths.ROOT)
+    copy = SANITIZED / prefix / path.relative_to(MOUNTS[prefix])
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    text = nbformat.writes(nb)
+    if not copy.is_file() or copy.read_text(encoding="utf-8") != text:
+        copy.write_text(text, encoding="utf-8")
+    return str(SANITIZED)
 
 
 def mounted_files(config) -> list[File]:
@@ -31,7 +52,7 @@ def mounted_files(config) -> list[File]:
                 continue
             found.append(File(
                 f"{prefix}/{rel.as_posix()}",
-                src_dir=str(paths.ROOT),
+                src_dir=source_dir(prefix, path),
                 dest_dir=config["site_dir"],
                 use_directory_urls=config["use_directory_urls"],
             ))

@@ -7,11 +7,15 @@ the page is made light and plain, without the theme's help:
 
 - figures point at the image files `journal.site.pages` writes under
   ``assets/embeds/`` (the same files the posts' embeds use);
-- inline styles and scripts move into files under ``assets/notebook/``, named
-  by their content, so every notebook page shares one copy (`SharedFiles`);
-  a MathJax 2 configuration (the site runs MathJax 3, `journal.vendor`), an
-  empty ``<script src="">`` and a second copy of the code styles written as a
-  Python list are dropped;
+- HTML and Markdown output areas are passed through `journal.sanitize_html`
+  (the cleaning posts' embeds get); SVG figures become ``<img>`` of their
+  cleaned files and ``application/javascript`` outputs are dropped;
+- inline styles, and the scripts mkdocs-jupyter's own template writes (its
+  copy button), move into files under ``assets/notebook/``, named by their
+  content, so every notebook page shares one copy (`SharedFiles`); any other
+  script is dropped, never run; so are a MathJax 2 configuration (the site
+  runs MathJax 3, `journal.vendor`), an empty ``<script src="">`` and a second
+  copy of the code styles written as a Python list;
 - tag chips are removed: tags are for authors and stay in the ``.ipynb`` (and
   in each cell's ``celltag_*`` class);
 - ``hide-input`` cells get their code folded into a closed "code" block;
@@ -20,14 +24,17 @@ the page is made light and plain, without the theme's help:
 """
 
 import base64
+import functools
 import hashlib
 import html
 import posixpath
 import re
+from pathlib import Path
 
+import mkdocs_jupyter
 from bs4 import BeautifulSoup
 
-from journal import embed, project_info
+from journal import embed, project_info, sanitize_html
 from journal.site import projects
 
 SHARED_DIR = "assets/notebook"
@@ -40,6 +47,9 @@ DATA_IMAGE = re.compile(r'src="data:image/(png|jpeg|gif);base64,([^"]+)"')
 TAG_CHIPS = re.compile(r'<div class="celltoolbar">(?:\s*<div class="button_container '
                        r'tags_button_container">.*?</div>)*\s*</div>', re.DOTALL)
 SCRIPT_TYPES = {"", "text/javascript", "module"}  # what a browser runs
+TEMPLATES = Path(mkdocs_jupyter.__file__).parent / "templates" / "mkdocs_html"
+OUTPUT = "div.jp-OutputArea-output"
+SVG_DATA = "data:image/svg+xml;base64,"
 MIME_EXT = {"png": "png", "jpeg": "jpg", "gif": "gif"}
 
 
@@ -62,6 +72,21 @@ def relative(uri: str, page_url: str) -> str:
     return url + "/" if uri.endswith("/") and not url.endswith("/") else url
 
 
+@functools.cache
+def template_scripts() -> frozenset[str]:
+    """The scripts mkdocs-jupyter's template writes itself: the only ones shared.
+
+    Its ``notebook.html.j2`` holds some inline and includes its ``assets/*.js``
+    (checked against mkdocs-jupyter 0.26; tests/test_site_pages.py fails if a
+    notebook page's scripts stop matching).
+    """
+    template = (TEMPLATES / "notebook.html.j2").read_text(encoding="utf-8")
+    bodies = {body.strip() for _, body in SCRIPT.findall(template) if "{" + "{" not in body}
+    bodies |= {path.read_text(encoding="utf-8").strip()
+               for path in (TEMPLATES / "assets").glob("*.js")}
+    return frozenset(bodies)
+
+
 def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles) -> str:
     def style(match):
         css = match.group(1).strip()
@@ -76,8 +101,10 @@ def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles) -> s
         kind = kind.group(1).strip().lower() if kind else ""
         if EMPTY_SRC.search(attrs) or kind == "text/x-mathjax-config":
             return ""
-        if HAS_SRC.search(attrs) or kind not in SCRIPT_TYPES:
-            return match.group(0)  # a file already, or data (widget state)
+        if kind not in SCRIPT_TYPES:
+            return match.group(0)  # data (widget state), never run
+        if HAS_SRC.search(attrs) or body.strip() not in template_scripts():
+            return ""  # not the template's: nothing from a notebook runs
         src = relative(shared.add(body.strip() + "\n", "js"), page_url)
         module = ' type="module"' if kind == "module" else ""
         return f'<script{module} src="{html.escape(src)}"></script>'
@@ -92,6 +119,36 @@ def figures_as_files(page: str, page_url: str) -> str:
         uri = embed.image_uri(content, MIME_EXT[match.group(1)])
         return f'src="{html.escape(relative(uri, page_url))}"'
     return DATA_IMAGE.sub(link, page)
+
+
+def sanitize_outputs(soup: BeautifulSoup, page_url: str) -> None:
+    """HTML and Markdown output areas cleaned as embeds are; SVG shown as its file.
+
+    mkdocs-jupyter renders a cleaned copy of the notebook (`journal.site.mount`);
+    this pass makes the page safe on its own too.
+    """
+    for area in soup.select(OUTPUT):
+        mime = area.get("data-mime-type", "")
+        if mime == "image/svg+xml":
+            # nbconvert writes SVG as a data: URI of an <img>; anything else shown
+            # for it (inline markup) is not trusted and becomes an empty image.
+            img = area.find("img")
+            src = img.get("src", "") if img is not None else ""
+            text = ""
+            if src.startswith(SVG_DATA):
+                text = base64.b64decode(src.removeprefix(SVG_DATA)).decode("utf-8",
+                                                                            "replace")
+            content, _ = sanitize_html.clean_svg(text)
+            src = relative(embed.image_uri(content, "svg"), page_url)
+            area.clear()
+            area.append(soup.new_tag("img", attrs={"src": src, "alt": "figure"}))
+        elif mime == "application/javascript":
+            area.clear()
+        elif mime in ("text/html", "text/markdown"):
+            # (text, images and LaTeX are written escaped by nbconvert itself)
+            clean = sanitize_html.clean(area.decode_contents())
+            area.clear()
+            area.append(BeautifulSoup(clean, "html.parser"))
 
 
 def fold_hidden_inputs(soup: BeautifulSoup, nb) -> None:
@@ -144,6 +201,7 @@ def render(page: str, nb, *, title: str, page_url: str, head: str,
     page = share_styles_and_scripts(page, page_url, shared)
     page = TAG_CHIPS.sub("", figures_as_files(page, page_url))
     soup = BeautifulSoup(page, "html.parser")
+    sanitize_outputs(soup, page_url)
     fold_hidden_inputs(soup, nb)
     extra = BeautifulSoup(head, "html.parser")
     h1 = soup.find("h1")
@@ -152,7 +210,7 @@ def render(page: str, nb, *, title: str, page_url: str, head: str,
         soup.insert(0, h1)
     anchor = h1.find("a", class_="anchor-link")
     h1.clear()
-    h1.append(title)
+    h1.append(html.unescape(title))  # the nav's title, escaped for the theme
     if anchor is not None:
         h1.append(anchor)
     h1.insert_after(extra)

@@ -1,12 +1,13 @@
 """Files the site generates: every notebook figure as an image file, the
 Projects index (each project's title, summary, last verification and posts) and
-the Notebooks page (each notebook's verification and its run)."""
+the Notebooks page (each notebook's verification and its run). Notebook titles
+and summaries are text: escaped, and shielded from pymdownx.snippets."""
 
 import posixpath
 
 from mkdocs.structure.files import File
 
-from journal import embed, paths, project_info, provenance
+from journal import embed, paths, project_info, provenance, snippet_quotes
 from journal.errors import Location
 from journal.site import projects
 from journal.verification import Status
@@ -59,9 +60,10 @@ def projects_page(notebooks, stamps, used) -> str:
                           for post in used.get(rel, []))
         page = posixpath.relpath(f"projects/{rel}", here)
         lines += [
-            f"## [{project_info.title(nb, rel)}]({page})",
+            f"## [{embed.markdown_text(project_info.title(nb, rel))}]({page})",
             "",
-            *([project_info.summary(nb), ""] if project_info.summary(nb) else []),
+            *([embed.markdown_text(project_info.summary(nb)), ""]
+              if project_info.summary(nb) else []),
             f"{verified_on(stamps.check(rel, nb))}. "
             + (f"Used in {posts}." if posts else "Not used in a post yet.")
             + "\n{ .journal-used-in }",
@@ -69,7 +71,7 @@ def projects_page(notebooks, stamps, used) -> str:
         ]
     if not notebooks:
         lines.append("No projects yet.")
-    return "\n".join(lines) + "\n"
+    return snippet_quotes.shield("\n".join(lines) + "\n")
 
 
 def notebooks_page(notebooks, stamps) -> str:
@@ -88,7 +90,7 @@ def notebooks_page(notebooks, stamps) -> str:
         check = stamps.check(rel, nb)
         outputs = "outputs committed" if provenance.has_outputs(nb) else "no outputs"
         lines += [
-            f"## [{project_info.title(nb, rel)}](projects/{rel})",
+            f"## [{embed.markdown_text(project_info.title(nb, rel))}](projects/{rel})",
             "",
             f"`projects/{rel}`",
             "",
@@ -99,7 +101,7 @@ def notebooks_page(notebooks, stamps) -> str:
         ]
     if not notebooks:
         lines.append("No notebooks yet.")
-    return "\n".join(lines) + "\n"
+    return snippet_quotes.shield("\n".join(lines) + "\n")
 
 
 def project_notebooks(cache):

@@ -7,6 +7,8 @@ are `JournalConfig`'s; its state lives on the instance, made afresh in
 ``mkdocs serve`` keeps it in memory between rebuilds).
 """
 
+import html
+import logging
 import os
 from pathlib import Path
 
@@ -15,12 +17,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import embed, markdown_source, paths, project_info, vendor, verification
+from journal import (embed, markdown_source, paths, project_info, safety, sanitize_html,
+                     snippet_quotes, vendor, verification)
 from journal.errors import JournalError, Location
-from journal.site import (cache, excerpts, live, mount, notebook_page, pages, projects,
+from journal.site import (cache, csp, excerpts, live, mount, notebook_page, pages, projects,
                           repository, rerun, search, stamps)
 from journal.site.cache import LAYERS
 from journal.site.rebuild import Rebuild
+
+log = logging.getLogger("mkdocs.plugins.journal")
 
 
 class JournalConfig(base.Config):
@@ -84,6 +89,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
     def on_files(self, files: Files, *, config) -> Files:
+        self.check_notebooks()      # nothing private published, outputs cleaned
         mount.mount(files, config)  # posts/ and projects/
         self.add_generated_files(files, config)
         return files
@@ -101,6 +107,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             markdown = repository.expand_links(markdown, config.get("repo_url"))
         except ValueError as err:
             raise PluginError(f"{page.file.src_uri}: {err}") from err
+        self.check_snippet_quotes(markdown, page)
         if page.file.src_uri.startswith("posts/"):
             markdown = self.post_page_markdown(markdown, page, config)
         return markdown
@@ -124,6 +131,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.rebuild.keep_conversions(config)
         self.cache.end_build(prune=self.rebuild.whole)
         self.write_shared_files(Path(config["site_dir"]))
+        # Every page checked for scripts not the site's own; `mkdocs build`
+        # pages get their Content-Security-Policy (`csp`).
+        for problem in csp.check_and_protect(Path(config["site_dir"]),
+                                             config.get("site_url"),
+                                             protect=self.command == "build"):
+            log.warning(problem)
 
     # -----------------------------------------------------------------------
     # What the events do
@@ -170,10 +183,38 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                 pages.project_notebooks(self.notebooks), self.used)
         except JournalError as err:
             raise PluginError(str(err)) from None
-        titles = [(rel, project_info.title(nb, rel)) for rel, nb in notebooks]
+        # The theme inserts nav titles as they are: a notebook's title is text.
+        titles = [(rel, html.escape(project_info.title(nb, rel))) for rel, nb in notebooks]
         if config["nav"] is not None and not projects.add_to_nav(config["nav"], titles):
             raise PluginError(f"mkdocs.yml: the nav does not list {projects.INDEX}, "
                               f"after which the notebook pages go")
+
+    def check_notebooks(self) -> None:
+        """The privacy scan on every notebook the site publishes (`journal.safety`),
+        and what cleaning changes in their outputs (`journal.sanitize_html`) as
+        warnings, so a strict build fails naming notebook and cell."""
+        try:
+            notebooks = list(pages.project_notebooks(self.notebooks))
+            safety.check_notebooks(notebooks)
+        except JournalError as err:
+            raise PluginError(str(err)) from None
+        for rel, nb in notebooks:
+            for finding in sanitize_html.findings(nb, rel):
+                log.warning(finding)
+
+    def check_snippet_quotes(self, markdown: str, page) -> None:
+        """Every ``--8<--`` quote in a page's own Markdown names a file under
+        snippets/ that exists (`journal.snippet_quotes`), named by post and line."""
+        source = getattr(page.file, "abs_src_path", None)
+        offset = 0
+        if source and Path(source).is_file():
+            offset = markdown_source.split_front_matter(
+                Path(source).read_text(encoding="utf-8-sig"))[2]
+        try:
+            snippet_quotes.check(markdown, paths.display_path(source) if source
+                                 else page.file.src_uri, offset)
+        except JournalError as err:
+            raise PluginError(str(err)) from err
 
     def add_generated_files(self, files: Files, config) -> None:
         """Figure files, the Projects and Notebooks pages (`pages`), the pinned

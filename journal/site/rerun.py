@@ -15,7 +15,7 @@ same under any MkDocs theme.
 
 import posixpath
 
-from journal import project_info
+from journal import embed, project_info
 from journal.errors import Location
 from journal.site import projects, repository
 from journal.verification import Status
@@ -90,7 +90,7 @@ def box(notebooks: list, ctx, repo_url: str | None) -> str:
     for rel, nb, check in notebooks:
         page = ctx.rel_file(f"projects/{rel}")
         download = ctx.rel_url(projects.source_url(rel))
-        lines.append(f"- [{project_info.title(nb, rel)}]({page}) "
+        lines.append(f"- [{embed.markdown_text(project_info.title(nb, rel))}]({page}) "
                      f'(<a href="{download}" download>.ipynb</a>): {last_run(check)}.')
     lines += ["", NO_LAUNCH, "", "</details>"]
     return "\n".join(lines)

@@ -41,8 +41,18 @@ def browser():
         yield chromium
 
 
+# Every Content-Security-Policy violation (journal/site/csp.py) is logged as a
+# console error, so each test that fails on console errors fails on it too.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => console.error(
+  `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} ` +
+  `(${e.sourceFile}:${e.lineNumber})`));
+"""
+
+
 class PageProblems:
-    """Console errors, uncaught exceptions and failed requests of one page."""
+    """Console errors (CSP violations among them), uncaught exceptions and
+    failed requests of one page."""
 
     def __init__(self, page):
         self.errors = []
@@ -73,6 +83,7 @@ def new_tab(browser, site_url, **options):
     context = browser.new_context(color_scheme="light", base_url=site_url, **options)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    tab.add_init_script(REPORT_CSP_VIOLATIONS)
     tab.problems = PageProblems(tab)
     context.route("**/*", tab.problems.route)
     return context, tab

@@ -1,0 +1,130 @@
+"""The built site checked as a whole, and a Content-Security-Policy on every page.
+
+After a build, every HTML page is read as written:
+
+- `problems` lists each inline event handler (``onclick=``...), each
+  ``javascript:`` URL, and each script that is not the site's own: a script
+  file must be one of the theme's (``assets/javascripts/``), the journal's
+  (``javascripts/``, ``assets/notebook/``, ``live/``) or MathJax's
+  (``assets/vendor/mathjax/``); an inline script must be the theme's, outside
+  the page's content (``.md-content``), where nothing of a post or notebook
+  lands. A strict build fails on any of them, naming page and element.
+- `protect` puts a ``<meta http-equiv="Content-Security-Policy">`` first in
+  each page's head: scripts from the site itself and the page's own inline
+  scripts by their SHA-256 (computed from the HTML written), WebAssembly for
+  the browser runs' Pyodide, workers from the site (and ``blob:``), images
+  from the site and ``data:``, and no plugins, frames or foreign forms.
+  (`mkdocs build` only: `mkdocs serve` pages are checked but carry none.)
+"""
+
+import base64
+import hashlib
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup
+
+SCRIPT_DIRS = ("assets/javascripts/", "javascripts/", "assets/notebook/", "live/",
+               "assets/vendor/mathjax/")
+SCRIPT_TYPES = {"", "text/javascript", "module", "application/javascript"}
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
+TEXT_ONLY = ["title", "textarea"]  # their content is text in a browser
+CONTROL = re.compile(r"[\x00-\x20]+")
+POLICY_META = re.compile(r'\n<meta http-equiv="Content-Security-Policy" content="[^"]*">')
+HEAD = re.compile(r"<head\b[^>]*>(\s*<meta charset=[^>]*>)?", re.IGNORECASE)
+POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; "
+          "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+          "connect-src 'self' https://api.github.com; worker-src 'self' blob:; "
+          "object-src 'none'; frame-src 'none'; base-uri 'self'; form-action 'self'")
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def executable(script) -> bool:
+    return script.get("type", "").strip().lower() in SCRIPT_TYPES
+
+
+def _describe(element) -> str:
+    text = str(element)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def page_problems(site: Path, page: Path, soup: BeautifulSoup,
+                  base: str = "/") -> list[str]:
+    """What in one built page could run code that is not the site's own.
+
+    ``base`` is the site's path on its server (from ``site_url``), which
+    absolute links such as the 404 page's start with.
+    """
+    rel = page.relative_to(site).as_posix()
+    page_dir = posixpath.dirname(rel)
+    found = []
+    for element in soup.find_all(True):
+        if element.find_parent(TEXT_ONLY) is not None:
+            continue  # a browser reads what is inside <title> as text
+        for attribute, value in element.attrs.items():
+            value = " ".join(value) if isinstance(value, list) else value
+            if attribute.lower().startswith("on"):
+                found.append(f"{rel}: inline {attribute}= handler: {_describe(element)}")
+            elif attribute.lower() in URL_ATTRIBUTES and \
+                    CONTROL.sub("", value).lower().startswith("javascript:"):
+                found.append(f"{rel}: javascript: URL: {_describe(element)}")
+    for script in soup.find_all("script"):
+        if not executable(script):
+            continue
+        src = script.get("src")
+        if src is None:
+            if script.find_parent(class_="md-content") is not None:
+                found.append(f"{rel}: inline script in the page's content: "
+                             f"{_describe(script)}")
+            continue
+        path = src.split("?")[0]
+        if path.startswith(base):
+            path = "/" + path.removeprefix(base)
+        target = posixpath.normpath(posixpath.join("/" + page_dir, path)).lstrip("/")
+        if "://" in src or src.startswith("//") or \
+                not target.startswith(SCRIPT_DIRS) or not (site / target).is_file():
+            found.append(f"{rel}: script that is not the site's own: {_describe(script)}")
+    return found
+
+
+def policy(soup: BeautifulSoup) -> str:
+    """The page's policy, with the hashes of its inline scripts."""
+    hashes = []
+    for script in soup.find_all("script"):
+        if executable(script) and script.get("src") is None:
+            digest = hashlib.sha256((script.string or "").encode("utf-8")).digest()
+            hashes.append(f"'sha256-{base64.b64encode(digest).decode()}'")
+    return POLICY.format(hashes="".join(" " + h for h in dict.fromkeys(hashes)))
+
+
+def check_and_protect(site: Path, site_url: str | None = None,
+                      protect: bool = True) -> list[str]:
+    """Check every page and give each its policy; returns the problems found.
+
+    ``site_url`` (mkdocs.yml's) gives the path absolute links start with.
+    Without ``protect`` pages are only checked: `mkdocs serve` adds an inline
+    live-reload script to every page it serves, which a policy would block.
+    """
+    base = urlsplit(site_url or "/").path.rstrip("/") + "/"
+    found = []
+    for page in pages(site):
+        written = page.read_text(encoding="utf-8")
+        # A page kept from an earlier build (`mkdocs serve --dirty`) has its
+        # policy already: it is made again, and the file left alone if equal.
+        text = POLICY_META.sub("", written, count=1)
+        soup = BeautifulSoup(text, "html.parser")
+        found += page_problems(site, page, soup, base)
+        head = HEAD.search(text)
+        if head is None or not protect:
+            continue  # not a page (a fragment some package ships): nothing to run
+        meta = (f'\n<meta http-equiv="Content-Security-Policy" '
+                f'content="{policy(soup)}">')
+        protected = text[:head.end()] + meta + text[head.end():]
+        if protected != written:
+            page.write_text(protected, encoding="utf-8")
+    return found
