@@ -13,9 +13,9 @@ outputs for that cell appear.
 
 The files go under ``live/``: the two scripts, the Python files, the data,
 one bundle per notebook (`journal.live.bundle`) and the pinned Pyodide, every
-file of which is checked against Pyodide's lock file
-(`journal.live.dist`) when it is fetched and again whenever it changes on
-disk. Plans and digests are kept in the build cache (`journal.site.cache`).
+file of which is checked against its pinned digest (`journal.live.dist`) when
+it is fetched and again on every build. Plans are kept in the build cache
+(`journal.site.cache`).
 """
 
 import dataclasses
@@ -69,12 +69,6 @@ class Live:
             return [dataclasses.asdict(p) for p in cells]
         key = cache.digest("live-plan", snippets, cache.notebook_digest(rel))
         return [plan.CellPlan(**p) for p in cache.memo("live-plan", key, make)]
-
-    def _sha256(self, path: Path) -> str:
-        """A shipped file's SHA-256, computed again whenever the file changes."""
-        st = path.stat()
-        key = cache.digest("live-sha256", str(path), st.st_size, st.st_mtime_ns)
-        return cache.memo("live-sha256", key, lambda: dist.sha256_of(path))
 
     def runs(self, rel: str) -> bool:
         return rel in self.plans
@@ -136,13 +130,10 @@ class Live:
                                         content=json.dumps(content, sort_keys=True)))
         for uri, content in data.values():
             found.append(File.generated(config, uri, content=content))
-        for name, expected in sorted(self.manifest.items()):
-            path = self.pyodide / name
-            actual = self._sha256(path)
-            if actual != expected:
-                raise dist.DistError(f"sha256 {actual}, expected {expected} "
-                                     f"(Pyodide's lock file); the site is not built",
-                                     file=paths.display_path(path))
+        # Every shipped file hashed again on every build (no memo that a file of
+        # the same size and time could fool): about 50 MB, a fraction of a second.
+        dist.verify(self.pyodide, self.manifest)
+        for name in sorted(self.manifest):
             found.append(File.generated(config, bundle.PYODIDE_DIR + name,
-                                        abs_src_path=str(path)))
+                                        abs_src_path=str(self.pyodide / name)))
         return found
