@@ -38,7 +38,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import embed, markdown_source, paths, project_info, vendor, verification
+from journal import (embed, markdown_source, paths, project_info, safety, vendor,
+                     verification)
 from journal.errors import JournalError, Location
 from journal.site import (cache, excerpts, live, mount, notebook_page, pages, projects,
                           rebuild, repository, rerun, search, stamps)
@@ -105,6 +106,7 @@ def on_config(config):
 def on_files(files: Files, config) -> Files:
     try:
         notebooks = list(pages.project_notebooks(_build.notebooks))
+        safety.check_notebooks(notebooks)  # pages and .ipynb downloads: nothing private
     except JournalError as err:
         raise PluginError(str(err)) from None
     mount.mount(files, config)
