@@ -239,7 +239,7 @@ def _strings(value, label: str = ""):
     """(label, text) for every key and string inside a JSON value, labelled by path."""
     if isinstance(value, dict):
         for key, item in value.items():
-            yield f"{label} key", str(key)
+            yield f"{label} key".strip(), str(key)
             yield from _strings(item, f"{label}.{key}" if label else str(key))
     elif isinstance(value, list):
         for k, item in enumerate(value):
@@ -266,7 +266,7 @@ def _output_texts(output):
 def _attachment_texts(attachments):
     """(label, text) for each attachment's name and its non-image content."""
     for name, bundle in (attachments or {}).items():
-        yield f" {name!r}", name
+        yield " name", name
         for mime, value in (bundle or {}).items():
             if not mime.startswith("image/") or mime == "image/svg+xml":
                 yield f" {name!r} {mime}", _as_text(value)

@@ -258,6 +258,10 @@ def test_a_check_after_a_same_size_same_mtime_change_is_not_fooled(fake):
         dist.verify(folder, expected)
 
 
+def test_subresource_integrity_is_the_pinned_digest_in_base64():
+    assert dist.sri(sha256(b"abc")) == "sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+
+
 def test_runtime_pins_that_disagree_with_the_tarball_are_refused(fake):
     fake.monkeypatch.setattr(dist, "SOURCES", replace(
         dist.SOURCES, runtime_sha256={**dist.SOURCES.runtime_sha256,

@@ -4,9 +4,10 @@ A notebook is offered to run in the browser when at least one of its cells
 that publishes a metric or a figure runs there (`journal.live.plan`); others,
 which need torch throughout, keep only the "Re-run this post" box.
 
-The control is a button and one line of text, with an ``onclick`` that imports
-``live/live.js`` on the first click: the page loads nothing for it before the
-reader asks. Posts carry it after their last embed, notebook pages under the
+The control is a button, one line of text and ``live/live.js``, loaded as a
+module with Subresource Integrity (the browser refuses a changed file); the
+script only binds the button, and nothing else is fetched before the reader
+clicks. Posts carry it after their last embed, notebook pages under the
 stamp. Each embedded cell of such a notebook is followed by an empty, hidden
 slot (``journal-live-slot``, written by `journal.embed`) where the browser's
 outputs for that cell appear.
@@ -56,9 +57,11 @@ class Live:
             self.manifest = dist.manifest(self.pyodide, dist.SITE_PACKAGES)
         self.download_bytes = sum((self.pyodide / name).stat().st_size
                                   for name in self.manifest) if self.manifest else 0
+        # The control names live.js by its digest: a changed script changes the posts.
+        self.script_integrity = dist.sri(dist.sha256_of(LIVE_DIR / "live.js"))
         self.key = cache.digest(json.dumps(
             [sorted((rel, [(p.runs, p.why) for p in cells]) for rel, cells in self.plans.items()),
-             self.download_bytes]))
+             self.download_bytes, self.script_integrity]))
 
     def _plan(self, rel: str, nb, snippets: str) -> list[plan.CellPlan]:
         """`journal.live.plan` of a notebook, kept in the build cache by content."""
@@ -84,16 +87,17 @@ class Live:
         note = (f"Runs {ran} of the {len(cells)} code cells of “{html.escape(title)}” in your "
                 f"browser with Pyodide {dist.PYODIDE_VERSION}, on the same data, and compares "
                 f"every number with the published one. The first click downloads about "
-                f"{megabytes:.0f} MB; nothing is downloaded before."
+                f"{megabytes:.0f} MB; before it, the page loads only a small script."
                 + (" Cells that need PyTorch keep their verified outputs."
                    if ran < len(cells) else "")
                 + self._duration(rel, cells))
         return (f'<div class="journal-live" data-layout="{layout}" markdown="0">'
                 f'<button type="button" class="journal-live-button md-button" '
-                f'data-bundle="{html.escape(bundle.bundle_name(rel))}" '
-                f'onclick="import(\'{html.escape(script)}\').then((m) =&gt; m.start(this))">'
+                f'data-bundle="{html.escape(bundle.bundle_name(rel))}">'
                 f'Run in your browser</button> '
-                f'<small class="journal-live-note">{note}</small></div>')
+                f'<small class="journal-live-note">{note}</small>'
+                f'<script type="module" src="{html.escape(script)}" '
+                f'integrity="{self.script_integrity}" crossorigin="anonymous"></script></div>')
 
     def _duration(self, rel: str, cells: list[plan.CellPlan]) -> str:
         """How long those cells took when the test suite last verified them."""
