@@ -83,7 +83,10 @@ HARMLESS_NETWORKS = [ipaddress.ip_network(n) for n in (
     "198.51.100.0/24", "203.0.113.0/24")]
 SCRIPT = re.compile(r"<script\b", re.IGNORECASE)
 DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
+# SVG geometry: numbers such as "2.41.44.82" in path data are not addresses.
+SVG_GEOMETRY = re.compile(r"""\s(?:d|points|viewBox|transform)\s*=\s*(["'])[^"']*\1""")
 SITE_SUFFIXES = {".html", ".json", ".xml"}
+THIRD_PARTY = ("assets/", "live/pyodide/")  # folders of the site that are not ours
 
 
 # -- keys and tokens: detect-secrets ------------------------------------------------
@@ -205,7 +208,7 @@ def _named_ip(text: str) -> bool:
 def scan_text(text: str, *, html_output: bool = False,
               names: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """(kind, excerpt) for each leak in ``text`` (terminal colour codes removed)."""
-    text = DATA_URI.sub("data:", strip_ansi(text))
+    text = SVG_GEOMETRY.sub(" ", DATA_URI.sub("data:", strip_ansi(text)))
     found = []
     for kind, pattern in PATTERNS.items():
         for m in pattern.finditer(text):
@@ -320,14 +323,15 @@ def _more(findings: list[Finding]) -> str:
 
 
 def scan_site(site_dir: Path, names: dict[str, str] | None = None) -> list[Finding]:
-    """Leaks in a built site's HTML, JSON and XML files (theme assets skipped)."""
+    """Leaks in a built site's HTML, JSON and XML files (the theme's assets and the
+    pinned Pyodide, files checked by their digests, skipped)."""
     site_dir = Path(site_dir)
     findings = []
     for path in sorted(site_dir.rglob("*")):
         if path.suffix not in SITE_SUFFIXES or not path.is_file():
             continue
         rel = path.relative_to(site_dir).as_posix()
-        if rel.startswith("assets/"):
+        if rel.startswith(THIRD_PARTY):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         for lineno, line in enumerate(text.splitlines(), start=1):
