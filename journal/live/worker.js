@@ -8,6 +8,13 @@
 
 const post = (message) => self.postMessage(message);
 const progress = (text, done, total) => post({ type: "progress", text, done, total });
+let stopped = false;
+// The run's one "failed" message (the page then ends the worker).
+function fail(text) {
+  if (stopped) return;
+  stopped = true;
+  post({ type: "failed", text });
+}
 
 async function sha256(buffer) {
   const digest = await crypto.subtle.digest("SHA-256", buffer);
@@ -20,11 +27,48 @@ async function fetchBytes(url) {
   return response.arrayBuffer();
 }
 
+// Subresource Integrity for the runtime. importScripts() takes no integrity, so
+// the two scripts are fetched with it and run from the checked bytes (a blob URL);
+// Pyodide finds _createPyodideModule defined and does not load pyodide.asm.js
+// again. Its own fetches of the WebAssembly, the standard library and the lock
+// file get their integrity from the wrapper below; it checks the packages
+// against the lock file's SHA-256 itself. A file that differs fails the fetch,
+// and the run: Pyodide only logs a failed WebAssembly fetch and waits for ever.
+function checkRuntimeFetches(runtime, integrity) {
+  const pinned = new Map(Object.entries(integrity)
+    .map(([name, sri]) => [new URL(name, runtime).href, sri]));
+  const unchecked = self.fetch.bind(self);
+  self.fetch = (resource, init = {}) => {
+    const url = new URL(resource instanceof Request ? resource.url : resource, self.location);
+    const sri = pinned.get(url.href);
+    if (!sri) return unchecked(resource, init);
+    return unchecked(resource, { ...init, integrity: sri }).catch((error) => {
+      const text = `${url.href}: not the pinned file (integrity ${sri}) or unreachable; ` +
+                   "nothing was run";
+      fail(text);
+      throw new Error(text);
+    });
+  };
+}
+
+async function importChecked(url) {
+  const response = await fetch(url);  // checked by the wrapper above
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  const blob = URL.createObjectURL(await response.blob());
+  try {
+    importScripts(blob);
+  } finally {
+    URL.revokeObjectURL(blob);
+  }
+}
+
 async function run({ bundle, root }) {
   const started = performance.now();
   const runtime = new URL(bundle.pyodide, root).href;
   progress(`Loading Python (Pyodide ${bundle.pyodide_version})`, 0, 3);
-  importScripts(runtime + "pyodide.js");
+  checkRuntimeFetches(runtime, bundle.integrity);
+  await importChecked(runtime + "pyodide.js");
+  await importChecked(runtime + "pyodide.asm.js");
   const pyodide = await loadPyodide({ indexURL: runtime });
   progress(`Loading ${bundle.packages.join(", ")}`, 1, 3);
   await pyodide.loadPackage(bundle.packages, {
@@ -96,7 +140,7 @@ json.dumps({"outputs": _outputs, "verdict": judge(json.loads(_published), _outpu
     post({ type: "cell", index: cell.index, seconds, ...result });
     const failed = result.outputs.some((o) => o.output_type === "error");
     if (failed && !cell.raises) {
-      post({ type: "failed", text: `cell ${cell.code_index} raised an error; the run stops there` });
+      fail(`cell ${cell.code_index} raised an error; the run stops there`);
       return;
     }
   }
@@ -104,5 +148,5 @@ json.dumps({"outputs": _outputs, "verdict": judge(json.loads(_published), _outpu
 }
 
 self.onmessage = (event) => {
-  run(event.data).catch((error) => post({ type: "failed", text: String(error && error.message || error) }));
+  run(event.data).catch((error) => fail(String(error && error.message || error)));
 };

@@ -4,18 +4,19 @@ A notebook is offered to run in the browser when at least one of its cells
 that publishes a metric or a figure runs there (`journal.live.plan`); others,
 which need torch throughout, keep only the "Re-run this post" box.
 
-The control is a button and one line of text, with an ``onclick`` that imports
-``live/live.js`` on the first click: the page loads nothing for it before the
-reader asks. Posts carry it after their last embed, notebook pages under the
+The control is a button, one line of text and ``live/live.js``, loaded as a
+module with Subresource Integrity (the browser refuses a changed file); the
+script only binds the button, and nothing else is fetched before the reader
+clicks. Posts carry it after their last embed, notebook pages under the
 stamp. Each embedded cell of such a notebook is followed by an empty, hidden
 slot (``journal-live-slot``, written by `journal.embed`) where the browser's
 outputs for that cell appear.
 
 The files go under ``live/``: the two scripts, the Python files, the data,
 one bundle per notebook (`journal.live.bundle`) and the pinned Pyodide, every
-file of which is checked against Pyodide's lock file
-(`journal.live.dist`) when it is fetched and again whenever it changes on
-disk. Plans and digests are kept in the build cache (`journal.site.cache`).
+file of which is checked against its pinned digest (`journal.live.dist`) when
+it is fetched and again on every build. Plans are kept in the build cache
+(`journal.site.cache`).
 """
 
 import dataclasses
@@ -57,9 +58,11 @@ class Live:
             self.manifest = dist.manifest(self.pyodide, dist.SITE_PACKAGES)
         self.download_bytes = sum((self.pyodide / name).stat().st_size
                                   for name in self.manifest) if self.manifest else 0
+        # The control names live.js by its digest: a changed script changes the posts.
+        self.script_integrity = dist.sri(dist.sha256_of(LIVE_DIR / "live.js"))
         self.key = cache.digest(json.dumps(
             [sorted((rel, [(p.runs, p.why) for p in cells]) for rel, cells in self.plans.items()),
-             self.download_bytes]))
+             self.download_bytes, self.script_integrity]))
 
     def _plan(self, rel: str, nb, snippets: str) -> list[plan.CellPlan]:
         """`journal.live.plan` of a notebook, kept in the build cache by content."""
@@ -70,12 +73,6 @@ class Live:
             return [dataclasses.asdict(p) for p in cells]
         key = cache.digest("live-plan", snippets, self.stored.notebook_digest(rel))
         return [plan.CellPlan(**p) for p in self.stored.memo("live-plan", key, make)]
-
-    def _sha256(self, path: Path) -> str:
-        """A shipped file's SHA-256, computed again whenever the file changes."""
-        st = path.stat()
-        key = cache.digest("live-sha256", str(path), st.st_size, st.st_mtime_ns)
-        return self.stored.memo("live-sha256", key, lambda: dist.sha256_of(path))
 
     def runs(self, rel: str) -> bool:
         return rel in self.plans
@@ -89,7 +86,7 @@ class Live:
         note = (f"Runs {ran} of the {len(cells)} code cells of “{html.escape(title)}” in your "
                 f"browser with Pyodide {dist.PYODIDE_VERSION}, on the same data, and compares "
                 f"every number with the published one. The first click downloads about "
-                f"{megabytes:.0f} MB; nothing is downloaded before."
+                f"{megabytes:.0f} MB; before it, the page loads only a small script."
                 + (" Cells that need PyTorch keep their verified outputs."
                    if ran < len(cells) else "")
                 + self._duration(rel, cells))
@@ -97,7 +94,9 @@ class Live:
                 f'<button type="button" class="journal-live-button md-button" '
                 f'data-bundle="{html.escape(bundle.bundle_name(rel))}">'
                 f'Run in your browser</button> '
-                f'<small class="journal-live-note">{note}</small></div>')
+                f'<small class="journal-live-note">{note}</small>'
+                f'<script type="module" src="{html.escape(script)}" '
+                f'integrity="{self.script_integrity}" crossorigin="anonymous"></script></div>')
 
     def _duration(self, rel: str, cells: list[plan.CellPlan]) -> str:
         """How long those cells took when the test suite last verified them."""
@@ -134,13 +133,10 @@ class Live:
                                         content=json.dumps(content, sort_keys=True)))
         for uri, content in data.values():
             found.append(File.generated(config, uri, content=content))
-        for name, expected in sorted(self.manifest.items()):
-            path = self.pyodide / name
-            actual = self._sha256(path)
-            if actual != expected:
-                raise dist.DistError(f"sha256 {actual}, expected {expected} "
-                                     f"(Pyodide's lock file); the site is not built",
-                                     file=paths.display_path(path))
+        # Every shipped file hashed again on every build (no memo that a file of
+        # the same size and time could fool): about 50 MB, a fraction of a second.
+        dist.verify(self.pyodide, self.manifest)
+        for name in sorted(self.manifest):
             found.append(File.generated(config, bundle.PYODIDE_DIR + name,
-                                        abs_src_path=str(path)))
+                                        abs_src_path=str(self.pyodide / name)))
         return found

@@ -57,7 +57,9 @@ def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, si
     requested = []
     tab.on("request", lambda r: requested.append(r.url))
     tab.goto(post_with_control(site_dir, name), wait_until="load")
-    assert not [u for u in requested if "/live/" in u], "downloaded before the click"
+    before = [u for u in requested if "/live/" in u]
+    assert [u.rsplit("/", 2)[-2:] for u in before] == [["live", "live.js"]], \
+        "downloaded before the click"
 
     tab.click(".journal-live-button")
     tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
@@ -104,4 +106,45 @@ def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_
         text = tab.inner_text(".journal-live-summary")
         assert "live/data/digits.npz: SHA-256" in text and "nothing was run" in text
         assert tab.locator(".journal-live-cell").count() == 0
+        context.close()
+
+
+@pytest.mark.parametrize("name", ["pyodide.asm.js", "pyodide.asm.wasm"])
+def test_a_runtime_file_that_is_not_the_pinned_one_stops_the_run(browser, site_dir,
+                                                                 tmp_path, name):
+    """Subresource Integrity in the worker: the script it imports (fetched, checked,
+    then run from the checked bytes) and a file Pyodide fetches itself."""
+    copy = tmp_path / "site"
+    shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
+    runtime = copy / "live" / "pyodide" / name
+    content = bytearray(runtime.read_bytes())
+    content[len(content) // 2] ^= 0x01
+    runtime.write_bytes(bytes(content))
+    with preview.serve(copy) as url:
+        context, tab = new_tab(browser, url)
+        tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
+        tab.click(".journal-live-button")
+        tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
+        assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
+        text = tab.inner_text(".journal-live-summary")
+        assert f"live/pyodide/{name}: not the pinned file (integrity sha256-" in text
+        assert tab.locator(".journal-live-cell").count() == 0
+        context.close()
+
+
+def test_a_changed_live_script_is_refused_by_the_page(browser, site_dir, tmp_path):
+    """Subresource Integrity on the page: live.js altered, the button does nothing."""
+    copy = tmp_path / "site"
+    shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
+    script = copy / "live" / "live.js"
+    script.write_text(script.read_text() + "\ndocument.title = 'changed';\n")
+    with preview.serve(copy) as url:
+        context, tab = new_tab(browser, url)
+        tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
+        tab.click(".journal-live-button")
+        tab.wait_for_timeout(1000)
+        assert tab.title() != "changed"
+        assert tab.locator(".journal-live").get_attribute("data-state") is None
+        assert any("integrity" in e for e in tab.problems.errors), tab.problems.errors
+        tab.problems.errors.clear()
         context.close()
