@@ -78,8 +78,8 @@ SAFETENSORS_DTYPES = {torch.float64: "F64", torch.float32: "F32", torch.float16:
                       torch.bfloat16: "BF16", torch.int64: "I64", torch.int32: "I32",
                       torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8",
                       torch.bool: "BOOL"}
-PICKLE_REFUSED = ("a torch pickle, refused: unpickling can run code, so this loader "
-                  f"reads weights only from {WEIGHTS}")
+PICKLE_REFUSED = ("a torch pickle, refused: unpickling can run code, so weights are "
+                  "read only as safetensors")
 
 # Every key the manifest has, with its type. A nested dict is a JSON object
 # whose keys are checked the same way; missing and unexpected keys are refused.
@@ -207,34 +207,32 @@ def seal(folder) -> None:
 
 
 # --8<-- [start:files]
-def read_once(name, limit: int, where: str, error=ArtifactError, dir_fd=None) -> bytes:
+def read_once(name, limit: int, error=ArtifactError, dir_fd=None) -> bytes:
     """The bytes of one regular file of at most ``limit`` bytes, opened once.
 
     The descriptor that is checked is the one that is read: no symbolic link
     is followed, and a FIFO or device is refused without blocking on it.
+    ``error`` is raised with what is wrong; the caller names the file.
     """
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
     try:
         fd = os.open(name, flags, dir_fd=dir_fd)
     except FileNotFoundError:
-        raise error(f"{where}: no such file") from None
+        raise error("no such file") from None
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise error(f"{where}: is a symbolic link; only regular files "
-                        f"are read") from None
-        raise error(f"{where}: cannot be opened ({err.strerror})") from None
+            raise error("is a symbolic link; only regular files are read") from None
+        raise error(f"cannot be opened ({err.strerror})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise error(f"{where}: not a regular file")
-        if info.st_size > limit:
-            raise error(f"{where}: larger than the {limit:,} bytes allowed")
+            raise error("not a regular file")
         chunks, size = [], 0
-        while chunk := os.read(fd, limit + 1 - size):  # never more than the limit
+        while size <= limit and (chunk := os.read(fd, limit + 1 - size)):
             chunks.append(chunk)
             size += len(chunk)
-            if size > limit:
-                raise error(f"{where}: larger than the {limit:,} bytes allowed")
+        if max(size, info.st_size) > limit:
+            raise error(f"larger than the {limit:,} bytes allowed")
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -256,8 +254,13 @@ def read_folder(folder) -> dict[str, bytes]:
             if file not in MAX_BYTES:
                 raise ArtifactError(f"{name}/{printable(file)}: unexpected file; an "
                                     f"artifact holds exactly {', '.join(MAX_BYTES)}")
-        return {file: read_once(file, limit, f"{name}/{file}", dir_fd=dir_fd)
-                for file, limit in MAX_BYTES.items()}
+        blobs = {}
+        for file, limit in MAX_BYTES.items():
+            try:
+                blobs[file] = read_once(file, limit, dir_fd=dir_fd)
+            except ArtifactError as err:
+                raise ArtifactError(f"{name}/{file}: {err}") from None
+        return blobs
     finally:
         os.close(dir_fd)
 
@@ -503,8 +506,9 @@ def _ints(value) -> bool:
 
 
 @torch.no_grad()
-def check_fit(model, manifest: dict, where: str) -> None:
+def check_fit(model, manifest: dict, name: str) -> None:
     """A blank and a full image in, finite scores out, one per label."""
+    where = f"{name}/{MANIFEST}"
     shape = tuple(manifest["input"]["shape"])
     low, high = manifest["input"]["range"]
     x = torch.stack([torch.full(shape, float(low)), torch.full(shape, float(high))])
@@ -517,8 +521,8 @@ def check_fit(model, manifest: dict, where: str) -> None:
         raise ArtifactError(f"{where}: the model gives {tuple(out.shape)[1:]} outputs "
                             f"per image for {len(manifest['labels'])} labels")
     if not torch.isfinite(out).all():
-        raise ArtifactError(f"{where}: the model gives NaN or infinity for a blank "
-                            f"or a full image")
+        raise ArtifactError(f"{name}/{WEIGHTS}: the model gives NaN or infinity for "
+                            f"a blank or a full image")
 
 
 class Predictor:
@@ -560,7 +564,7 @@ class Predictor:
         model = build_model(architecture, manifest["architecture"]["kwargs"], where)
         state = read_weights(blobs[WEIGHTS], model, f"{name}/{WEIGHTS}")
         model = fill(model, state, f"{name}/{WEIGHTS}")
-        check_fit(model, manifest, where)
+        check_fit(model, manifest, name)
         return cls(model, manifest, name, device)
     # --8<-- [end:load]
 
