@@ -410,7 +410,7 @@ def check_architecture(manifest: dict, where: str, registry, allow_code_change):
 # --8<-- [end:architecture]
 
 
-# --8<-- [start:weights]
+# --8<-- [start:build]
 def build_model(architecture, kwargs: dict, where: str):
     """Build on the meta device: shapes and dtypes, no memory, no random numbers."""
     try:
@@ -422,6 +422,10 @@ def build_model(architecture, kwargs: dict, where: str):
                             ) from None
 
 
+# --8<-- [end:build]
+
+
+# --8<-- [start:header]
 def check_header(data: bytes, expected: dict, where: str) -> None:
     """The safetensors header must list exactly the tensors in ``expected``, with
     their dtypes and shapes, packed one after another up to the end of the file."""
@@ -443,14 +447,16 @@ def check_header(data: bytes, expected: dict, where: str) -> None:
                             f"unexpected {printable(reprlib.repr(extra))})")
     spans = []
     for key, want in expected.items():
-        entry, dtype, shape = header[key], SAFETENSORS_DTYPES[want.dtype], list(want.shape)
-        if not isinstance(entry, dict) or entry.keys() != {"dtype", "shape",
-                                                           "data_offsets"}:
+        entry = header[key]
+        dtype, shape = SAFETENSORS_DTYPES[want.dtype], list(want.shape)
+        fields = {"dtype", "shape", "data_offsets"}
+        if not isinstance(entry, dict) or entry.keys() != fields:
             raise ArtifactError(f"{where}: {key} needs dtype, shape and data_offsets")
-        if entry["dtype"] != dtype or not _ints(entry["shape"]) or entry["shape"] != shape:
-            got = printable(f"{reprlib.repr(entry['dtype'])} {reprlib.repr(entry['shape'])}")
-            raise ArtifactError(f"{where}: {key} is {got}, the architecture expects "
-                                f"'{dtype}' {shape}")
+        if (entry["dtype"] != dtype or not _ints(entry["shape"])
+                or entry["shape"] != shape):
+            got = f"{reprlib.repr(entry['dtype'])} {reprlib.repr(entry['shape'])}"
+            raise ArtifactError(f"{where}: {key} is {printable(got)}, the "
+                                f"architecture expects '{dtype}' {shape}")
         nbytes = want.numel() * want.element_size()
         offsets = entry["data_offsets"]
         if not (_ints(offsets) and len(offsets) == 2
@@ -462,14 +468,19 @@ def check_header(data: bytes, expected: dict, where: str) -> None:
     end = 0
     for begin, stop, key in sorted(spans):
         if begin != end:
-            raise ArtifactError(f"{where}: {key} starts at byte {begin:,}, not {end:,}; "
-                                f"tensors must follow one another, no gaps or overlaps")
+            raise ArtifactError(f"{where}: {key} starts at byte {begin:,}, not "
+                                f"{end:,}; tensors must follow one another, no gaps "
+                                f"or overlaps")
         end = stop
     if end != len(data) - 8 - size:
         raise ArtifactError(f"{where}: the tensors take {end:,} bytes, the file holds "
                             f"{len(data) - 8 - size:,} after its header")
 
 
+# --8<-- [end:header]
+
+
+# --8<-- [start:weights]
 def read_weights(data: bytes, model, where: str) -> dict[str, torch.Tensor]:
     """Check the header against ``model``, then read; refuse NaN, infinity and
     negative variances."""
