@@ -69,8 +69,8 @@ PICKLE = "weights.pt"  # what torch.save writes; refused, never read
 MAX_BYTES = {MANIFEST: 64 * 1024, WEIGHTS: 64 * 1024 * 1024, SUMS: 1024}
 MAX_HEADER_BYTES = 64 * 1024     # the safetensors JSON header
 MAX_INT_DIGITS = 20              # in any JSON the loader parses
-MAX_INPUT_SIDE = 4096            # largest input.shape entry
-MAX_INPUT_VALUES = 1 << 20       # largest product of input.shape
+MAX_INPUT_SIDE = 1024            # largest input.shape entry
+MAX_INPUT_VALUES = 1 << 16       # largest product of input.shape: 256x256 grey
 HEX64 = re.compile(r"[0-9a-f]{64}")
 NONE = type(None)
 # torch dtype -> its name in a safetensors header

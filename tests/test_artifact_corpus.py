@@ -84,8 +84,8 @@ REFUSALS = {
     "unknown-kwarg": "unknown-kwarg/manifest.json: architecture.kwargs.bias is not an "
                      "argument of this architecture (allowed: n_in, n_classes)",
     "huge-input-shape": "huge-input-shape/manifest.json: input.shape must be a list "
-                        "of 1 to 4 integers in [1, 4096] whose product is at most "
-                        "1,048,576; got [1, 100000, 100000]",
+                        "of 1 to 4 integers in [1, 1024] whose product is at most "
+                        "65,536; got [1, 100000, 100000]",
     "long-integer": "long-integer/manifest.json: an integer with 5,000 digits; at "
                     "most 20 are allowed",
     "huge-float": "huge-float/manifest.json: 1e999 overflows to infinity",
