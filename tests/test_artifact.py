@@ -11,7 +11,10 @@ import torch
 
 from snippets import artifact
 from snippets.architectures import ARCHITECTURES, Architecture
-from snippets.artifact import ArtifactError, CodeChangedWarning, InputError, Predictor
+from safetensors.torch import save_file
+
+from snippets.artifact import (WEIGHTS, ArtifactError, CodeChangedWarning, InputError,
+                               Predictor)
 from snippets.convnet import Net
 
 INPUT = {"shape": [1, 28, 28], "dtype": "float32", "range": [0.0, 1.0], "scale": 255.0,
@@ -55,7 +58,7 @@ def rewrite_manifest(folder, change):
 def test_folder_contents_and_manifest(saved):
     folder, _ = saved
     assert sorted(p.name for p in folder.iterdir()) == ["SHA256SUMS", "manifest.json",
-                                                        "weights.pt"]
+                                                        "weights.safetensors"]
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["architecture"] == {
         "name": "digits-convnet", "kwargs": {"channels": [8, 16], "n_classes": 10},
@@ -65,11 +68,11 @@ def test_folder_contents_and_manifest(saved):
     assert manifest["input"]["description"].startswith("28x28 grey digits")
     assert manifest["evaluation"]["metrics"] == {"test_accuracy": 0.5}
     assert manifest["out_of_distribution"].startswith("Random weights")
-    assert set(manifest["versions"]) == {"python", "torch", "numpy"}
-    weights_hash = artifact.sha256_bytes((folder / "weights.pt").read_bytes())
-    assert manifest["files"] == {"weights.pt": weights_hash}
+    assert set(manifest["versions"]) == {"python", "torch", "numpy", "safetensors"}
+    weights_hash = artifact.sha256_bytes((folder / WEIGHTS).read_bytes())
+    assert manifest["files"] == {WEIGHTS: weights_hash}
     sums = (folder / "SHA256SUMS").read_text().splitlines()
-    assert sums[1] == f"{weights_hash}  weights.pt"
+    assert sums[1] == f"{weights_hash}  {WEIGHTS}"
     assert not folder.with_name("digits-v1.partial").exists()
 
 
@@ -84,9 +87,9 @@ def test_save_refuses_what_would_not_load(tmp_path):
     model = Net(channels=(8, 16))
     with pytest.raises(ArtifactError, match="unknown architecture 'resnet50'"):
         save(tmp_path / "a", model, architecture="resnet50")
-    with pytest.raises(ArtifactError, match=r"features.0.weight is \(8, 1, 3, 3\) "
-                                            r"torch.float32, the architecture expects "
-                                            r"\(4, 1, 3, 3\)"):
+    with pytest.raises(ArtifactError, match=r"features.0.weight is 'F32' "
+                                            r"\[8, 1, 3, 3\], the architecture "
+                                            r"expects 'F32' \[4, 1, 3, 3\]"):
         save(tmp_path / "b", model, kwargs={"channels": [4, 16], "n_classes": 10})
     assert list(tmp_path.iterdir()) == []
 
@@ -128,11 +131,11 @@ def test_batches_equal_single_predictions(saved):
 
 def test_corrupted_weights_are_refused(saved):
     folder, _ = saved
-    data = bytearray((folder / "weights.pt").read_bytes())
+    data = bytearray((folder / WEIGHTS).read_bytes())
     data[len(data) // 2] ^= 0xFF
-    (folder / "weights.pt").write_bytes(bytes(data))
-    with pytest.raises(ArtifactError,
-                       match=r"digits-v1/weights.pt: SHA-256 does not match .*changed"):
+    (folder / WEIGHTS).write_bytes(bytes(data))
+    with pytest.raises(ArtifactError, match=r"digits-v1/weights.safetensors: SHA-256 "
+                                            r"does not match .*changed"):
         Predictor.load(folder)
 
 
@@ -143,7 +146,7 @@ def test_a_consistent_rewrite_is_not_detected(saved):
     state = model.state_dict()
     for key in ("head.2.weight", "head.2.bias"):
         state[key] = state[key][[0, 1, 2, 5, 4, 3, 6, 7, 8, 9]]
-    torch.save(state, folder / "weights.pt")
+    save_file(state, folder / WEIGHTS)
     artifact.seal(folder)
     x = _images(50)
     with torch.no_grad():
@@ -161,7 +164,7 @@ def test_a_consistent_rewrite_is_not_detected(saved):
     (lambda m: m["architecture"].update(extra=1),
      "unexpected key 'architecture.extra'"),
     (lambda m: m.update(format_version=True),
-     r"format_version True is not supported \(this code reads 2\)"),
+     r"format_version True is not supported \(this code reads 3\)"),
     (lambda m: m.update(input=[]), "'input' should be an object"),
     (lambda m: m["evaluation"].update(images="1000"),
      "'evaluation.images' should be int, got str"),
@@ -178,8 +181,23 @@ def test_a_consistent_rewrite_is_not_detected(saved):
     (lambda m: m["input"].update(shape=[1, 8, 8]),
      r"manifest.json: the model cannot take input.shape \(1, 8, 8\) \(mat1 and mat2"),
     (lambda m: m["architecture"].update(kwargs={"channels": "abc"}),
-     r"weights.pt: cannot build the architecture from the manifest's kwargs "
-     r"\(TypeError: "),
+     r"manifest.json: architecture.kwargs.channels must be a list of 1 to 3 "
+     r"integers in \[1, 256\], got 'abc'"),
+    (lambda m: m["architecture"].update(kwargs={"channels": [8, 16, 32, 64]}),
+     r"kwargs.channels must be a list of 1 to 3 integers"),
+    (lambda m: m["architecture"].update(kwargs={"channels": [8, 1 << 20]}),
+     r"kwargs.channels must be .*, got \[8, 1048576\]"),
+    (lambda m: m["architecture"].update(kwargs={"n_classes": True}),
+     r"kwargs.n_classes must be an integer in \[1, 1000\], got True"),
+    (lambda m: m["architecture"].update(kwargs={"dropout": 2}),
+     r"kwargs.dropout must be a number in \[0, 1\], got 2"),
+    (lambda m: m["architecture"].update(kwargs={"inplace": 1}),
+     r"kwargs.inplace is not an argument of this architecture \(allowed: channels, "
+     r"n_classes, dropout\)"),
+    (lambda m: m["input"].update(shape=[1, 28, 28, 1, 1]), "input.shape must be a "
+     "list of 1 to 4 integers"),
+    (lambda m: m["input"].update(shape=[1, 2000, 28]), r"in \[1, 1024\]"),
+    (lambda m: m["input"].update(shape=[1, 1024, 1024]), "product is at most 65,536"),
 ])
 def test_sealed_but_invalid_manifest_is_refused(saved, change, message):
     """Even with SHA256SUMS rewritten to match, the manifest is checked on its own."""
@@ -191,6 +209,9 @@ def test_sealed_but_invalid_manifest_is_refused(saved, change, message):
 
 @pytest.mark.parametrize("text, message", [
     (b"{not json", r"manifest.json: not valid JSON \(Expecting property name"),
+    (b'{"a": 1, "a": 2}', "manifest.json: duplicate key 'a'"),
+    (b'{"a": [-Infinity]}', "manifest.json: -Infinity is not a JSON number"),
+    (b'{"a": -' + b"1" * 4400 + b"}", "an integer with 4,400 digits"),
     (b"\xff\xfe", "manifest.json: not valid JSON"),
     (b"[1, 2]", "manifest.json: expected a JSON object"),
     (b"[" * 30000 + b"]" * 30000, "manifest.json: not valid JSON"),
@@ -200,7 +221,7 @@ def test_unreadable_manifest_is_refused(saved, text, message):
     (folder / "manifest.json").write_bytes(text)
     # seal() cannot read this manifest, so SHA256SUMS is written by hand
     sums = [f"{artifact.sha256_bytes((folder / f).read_bytes())}  {f}\n"
-            for f in ("manifest.json", "weights.pt")]
+            for f in ("manifest.json", WEIGHTS)]
     (folder / "SHA256SUMS").write_text("".join(sums))
     with pytest.raises(ArtifactError, match=message):
         Predictor.load(folder)
@@ -209,7 +230,9 @@ def test_unreadable_manifest_is_refused(saved, text, message):
 def test_model_code_change_is_refused_unless_allowed(saved):
     folder, _ = saved
     # The same constructor, but the registry now says Net alone defines it.
-    edited = {"digits-convnet": Architecture(build=Net, source=(Net,))}
+    entry = ARCHITECTURES["digits-convnet"]
+    edited = {"digits-convnet": Architecture(build=Net, source=(Net,),
+                                             kwargs=entry.kwargs)}
     with pytest.raises(ArtifactError, match=r"digits-convnet was built from different "
                                             r"code \(source sha256 [0-9a-f]{12} in the "
                                             r"artifact, [0-9a-f]{12} here\); pass "
@@ -235,10 +258,10 @@ def test_missing_folder_is_refused(tmp_path):
 
 def test_error_messages_hold_no_absolute_paths(saved):
     folder, _ = saved
-    (folder / "weights.pt").write_bytes(b"not a checkpoint")
+    (folder / WEIGHTS).write_bytes(b"not a checkpoint")
     artifact.seal(folder)
-    with pytest.raises(ArtifactError, match="weights.pt: not a file written by "
-                                            r"torch.save \(a zip archive\)") as info:
+    with pytest.raises(ArtifactError, match=r"weights.safetensors: not a safetensors "
+                                            r"file \(a header of") as info:
         Predictor.load(folder)
     assert str(folder.parent) not in str(info.value)
 

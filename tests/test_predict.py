@@ -1,9 +1,11 @@
 """The command line another program uses: JSON on stdout for good input, one line
 on stderr and a non-zero status for anything wrong."""
 
+import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ import torch
 from PIL import Image
 
 from snippets import artifact, predict
-from snippets.artifact import Predictor
+from snippets.artifact import WEIGHTS, Predictor
 from snippets.convnet import Net
 
 
@@ -28,6 +30,12 @@ def folder(tmp_path, monkeypatch):
         training={}, evaluation={"dataset": "none", "dataset_sha256": "",
                                  "split": "none", "images": 0, "metrics": {}},
         out_of_distribution="Random weights.")
+
+
+def np_bytes(x):
+    buffer = io.BytesIO()
+    np.save(buffer, x)
+    return buffer.getvalue()
 
 
 def images(n, seed=0):
@@ -76,6 +84,40 @@ def test_larger_png_is_resized(folder, capsys):
     assert status == 0 and len(out.splitlines()) == 1
 
 
+def test_sixteen_bit_png_is_scaled_not_clipped(folder, capsys):
+    """The same picture at 8 and 16 bits gives the same pixels in [0, 1]."""
+    pixels = (images(1)[0] * 255).round().astype(np.uint8)
+    Image.fromarray(pixels).save("eight.png")
+    Image.fromarray(pixels.astype(np.uint16) * 257).save("sixteen.png")
+    assert Image.open("sixteen.png").mode.startswith("I")  # really 16-bit
+    read = [predict.read_input(Path(name), (1, 28, 28))
+            for name in ("eight.png", "sixteen.png")]
+    np.testing.assert_allclose(read[0], read[1], rtol=0, atol=1e-7)
+    assert read[1].max() <= 1.0 and read[1].max() > 0.9
+    assert run(capsys, "digits-v1", "eight.png") == run(capsys, "digits-v1",
+                                                        "sixteen.png")
+    Image.fromarray(np.full((56, 56), 65535, np.uint16)).save("big16.png")
+    np.testing.assert_allclose(predict.read_input(Path("big16.png"), (1, 28, 28)),
+                               1.0, rtol=0, atol=1e-6)
+
+
+def test_image_too_large_is_refused(folder, capsys):
+    Image.new("L", (5000, 10)).save("wide.png")
+    assert run(capsys, "digits-v1", "wide.png") == (
+        2, "", "error: wide.png: 5000x10 pixels; at most 4096 a side\n")
+
+
+def test_control_characters_in_names_are_escaped(folder, capsys):
+    name = "a\x1b[31mred\rline\n.npy"
+    np.save(name, np.zeros((8, 8), np.float32))
+    status, out, err = run(capsys, "digits-v1", name)
+    assert (status, out) == (2, "")
+    assert err.startswith("error: a\\x1b[31mred\\rline\\n.npy: expected one image")
+    assert err.count("\n") == 1
+    assert run(capsys, "no\x1b[2Jwhere", name) == (
+        1, "", "error: no\\x1b[2Jwhere: artifact folder not found\n")
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: None, "error: in.npy: no such file"),
     (lambda: np.save("in.npy", np.zeros((8, 8), np.float32)),
@@ -87,11 +129,17 @@ def test_larger_png_is_resized(folder, capsys):
      "error: in.npy: pixel values must lie in [0, 1], got [255, 255]; raw pixels are "
      "divided by 255"),
     (lambda: np.save("in.npy", np.array([None] * 784, dtype=object)),
-     "error: in.npy: not a readable .npy array (Object arrays cannot be loaded when "
-     "allow_pickle=False)"),
+     "error: in.npy: a .npy array of object; only numbers are read"),
+    (lambda: np.save("in.npy", np.zeros(784, [("x", "f4")])),
+     "error: in.npy: a .npy array of [('x', '<f4')]; only numbers are read"),
     (lambda: open("in.npy", "wb").write(b"\x93NUMPY garbage"),
-     "error: in.npy: not a readable .npy array (we only support format version "
-     "(1,0), (2,0), and (3,0), not (32, 103))"),
+     "error: in.npy: not a readable .npy array (format version (32, 103) is not "
+     "supported)"),
+    (lambda: open("in.npy", "wb").write(np_bytes(np.zeros((2, 784), np.float32))[:-4]),
+     "error: in.npy: the header says (2, 784) float32, 6,272 bytes, and the file "
+     "holds 6,268"),
+    (lambda: open("in.npy", "wb").write(b"PK\x03\x04 a zip"),
+     "error: in.npy: a .npz archive (zip), not a .npy array"),
 ])
 def test_bad_npy_input(folder, capsys, make, message):
     make()
@@ -100,7 +148,8 @@ def test_bad_npy_input(folder, capsys, make, message):
 
 
 @pytest.mark.parametrize("name, content, message", [
-    ("in.png", b"not a png", "error: in.png: not a readable PNG image"),
+    ("in.png", b"not a png", "error: in.png: not a PNG image"),
+    ("in.png", b"\x89PNG\r\n\x1a\n broken", "error: in.png: not a readable PNG image"),
     ("in.txt", b"0.5", "error: in.txt: expected a .png image or a .npy array"),
 ])
 def test_bad_file_input(folder, capsys, name, content, message):
@@ -111,12 +160,12 @@ def test_bad_file_input(folder, capsys, name, content, message):
 
 def test_bad_artifact_exits_1_with_one_line(folder, capsys):
     np.save("x.npy", images(1))
-    (folder / "weights.pt").write_bytes(b"")
+    (folder / WEIGHTS).write_bytes(b"")
     status, out, err = run(capsys, "digits-v1", "x.npy")
     assert (status, out) == (1, "")
-    assert err == ("error: digits-v1/weights.pt: SHA-256 does not match the one in "
-                   "SHA256SUMS; the file was changed or damaged after the artifact "
-                   "was saved\n")
+    assert err == ("error: digits-v1/weights.safetensors: SHA-256 does not match the "
+                   "one in SHA256SUMS; the file was changed or damaged after the "
+                   "artifact was saved\n")
     assert run(capsys, "nowhere", "x.npy") == (
         1, "", "error: nowhere: artifact folder not found\n")
 
