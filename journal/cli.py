@@ -69,8 +69,8 @@ def cmd_run(args) -> int:
         start = time.perf_counter()
         print(f"{head}: running {total} code cells", flush=True)
 
-        def progress(index, cell, name=name, total=total):
-            print(f"  {name} cell {index + 1}/{total}", file=sys.stderr, flush=True)
+        def progress(label, name=name):
+            print(f"  {name}, {label}", file=sys.stderr, flush=True)
 
         try:
             publish.run_in_place(path, threads=args.threads, on_cell=progress)
