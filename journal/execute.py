@@ -32,6 +32,7 @@ KERNEL_RECORD = (
     "fromlist=['run_record']).run_record())"
 )
 SETUP_CALL = re.compile(r"(?<![\w.])setup\s*\(")
+OVERWRITTEN = re.compile(r"[^\n]*\r(?=[^\n])")  # a line a later \r redrew
 
 
 # --- rules ----------------------------------------------------------------------
@@ -117,6 +118,7 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
                 on_cell(cell_at(name, cells, current[0]).cell_name)
 
     async def on_cell_executed(cell, cell_index, execute_reply):
+        cell.outputs = merge_streams(cell.outputs)
         cell_seconds[cell.get("id") or str(cell_index)] = (
             time.perf_counter() - started[cell_index])
         if record is not None and ask_kernel and cell_index == code[-1]:
@@ -126,9 +128,6 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
         nb, timeout=timeout, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False, allow_errors=False,
-        # One stream output per name, with \r progress bars collapsed to what a
-        # reader saw last: the same text however the kernel happened to flush.
-        coalesce_streams=True,
         # The kernel runs on this machine for this run only; its one warning, about
         # TCP without encryption, would print on every `journal run`: show errors only.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
@@ -152,6 +151,27 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
         if ask_kernel:
             record.update(kernel=kernel)
     return nb
+
+
+def merge_streams(outputs: list) -> list:
+    """Outputs as Jupyter keeps them: consecutive writes to one stream joined, and
+    a line redrawn after ``\\r`` (a progress bar) kept as it was drawn last.
+
+    nbclient's own ``coalesce_streams`` would also move stdout written after a
+    `display()` above it; this keeps the order a reader saw.
+    """
+    merged: list = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.name == out.name):
+            last.text += out.text
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.get("output_type") == "stream":
+            out.text = OVERWRITTEN.sub("", out.text)
+    return merged
 
 
 async def _kernel_record(client, name: str) -> dict:
