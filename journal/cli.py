@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from journal import nbfile, paths, provenance, publish, shard
+from journal import execute, nbfile, paths, provenance, publish, shard
 from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
@@ -56,6 +56,7 @@ def cmd_run(args) -> int:
         head = f"[{number}/{len(notebooks)}] {name}"
         try:
             nb = nbfile.read(path)
+            execute.check_rules(nb, path)  # what the check will ask, before any cell
         except NotebookError as err:
             print(f"error: {err}", file=sys.stderr)
             status = 1

@@ -15,6 +15,7 @@ a cell runs.
 
 import ast
 import json
+import logging
 import os
 import re
 import time
@@ -31,6 +32,11 @@ KERNEL_RECORD = (
     "__import__('json').dumps(__import__('journal.runtime', "
     "fromlist=['run_record']).run_record())"
 )
+RECORD_TIMEOUT_S = 120  # the record imports torch, which a loaded machine takes time on
+# nbclient's own log lines ("Timeout waiting for execute reply") repeat what the
+# NotebookError raised here says, once, with the cell's name.
+QUIET = logging.getLogger("journal.execute.nbclient")
+QUIET.setLevel(logging.CRITICAL)
 SETUP_CALL = re.compile(r"(?<![\w.])setup\s*\(")
 OVERWRITTEN = re.compile(r"[^\n]*\r(?=[^\n])")  # a line a later \r redrew
 
@@ -121,16 +127,21 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
         cell.outputs = merge_streams(cell.outputs)
         cell_seconds[cell.get("id") or str(cell_index)] = (
             time.perf_counter() - started[cell_index])
-        if record is not None and ask_kernel and cell_index == code[-1]:
+        status = (execute_reply or {}).get("content", {}).get("status")
+        allowed = "raises-exception" in cell.metadata.get("tags", [])
+        if (record is not None and ask_kernel and cell_index == code[-1]
+                and (status == "ok" or allowed)):
             kernel.update(await _kernel_record(client, name))
 
     client = NotebookClient(
         nb, timeout=timeout, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False, allow_errors=False,
-        # The kernel runs on this machine for this run only; its one warning, about
-        # TCP without encryption, would print on every `journal run`: show errors only.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        # The kernel runs on this machine for this run only. Its own log (a warning
+        # about TCP without encryption on every start; a traceback when a cell that
+        # ran too long is stopped) says nothing the NotebookError below does not.
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        log=QUIET,
         on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
     )
     start = time.perf_counter()
@@ -179,9 +190,13 @@ async def _kernel_record(client, name: str) -> dict:
     # execute_interactive returns once the kernel is idle again. Returning on the
     # reply alone let the shutdown's interrupt reach the kernel while it was still
     # in its message handler, which it logs as "KeyboardInterrupt caught in kernel".
-    reply = await client.kc.execute_interactive(
-        "", silent=True, store_history=False, timeout=client.timeout,
-        user_expressions={"record": KERNEL_RECORD})
+    try:
+        reply = await client.kc.execute_interactive(
+            "", silent=True, store_history=False, timeout=RECORD_TIMEOUT_S,
+            user_expressions={"record": KERNEL_RECORD})
+    except TimeoutError as err:
+        raise NotebookError(f"could not read the run record within {RECORD_TIMEOUT_S} s",
+                            file=name) from err
     result = (reply or {}).get("content", {}).get("user_expressions", {}).get("record")
     if not result or result.get("status") != "ok":
         detail = (result or {}).get("evalue", "no reply from the kernel")

@@ -17,9 +17,14 @@ import sys
 
 import pytest
 
-from journal import paths
+from journal import errors, nbfile, paths
 
 CHEATS = paths.TESTS / "fixtures" / "cheats"
+
+
+def cell_at(path, index: int) -> str:
+    """How messages name code cell ``index`` (from 0) of the notebook at ``path``."""
+    return str(errors.cell_at(str(path), nbfile.code_cells(nbfile.read(path)), index))
 
 # cheat -> (code cell, what the failure must say)
 EXPECTED = {
@@ -79,7 +84,7 @@ def test_every_cheat_is_in_the_corpus():
 def test_cheat_fails_naming_notebook_and_cell(corpus_run, name):
     work, result = corpus_run
     cell, message = EXPECTED[name]
-    lead = f"{work / name}.ipynb cell {cell}: "
+    lead = f"{cell_at(work / f'{name}.ipynb', cell)}: "
     lines = [line for line in result.stdout.splitlines() if line.startswith(lead)]
     assert any(message in line for line in lines), \
         f"{lead}{message!r} not found in:\n" + "\n".join(lines or [result.stdout[-3000:]])

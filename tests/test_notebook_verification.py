@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from journal import paths
+from journal import errors, nbfile, paths
 
 NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"
 
@@ -65,6 +65,8 @@ def test_edited_printed_number_fails_naming_notebook_and_cell(notebook_copy, tmp
     before = notebook_copy.read_bytes()
     result = run_pytest_on(notebook_copy, tmp_path)
     assert result.returncode == 1
-    assert f"{notebook_copy.name} cell {cell}: stream stdout differs" in result.stdout
+    where = errors.cell_at(str(notebook_copy), nbfile.code_cells(nbfile.read(notebook_copy)),
+                           cell)
+    assert f"{where}: stream stdout differs" in result.stdout
     assert shown in result.stdout and edited in result.stdout
     assert notebook_copy.read_bytes() == before  # verification never writes

@@ -22,8 +22,14 @@ import sys
 import pytest
 from PIL import Image, ImageDraw
 
-from journal import paths
+from journal import errors, nbfile, paths
 from journal.report import MIME
+
+
+def cell_at(path, index: int) -> str:
+    """How messages name code cell ``index`` (from 0) of the notebook at ``path``."""
+    return str(errors.cell_at(str(path), nbfile.code_cells(nbfile.read(path)), index))
+
 
 FIXTURE = paths.TESTS / "fixtures" / "verify" / "centroids.ipynb"
 
@@ -116,19 +122,19 @@ def test_metric_beyond_tolerance_fails_with_published_reproduced_tolerance(verif
     paths_, case, result = verified
     published = case["published"]
     assert result.returncode == 1
-    lead = (f"{paths_['broken']} cell {case['metric_cell']}: test_accuracy published "
+    lead = (f"{cell_at(paths_['broken'], case['metric_cell'])}: test_accuracy published "
             f"{published:.6g}, reproduced {published - 0.02:.6g}, tolerance ±0.005")
     assert lead in result.stdout, result.stdout[-4000:]
 
 
 def test_changed_figure_fails(verified):
     paths_, case, result = verified
-    lead = f"{paths_['broken']} cell {case['figure_cell']}: figure changed: mean difference"
+    lead = f"{cell_at(paths_['broken'], case['figure_cell'])}: figure changed: mean difference"
     assert lead in result.stdout, result.stdout[-4000:]
 
 
 def test_edited_count_fails(verified):
     paths_, case, result = verified
-    lead = (f"{paths_['broken']} cell {case['count_cell']}: stream stdout differs: "
+    lead = (f"{cell_at(paths_['broken'], case['count_cell'])}: stream stdout differs: "
             f"published '")
     assert lead in result.stdout, result.stdout[-4000:]
