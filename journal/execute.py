@@ -148,7 +148,7 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
     try:
         client.execute(env={**os.environ, **runenv.kernel_env(threads)})
     except CellTimeoutError as err:
-        raise NotebookError(f"did not finish within {timeout} s (per-cell timeout)",
+        raise NotebookError(f"did not finish within {timeout:g} s (per-cell timeout)",
                             at=cell_at(name, cells, current[0])) from err
     except CellExecutionError as err:
         raise NotebookError(f"raised {err.ename}: {err.evalue}",
