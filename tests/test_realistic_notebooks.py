@@ -16,7 +16,7 @@ import sys
 import nbformat
 import pytest
 
-from journal import cli, errors, execute, nbfile, paths
+from journal import cli, compare, errors, execute, nbfile, paths
 
 CORPUS = paths.TESTS / "fixtures" / "realistic"
 RUNNABLE = ["semicolons", "pandas-tables", "display-several", "progress-stderr",
@@ -196,3 +196,14 @@ def test_a_committed_notebook_runs_and_verifies_on_one_executor(tmp_path):
     assert "KeyboardInterrupt" not in ran.stderr and "ERROR" not in ran.stderr
     result = verify([path], tmp_path, tmp_path / "verification.json")
     assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_only_the_kernel_process_id_is_hidden_in_a_warning_location():
+    rules = compare.load_sanitizer()
+    warning = "<tmp>/ipykernel_{pid}/{cell}.py:1: FutureWarning: this option will change"
+
+    def seen(pid, cell):
+        return compare.sanitize(warning.format(pid=pid, cell=cell), rules)[0]
+
+    assert seen(22422, 2115146696) == seen(23271, 2115146696)
+    assert seen(22422, 2115146696) != seen(22422, 3333146696)
