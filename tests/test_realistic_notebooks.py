@@ -9,6 +9,7 @@ a cell that raises without saying it should.
 """
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -207,3 +208,19 @@ def test_only_the_kernel_process_id_is_hidden_in_a_warning_location():
 
     assert seen(22422, 2115146696) == seen(23271, 2115146696)
     assert seen(22422, 2115146696) != seen(22422, 3333146696)
+
+
+def test_the_site_renders_what_run_wrote(corpus):
+    """mkdocs-jupyter's rendering (what notebook pages are made from)."""
+    from mkdocs_jupyter.convert import nb2html  # deferred: only this test needs it
+
+    work, _ = corpus
+    pages = {name: nb2html(str(work / f"{name}.ipynb")) for name in RUNNABLE}
+    assert pages["semicolons"].count("<img") == 2
+    # In [k] is code cell k (every cell ran once, in order, counted as Jupyter
+    # counts), and only the cell without `;` has an Out[k]
+    page = pages["semicolons"]
+    assert re.findall(r"In\xa0\[(\d+)\]", page) == list("123456")
+    assert re.findall(r"Out\[(\d+)\]:", page) == ["6"]
+    assert "\r" not in pages["progress-stderr"]
+    assert "ValueError" in pages["raises-on-purpose"]
