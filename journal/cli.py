@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from journal import nbfile, paths, provenance, publish
+from journal import execute, nbfile, paths, provenance, publish
 from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
@@ -53,6 +53,7 @@ def cmd_run(args) -> int:
         head = f"[{number}/{len(notebooks)}] {name}"
         try:
             nb = nbfile.read(path)
+            execute.check_rules(nb, path)  # what the check will ask, before any cell
         except NotebookError as err:
             print(f"error: {err}", file=sys.stderr)
             status = 1
@@ -66,8 +67,8 @@ def cmd_run(args) -> int:
         start = time.perf_counter()
         print(f"{head}: running {total} code cells", flush=True)
 
-        def progress(index, cell, name=name, total=total):
-            print(f"  {name} cell {index + 1}/{total}", file=sys.stderr, flush=True)
+        def progress(label, name=name):
+            print(f"  {name}, {label}", file=sys.stderr, flush=True)
 
         try:
             publish.run_in_place(path, threads=args.threads, on_cell=progress)

@@ -1,9 +1,10 @@
 """The one error type of the journal's tooling: a message and where it applies.
 
 Every message that points at a source file is built here, so all of them read
-the same way: ``projects/x/x.ipynb cell 3: ...`` for a notebook cell (counting
-code cells from 0, as `journal run` prints them) and ``posts/p.md:12: ...`` for
-a line of a post.
+the same way: ``projects/x/x.ipynb, code cell 3 of 9 (id train): ...`` for a
+notebook cell and ``posts/p.md:12: ...`` for a line of a post. Cells are named
+one way everywhere (progress lines, errors, test items, reports): counting code
+cells from 1, with the cell's tag or id when it has one (`cell_label`).
 """
 
 
@@ -15,8 +16,9 @@ class Location:
     """A place in a source file: a notebook's code cell or a post's line."""
 
     file: str | None = None
-    cell: int | None = None
+    cell: int | None = None   # index among the notebook's code cells, from 0
     line: int | None = None
+    cell_name: str | None = None  # "code cell 3 of 9 (id train)", when known
 
     def __str__(self) -> str:
         if self.file is None:
@@ -24,8 +26,30 @@ class Location:
         if self.line is not None:
             return f"{self.file}:{self.line}"
         if self.cell is not None:
-            return f"{self.file} cell {self.cell}"
+            return f"{self.file}, {self.cell_name or f'code cell {self.cell + 1}'}"
         return self.file
+
+
+# Tags that say how to verify a cell, not what it is.
+_MARKER_TAGS = ("nbval-", "raises-exception", "skip-execution")
+
+
+def cell_label(code_cells: list, index: int) -> str:
+    """``code cell k of n`` (from 1), plus the cell's tag or else its id."""
+    cell = code_cells[index]
+    tags = [t for t in cell.get("metadata", {}).get("tags", [])
+            if not t.startswith(_MARKER_TAGS)]
+    label = f"code cell {index + 1} of {len(code_cells)}"
+    if tags:
+        return f"{label} (tag {tags[0]})"
+    if cell.get("id"):
+        return f"{label} (id {cell['id']})"
+    return label
+
+
+def cell_at(file: str, code_cells: list, index: int) -> Location:
+    """Where code cell ``index`` (from 0) of a notebook is, named as everywhere."""
+    return Location(file, cell=index, cell_name=cell_label(code_cells, index))
 
 
 class JournalError(Exception):

@@ -2,15 +2,18 @@
 
 Loaded for the whole suite by ``addopts = -p journal.pytest_notebooks`` in
 pyproject.toml. Each notebook under ``projects/`` becomes one pytest collector
-whose items are its code cells; nbval runs them in a fresh kernel, and
+whose items are its code cells, named as every message names them ("code
+cell 3 of 9 (id train)"). The notebook runs once, in a fresh kernel, through
+`journal.execute` (the executor `journal run` publishes with), and
 `journal.compare.compare_cell` decides whether each cell reproduced what was
-published. nbval's own exemptions (``NBVAL_IGNORE_OUTPUT``, ``NBVAL_SKIP`` and
-their tags) are honoured only for cells that publish no metric and no figure,
-and are reported as *not verified*; a cell that publishes a result and carries
-one fails collection, naming the notebook and the cell.
+published. After a cell that raised, the later cells are skipped, not failed.
+nbval's own exemptions (``NBVAL_IGNORE_OUTPUT``, ``NBVAL_SKIP`` and their tags)
+take a cell out of the comparison, not out of the run, only for cells that
+publish no metric and no figure, and are reported as *not verified*.
 
-A notebook that is not valid JSON, or was committed without being run, fails
-at collection with a message naming it.
+A notebook that is not valid JSON, was committed without being run, or breaks
+one of the rules `journal run` also applies first (`journal.execute.check_rules`)
+fails at collection with a message naming it.
 
 At the end of the session the controller writes what the check found to
 ``reports/verification.json`` (`journal.verification`), which the site reads.
@@ -22,14 +25,18 @@ Options:
                         the sanitizer (default: journal/sanitize.cfg)
 """
 
+import copy
+import re
 from pathlib import Path
 
 import pytest
-from nbval.plugin import IPyNbCell, IPyNbFile, find_comment_markers, find_metadata_tags
+from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
 
-from journal import compare, errors, nbfile, paths, runenv, safety, settings, verification
+from journal import (compare, errors, execute, nbfile, paths, runenv, safety, settings,
+                     verification)
 
 RESULT_KEY = "journal_cell"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def pytest_addoption(parser):
@@ -81,41 +88,31 @@ def pytest_collect_file(file_path, parent):
     return None
 
 
-def exemption(cell) -> str | None:
-    """The nbval marker or tag that takes a cell out of the comparison, if any."""
-    found = dict(find_metadata_tags(cell.get("metadata", {})) or [])
-    found.update(dict(find_comment_markers(cell.get("source", ""))))
-    if found.get("skip"):
-        return "skipped (NBVAL_SKIP)"
-    if found.get("check") is False:
-        return "output ignored (NBVAL_IGNORE_OUTPUT)"
-    return None
-
-
-def unverifiable(nb, name: str) -> errors.JournalError | None:
+def unverifiable(nb, path: Path) -> errors.JournalError | None:
     """Why a notebook cannot be verified as committed, or None: code cells never
-    run, or a cell that publishes a result but is exempted from comparison."""
+    run, or a rule of `journal.execute.check_rules` broken (the same rules
+    `journal run` checks before it executes anything)."""
+    name = paths.display_path(path)
     cells = nbfile.code_cells(nb)
     unrun = [i for i, c in enumerate(cells)
              if c.source.strip() and c.get("execution_count") is None]
     if unrun:
         return errors.JournalError(
             f"committed without outputs ({len(unrun)} code cell(s) never run); "
-            f"run `journal run {name}` and commit the result", file=name, cell=unrun[0])
-    for i, cell in enumerate(cells):
-        reason = exemption(cell)
-        if reason and compare.publishes_results(cell.get("outputs", [])):
-            return errors.JournalError(
-                f"publishes a metric or a figure and cannot be exempted from "
-                f"verification ({reason}); remove the marker", file=name, cell=i)
+            f"run `journal run {name}` and commit the result",
+            at=errors.cell_at(name, cells, unrun[0]))
+    try:
+        execute.check_rules(nb, path)
+    except errors.JournalError as err:
+        return err
     return None
 
 
 class NotebookFile(IPyNbFile):
-    """A project notebook: nbval's collector with the journal's cell type.
+    """A notebook to verify: nbval's collector, running cells as `journal run` does.
 
     A notebook that is not valid JSON, whose code cells were committed without
-    being run, or that exempts a cell publishing a result, fails collection
+    being run, or that breaks `journal.execute.check_rules`, fails collection
     with a message naming the file and the cell.
     """
 
@@ -125,14 +122,36 @@ class NotebookFile(IPyNbFile):
             nb = nbfile.read(path)
         except errors.JournalError as err:
             raise self.CollectError(str(err)) from None
-        problem = unverifiable(nb, paths.display_path(path))
+        cells = nbfile.code_cells(nb)
+        problem = unverifiable(nb, path)
         if problem:
             raise self.CollectError(str(problem))
         for item in super().collect():
             yield NotebookCell.from_parent(
-                self, name=item.name, cell_num=item.cell_num,
-                cell=item.cell, options=item.options,
+                self, name=errors.cell_label(cells, item.cell_num),
+                cell_num=item.cell_num, cell=item.cell, options=item.options,
             )
+
+    def setup(self):
+        """Run the whole notebook once, with `journal.execute` (what `journal run` uses).
+
+        Not nbval's kernel: it executes with store_history=False, under which
+        IPython ignores a trailing semicolon and shows a result Jupyter hides.
+        """
+        self.reproduced = copy.deepcopy(self.nb)
+        self.failure: errors.NotebookError | None = None
+        record: dict = {}
+        try:
+            execute.execute(self.reproduced, Path(self.fspath), record=record,
+                            timeout=self.config.option.nbval_cell_timeout,
+                            threads=self.config._journal_threads, ask_kernel=False)
+        except errors.NotebookError as err:
+            self.failure = err
+        self.cell_seconds = record.get("cell_seconds", {})
+
+
+class CellFailed(Exception):
+    """A cell raised, or its outputs differ from the published ones."""
 
 
 class NotebookCell(IPyNbCell):
@@ -142,39 +161,68 @@ class NotebookCell(IPyNbCell):
     def notebook(self) -> str:
         return paths.display_path(Path(self.fspath))
 
+    @property
+    def cell_location(self) -> errors.Location:
+        return errors.cell_at(self.notebook, nbfile.code_cells(self.parent.nb),
+                              self.cell_num)
+
     def runtest(self):
         self._verdict = None
-        reason = exemption(self.cell)
+        self._problems: list[str] = []
+        reason = execute.exemption(self.cell)
         try:
-            super().runtest()
+            self._check()
         finally:
             verdict = self._verdict or compare.Verdict()
             if reason:
                 verdict.unverified.append(f"whole cell: {reason}")
+            key = self.cell.get("id") or str(self.parent.nb.cells.index(self.cell))
             self.user_properties.append((RESULT_KEY, {
                 "notebook": self.notebook, "cell": self.cell_num,
+                "label": self.cell_location.cell_name,
                 "outputs": len(self.cell.get("outputs", [])),
                 "exempt": bool(reason), "checked": verdict.checked,
                 "unverified": verdict.unverified, "problems": verdict.problems,
+                "seconds": round(self.parent.cell_seconds.get(key, 0.0), 3),
             }))
 
-    def repr_failure(self, excinfo):
-        detail = super().repr_failure(excinfo)
-        verdict = getattr(self, "_verdict", None)
-        problems = (verdict.problems if verdict else None) or [self._what_failed(excinfo)]
-        lead = "\n".join(str(errors.JournalError(p, file=self.notebook, cell=self.cell_num))
-                         for p in problems)
-        return f"{lead}\n{detail}"
+    def _check(self):
+        failure = self.parent.failure
+        failed_at = None if failure is None else (failure.cell or 0)
+        if failed_at is not None and self.cell_num > failed_at:
+            pytest.skip(f"not run: {failure.at.cell_name or failure.where} failed first")
+        if failed_at == self.cell_num:
+            self._problems = [failure.message]
+            raise CellFailed(self._traceback())
+        if self.options["skip"]:
+            pytest.skip("skipped (NBVAL_SKIP): run, but its outputs are not compared")
+        if not self.options["check"]:
+            return
+        reproduced = self._reproduced().get("outputs", [])
+        if not self.compare_outputs(coalesce_streams(copy.deepcopy(reproduced)),
+                                    coalesce_streams(copy.deepcopy(self.cell.outputs))):
+            self._problems = list(self._verdict.problems)
+            raise CellFailed("\n".join(self.comparison_traceback))
 
-    def _what_failed(self, excinfo) -> str:
-        message = str(excinfo.value)
-        if "Timeout" in message:
-            return (f"did not finish within {self.config.option.nbval_cell_timeout:g} s "
-                    f"(per-cell timeout)")
-        errors_out = [o for o in self.test_outputs or [] if o.get("output_type") == "error"]
-        if errors_out:
-            return f"raised {errors_out[-1].get('ename')}: {errors_out[-1].get('evalue')}"
-        return "verification failed"
+    def _reproduced(self):
+        return nbfile.code_cells(self.parent.reproduced)[self.cell_num]
+
+    def _traceback(self) -> str:
+        for out in self._reproduced().get("outputs", []):
+            if out.get("output_type") == "error":
+                return ANSI.sub("", "\n".join(out.get("traceback", [])))
+        return ""
+
+    def repr_failure(self, excinfo):
+        if not isinstance(excinfo.value, CellFailed):
+            return super().repr_failure(excinfo)
+        lead = "\n".join(str(errors.JournalError(p, at=self.cell_location))
+                         for p in self._problems or ["verification failed"])
+        source = "\n".join("    " + line for line in self.cell.source.splitlines())
+        return f"{lead}\n  source:\n{source}\n{excinfo.value}".rstrip()
+
+    def reportinfo(self):
+        return self.fspath, 0, f"{self.notebook}::{self.name}"
 
     def compare_outputs(self, test, ref, skip_compare=None):
         folder = Path(self.fspath).parent
@@ -192,8 +240,7 @@ def pytest_runtest_logreport(report):
     for key, value in report.user_properties:
         if key == RESULT_KEY:
             _session_cells.append({**value, "passed": report.passed,
-                                   "skipped": report.skipped,
-                                   "seconds": round(report.duration, 3)})
+                                   "skipped": report.skipped})
 
 
 _session_cells: list[dict] = []

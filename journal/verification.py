@@ -94,7 +94,8 @@ def notebook_entry(notebook: str, cells: list[dict], error: str | None,
         "inputs": provenance.inputs(nb, datasets)["fingerprint"],
         "seconds": round(sum(c.get("seconds", 0.0) for c in cells), 2),
         "outputs": {"total": outputs, "verified": verified},
-        "unverified": [f"cell {c['cell']}: {u}" for c in cells for u in c["unverified"]],
+        "unverified": [f"{c.get('label', 'code cell %d' % (c['cell'] + 1))}: {u}"
+                       for c in cells for u in c["unverified"]],
         "cells": [{k: c[k] for k in ("cell", "passed", "skipped", "exempt", "seconds",
                                      "checked", "unverified", "problems")}
                   for c in cells],

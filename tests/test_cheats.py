@@ -20,9 +20,14 @@ import sys
 import pytest
 from verdicts import judge, rerun
 
-from journal import paths
+from journal import errors, nbfile, paths
 
 CHEATS = paths.TESTS / "fixtures" / "cheats"
+
+
+def cell_at(path, index: int) -> str:
+    """How messages name code cell ``index`` (from 0) of the notebook at ``path``."""
+    return str(errors.cell_at(str(path), nbfile.code_cells(nbfile.read(path)), index))
 
 # cheat -> (code cell, what the failure must say)
 EXPECTED = {

@@ -81,7 +81,9 @@ def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
     first, _ = first_run
     assert first.returncode == 0, first.stderr
     assert "running 2 code cells" in first.stdout and "stamped" in first.stdout
-    assert "cell 1/2" in first.stderr and "cell 2/2" in first.stderr
+    assert "quick.ipynb, code cell 1 of 2 (tag total)\n" in first.stderr
+    assert "quick.ipynb, code cell 2 of 2 (tag double)\n" in first.stderr
+    assert "KeyboardInterrupt" not in first.stderr  # the shutdown's interrupt
     assert "without encryption" not in first.stderr  # the kernel's TCP warning
     nb = nbformat.read(ran_quick, 4)
     assert nb.cells[1].outputs[0]["text"] == "45\n"
@@ -97,12 +99,12 @@ def test_unchanged_notebook_is_skipped_until_forced(ran_quick):
     assert second.returncode == 0
     assert "up to date (inputs unchanged since" in second.stdout
     assert "skipped" in second.stdout and "nothing to run" in second.stdout
-    assert "cell 1/2" not in second.stderr
+    assert "code cell 1 of 2" not in second.stderr
     assert ran_quick.read_bytes() == before
 
     forced = journal("run", "--force", ran_quick)
     assert forced.returncode == 0 and "stamped" in forced.stdout
-    assert "cell 2/2" in forced.stderr
+    assert "code cell 2 of 2" in forced.stderr
 
 
 def test_changed_code_cell_makes_it_stale(ran_quick):
@@ -119,7 +121,7 @@ def test_failing_run_leaves_file_unchanged(quick):
     before = quick.read_bytes()
     result = journal("run", quick)
     assert result.returncode == 1
-    assert "cell 1: raised ZeroDivisionError" in result.stderr
+    assert "quick.ipynb, code cell 2 of 2 (tag double): raised ZeroDivisionError" in result.stderr
     assert "left unchanged" in result.stderr
     assert quick.read_bytes() == before
     assert sorted(p.name for p in quick.parent.iterdir()) == ["quick.ipynb"]
@@ -137,12 +139,12 @@ def test_killing_run_mid_cell_leaves_file_unchanged(tmp_path, sig):
     try:
         seen = ""
         deadline = time.monotonic() + 120
-        while "cell 2/2" not in seen and time.monotonic() < deadline:
+        while "code cell 2 of 2" not in seen and time.monotonic() < deadline:
             line = proc.stderr.readline()
             if not line and proc.poll() is not None:
                 break
             seen += line
-        assert "cell 2/2" in seen, seen
+        assert "code cell 2 of 2" in seen, seen
         time.sleep(1.0)  # well inside the two-minute sleep of cell 2
         assert proc.poll() is None
         proc.send_signal(sig)
@@ -177,5 +179,5 @@ def test_check_agrees_with_the_test_suite(ran_quick):
     before = ran_quick.read_bytes()
     bad = journal("check", ran_quick)
     assert bad.returncode == 1
-    assert "quick.ipynb cell 0: stream stdout differs: published '46\\n'" in bad.stdout
+    assert "quick.ipynb, code cell 1 of 2 (tag total): stream stdout differs: published '46\\n'" in bad.stdout
     assert ran_quick.read_bytes() == before

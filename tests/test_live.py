@@ -62,7 +62,7 @@ def test_a_cell_that_does_not_parse_names_the_notebook_and_cell(tmp_path):
     nb = notebook("x = 1", "def broken(:\n    pass")
     with pytest.raises(NotebookError) as err:
         plan.plan(nb, paths.SNIPPETS, paths.PROJECTS / "x" / "x.ipynb")
-    assert str(err.value).startswith("projects/x/x.ipynb cell 1: cell does not parse")
+    assert str(err.value).startswith("projects/x/x.ipynb, code cell 2: cell does not parse")
 
 
 def test_the_real_notebooks_split_as_expected():

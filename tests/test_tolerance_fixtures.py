@@ -22,8 +22,14 @@ import pytest
 from PIL import Image, ImageDraw
 from verdicts import judge, rerun
 
-from journal import paths
+from journal import errors, nbfile, paths
 from journal.report import MIME
+
+
+def cell_at(path, index: int) -> str:
+    """How messages name code cell ``index`` (from 0) of the notebook at ``path``."""
+    return str(errors.cell_at(str(path), nbfile.code_cells(nbfile.read(path)), index))
+
 
 FIXTURE = paths.TESTS / "fixtures" / "verify" / "centroids.ipynb"
 

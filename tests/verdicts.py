@@ -12,7 +12,8 @@ from pathlib import Path
 import nbformat
 
 from journal import compare, execute, nbfile, safety
-from journal.pytest_notebooks import exemption, unverifiable
+from journal.execute import exemption
+from journal.pytest_notebooks import unverifiable
 
 
 def rerun(path: Path, threads: int = 1) -> list:
@@ -24,7 +25,7 @@ def rerun(path: Path, threads: int = 1) -> list:
 def judge(path: Path, reran: list) -> list[str]:
     """Every failure the plugin would report for ``path``, as ``cell N: problem``."""
     nb = nbformat.read(path, 4)
-    problem = unverifiable(nb, path.name)
+    problem = unverifiable(nb, path)
     if problem:
         return [str(problem).removeprefix(f"{path.name} ")]
     cells = nbfile.code_cells(nb)

@@ -1,0 +1,226 @@
+"""Notebooks as people write them: what `journal run` publishes, the check verifies.
+
+tests/fixtures/realistic/ holds one notebook per common habit
+(`make_realistic.PATTERNS`). Copies of them go through one `journal run`, then
+one verification run of the plugin (what `journal check` runs): every cell must
+match, with no false alarm. The refusals are checked apart: a published
+notebook without the set-up cell, a notebook saved with a cell never run, and
+a cell that raises without saying it should.
+"""
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from journal import cli, compare, errors, execute, nbfile, paths
+
+CORPUS = paths.TESTS / "fixtures" / "realistic"
+RUNNABLE = ["semicolons", "pandas-tables", "display-several", "progress-stderr",
+            "warnings", "raises-on-purpose", "unexecuted-cell"]
+
+
+def journal(*args, cwd=paths.ROOT):
+    return subprocess.run([sys.executable, "-m", "journal.cli", *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def verify(notebooks, cwd, report):
+    """The plugin over ``notebooks``, as `journal check` runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks",
+         "-p", "no:cacheprovider", "-p", "no:xdist", "-q", "-rA",
+         f"--journal-report={report}", *map(str, notebooks)],
+        cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def outputs(path) -> list[list]:
+    return [c.outputs for c in nbfile.code_cells(nbfile.read(path))]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Copies of the runnable notebooks after one `journal run`, and its result."""
+    work = tmp_path_factory.mktemp("realistic")
+    copies = [shutil.copy(CORPUS / f"{name}.ipynb", work) for name in RUNNABLE]
+    ran = journal("run", *copies)
+    return work, ran
+
+
+@pytest.fixture(scope="module")
+def checked(corpus):
+    work, _ = corpus
+    return verify(sorted(work.glob("*.ipynb")), work, work / "verification.json")
+
+
+def test_every_pattern_is_in_the_corpus():
+    notebooks = {p.stem for p in CORPUS.glob("*.ipynb")}
+    assert notebooks == set(RUNNABLE) | {"no-setup"}
+
+
+def test_run_is_quiet_and_stamps_every_notebook(corpus):
+    work, ran = corpus
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert ran.stdout.count("stamped") == len(RUNNABLE)
+    noise = [line for line in ran.stderr.splitlines()
+             if not line.startswith(f"  {work}")]  # progress lines only
+    assert noise == [], noise
+
+
+def test_what_run_wrote_passes_verification(corpus, checked):
+    work, _ = corpus
+    assert checked.returncode == 0, checked.stdout[-4000:]
+    for name in RUNNABLE:
+        count = len(nbfile.code_cells(nbfile.read(work / f"{name}.ipynb")))
+        assert f"{work / name}.ipynb: {count} code cells re-executed and matched" \
+            in checked.stdout, checked.stdout[-4000:]
+    assert "FAILED" not in checked.stdout and "SKIPPED" not in checked.stdout
+
+
+def test_trailing_semicolon_hides_the_result(corpus):
+    work, _ = corpus
+    cells = outputs(work / "semicolons.ipynb")
+    kinds = [[o.output_type for o in outs] for outs in cells]
+    # plot;  ->  the figure only; len(x); -> nothing; len(x) -> its value
+    assert kinds[2:] == [["display_data"], ["display_data"], [], ["execute_result"]]
+    assert "image/png" in cells[2][0].data
+
+
+def test_display_keeps_every_object_in_order(corpus):
+    work, _ = corpus
+    first, rich, interleaved = outputs(work / "display-several.ipynb")
+    assert [o.data.get("text/markdown", o.data["text/plain"]) for o in first] == \
+        ["**Two tables**", "42", "[1, 2, 3]"]
+    assert [o.output_type for o in rich] == ["display_data"] * 2 + ["execute_result"]
+    assert all("text/html" in o.data for o in rich)
+    assert [(o.output_type, o.get("text")) for o in interleaved] == \
+        [("stream", "before\n"), ("display_data", None), ("stream", "after\n")]
+
+
+def test_pandas_tables_are_published_as_html_and_text(corpus):
+    work, _ = corpus
+    for outs in outputs(work / "pandas-tables.ipynb"):
+        assert [o.output_type for o in outs] == ["execute_result"]
+        assert {"text/html", "text/plain"} <= set(outs[0].data)
+
+
+def test_progress_bar_keeps_what_was_drawn_last(corpus):
+    work, _ = corpus
+    loop, _ = outputs(work / "progress-stderr.ipynb")
+    stderr = "".join(o.text for o in loop if o.get("name") == "stderr")
+    assert "\r" not in stderr
+    assert stderr.endswith("[####################] epoch 20/20 loss 0.0115\n")
+    assert "epoch 1/20" not in stderr  # redrawn over: not what a reader saw
+    assert [o.output_type for o in loop].count("execute_result") == 0
+
+
+def test_warnings_are_shown_on_stderr(corpus):
+    work, _ = corpus
+    numpy_warning, own_warning, _ = outputs(work / "warnings.ipynb")
+    assert any("RuntimeWarning: divide by zero" in o.get("text", "")
+               for o in numpy_warning if o.get("name") == "stderr")
+    assert any("FutureWarning: this option will change" in o.get("text", "")
+               for o in own_warning if o.get("name") == "stderr")
+
+
+def test_error_on_purpose_is_published_and_verified(corpus):
+    work, _ = corpus
+    _, raised, after = outputs(work / "raises-on-purpose.ipynb")
+    assert [(o.output_type, o.ename) for o in raised] == [("error", "ValueError")]
+    assert after[0].output_type == "execute_result"
+
+
+def test_error_not_declared_stops_the_run_naming_the_cell(tmp_path):
+    path = shutil.copy(CORPUS / "raises-on-purpose.ipynb", tmp_path)
+    nb = nbformat.read(path, 4)
+    nb.cells[2].metadata["tags"] = []
+    nbformat.write(nb, path)
+    before = open(path, "rb").read()
+    result = journal("run", path)
+    assert result.returncode == 1
+    assert (f"{path}, code cell 2 of 3 (id step-2): raised ValueError: expected a "
+            f"matrix, got shape (3, 4, 5)") in result.stderr
+    assert result.stderr.count("raised ValueError") == 1  # shown once
+    assert open(path, "rb").read() == before
+
+
+def test_unexecuted_cell_is_refused_by_the_check_until_run(tmp_path):
+    path = shutil.copy(CORPUS / "unexecuted-cell.ipynb", tmp_path)
+    result = verify([path], tmp_path, tmp_path / "verification.json")
+    assert result.returncode != 0
+    assert (f"{path}, code cell 2 of 2 (id step-2): committed without outputs "
+            f"(1 code cell(s) never run); run `journal run {path}`") in result.stdout
+
+
+def test_published_notebook_without_setup_cell_is_refused_before_running(
+        tmp_path, monkeypatch, capsys):
+    projects = tmp_path / "projects"
+    path = projects / "no-setup" / "no-setup.ipynb"
+    path.parent.mkdir(parents=True)
+    shutil.copy(CORPUS / "no-setup.ipynb", path)
+    before = path.read_bytes()
+    monkeypatch.setattr(paths, "PROJECTS", projects)
+    ran = []
+    monkeypatch.setattr(execute, "NotebookClient", lambda *a, **k: ran.append(a))
+    args = argparse.Namespace(paths=[str(path)], force=False, threads=None)
+    assert cli.cmd_run(args) == 1
+    out, err = capsys.readouterr()
+    assert "running" not in out
+    assert err.startswith(f"error: {path}: the first code cell must call `setup()`")
+    assert ran == [] and path.read_bytes() == before  # refused before any kernel
+    # The check applies the same rule with the same words (at collection).
+    with pytest.raises(errors.NotebookError) as refused:
+        execute.check_rules(nbfile.read(path), path)
+    assert f"error: {refused.value}\n" in err
+
+
+def test_published_notebook_needs_title_and_one_line_summary(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "PROJECTS", tmp_path)
+    path = tmp_path / "p" / "p.ipynb"
+    nb = nbfile.read(CORPUS / "semicolons.ipynb")
+    execute.check_rules(nb, path)
+    nb.metadata["journal"]["summary"] = ""
+    with pytest.raises(errors.NotebookError, match="a title and a one-line summary"):
+        execute.check_rules(nb, path)
+
+
+def test_a_committed_notebook_runs_and_verifies_on_one_executor(tmp_path):
+    """conv-batchnorm: what `journal run` writes, the check accepts unchanged."""
+    source = paths.PROJECTS / "conv-batchnorm" / "conv-batchnorm.ipynb"
+    path = shutil.copy(source, tmp_path)
+    ran = journal("run", "--force", path)
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert "KeyboardInterrupt" not in ran.stderr and "ERROR" not in ran.stderr
+    result = verify([path], tmp_path, tmp_path / "verification.json")
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_only_the_kernel_process_id_is_hidden_in_a_warning_location():
+    rules = compare.load_sanitizer()
+    warning = "<tmp>/ipykernel_{pid}/{cell}.py:1: FutureWarning: this option will change"
+
+    def seen(pid, cell):
+        return compare.sanitize(warning.format(pid=pid, cell=cell), rules)[0]
+
+    assert seen(22422, 2115146696) == seen(23271, 2115146696)
+    assert seen(22422, 2115146696) != seen(22422, 3333146696)
+
+
+def test_the_site_renders_what_run_wrote(corpus):
+    """mkdocs-jupyter's rendering (what notebook pages are made from)."""
+    from mkdocs_jupyter.convert import nb2html  # deferred: only this test needs it
+
+    work, _ = corpus
+    pages = {name: nb2html(str(work / f"{name}.ipynb")) for name in RUNNABLE}
+    assert pages["semicolons"].count("<img") == 2
+    # In [k] is code cell k (every cell ran once, in order, counted as Jupyter
+    # counts), and only the cell without `;` has an Out[k]
+    page = pages["semicolons"]
+    assert re.findall(r"In\xa0\[(\d+)\]", page) == list("123456")
+    assert re.findall(r"Out\[(\d+)\]:", page) == ["6"]
+    assert "\r" not in pages["progress-stderr"]
+    assert "ValueError" in pages["raises-on-purpose"]
