@@ -171,7 +171,7 @@ def find_claims(markdown: str, source: str, line_offset: int = 0):
 # -- the rule -------------------------------------------------------------------------
 
 def _noise(values: np.ndarray) -> float:
-    return NOISE * max(1.0, float(np.max(np.abs(values))))
+    return NOISE * float(np.max(np.abs(values)))
 
 
 def identical(runs) -> bool:
@@ -275,8 +275,7 @@ def _finding(verdict: Verdict, claim: Claim) -> str:
     """What the interval shows, whatever the claim said."""
     if claim.within is not None:
         bound = _amount(claim.within, claim.format)
-        shown = -claim.within <= verdict.low and verdict.high <= claim.within
-        return f"within ±{bound}" if shown else f"not shown to be within ±{bound}"
+        return f"within ±{bound}" if verdict.holds else f"not shown to be within ±{bound}"
     if verdict.low > 0:
         return "higher"
     if verdict.high < 0:
@@ -290,11 +289,11 @@ def _words(verdict: Verdict, claim: Claim) -> str:
     finding = _finding(verdict, claim)
     if verdict.method == "exact":
         if verdict.difference == 0:
-            evidence = "the same number with every seed"
+            evidence = "no difference with any seed"
         else:
             side = "higher" if verdict.difference > 0 else "lower"
             evidence = (f"{side} by exactly {_amount(abs(verdict.difference), spec)} "
-                        f"with every seed (each gives one value whatever the seed)")
+                        f"with every seed")
         return evidence if claim.within is None else f"{finding}: {evidence}"
     interval = (f"95% interval {_amount(verdict.low, spec, True, unit=False)} to "
                 f"{_amount(verdict.high, spec, True)}")

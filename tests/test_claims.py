@@ -93,7 +93,7 @@ def test_identical_arms_are_exactly_the_same():
     verdict = claims.judge(claim("~"), rec("a", runs), rec("b", runs))
     assert verdict.holds and verdict.method == "exact"
     assert (verdict.low, verdict.high, verdict.difference) == (0.0, 0.0, 0.0)
-    assert verdict.words == "the same number with every seed"
+    assert verdict.words == "no difference with any seed"
     assert not claims.judge(claim(">"), rec("a", runs), rec("b", runs)).holds
 
 
@@ -104,8 +104,17 @@ def test_deterministic_models_differ_exactly():
                                rec("b", logistic))
         assert verdict.holds and verdict.method == "exact"
         assert verdict.low == verdict.high == pytest.approx(0.0311111, abs=1e-6)
-        assert verdict.words.startswith("higher by exactly 3.1 points with every seed")
+        assert verdict.words == "higher by exactly 3.1 points with every seed"
         assert "±" not in verdict.words and "interval" not in verdict.words
+
+
+def test_a_constant_paired_difference_is_exact():
+    # Both arms move with the seed, by the same amount: the difference is exact.
+    verdict = claims.judge(claim("~", within=0.02, fmt=".1%"),
+                           rec("a", [0.91, 0.95, 0.93]), rec("b", [0.9, 0.94, 0.92]))
+    assert verdict.method == "exact" and verdict.holds
+    assert verdict.difference == pytest.approx(0.01, abs=1e-12)
+    assert verdict.words == "within ±2.0 points: higher by exactly 1.0 points with every seed"
 
 
 def test_float_noise_is_not_a_difference():
@@ -113,6 +122,13 @@ def test_float_noise_is_not_a_difference():
     verdict = claims.judge(claim(">"), rec("a", a), rec("b", [0.3] * 3))
     assert verdict.method == "exact" and verdict.difference == 0.0
     assert not verdict.holds
+
+
+def test_noise_is_relative_so_small_metrics_still_differ():
+    # Errors of the order of 1e-10 (gradient checks) are numbers like any other.
+    a, b = [3e-10, 3.2e-10, 3.1e-10], [1e-10, 1.1e-10, 0.9e-10]
+    assert claims.judge(claim(">"), rec("a", a), rec("b", b)).holds
+    assert not claims.identical(a) and claims.identical([0.0, 0.0, 0.0])
 
 
 def test_one_deterministic_arm_uses_the_other_arms_spread():
