@@ -31,7 +31,8 @@ from scipy import stats
 from journal import markdown_source
 from journal.errors import Location, PostError
 
-CLAIM_MARKER = re.compile(r"\{%\s*claim\s+(.*?)\s*%\}")
+# A claim names two metrics and is often long: it may run over several lines.
+CLAIM_MARKER = re.compile(r"\{%\s*claim\s+(.*?)\s*%\}", re.DOTALL)
 # An option is one word ``name=value``; a metric name may hold "=" too
 # ("logistic regression, C=1.0 / validation accuracy"), but never alone.
 OPTION = re.compile(r"^[A-Za-z_]\w*=\S*$")

@@ -281,6 +281,15 @@ def test_find_claims_counts_lines_and_skips_code():
     assert post[found[1][0].start():found[1][0].end()].startswith("{% claim")
 
 
+def test_a_claim_may_run_over_lines():
+    post = (f'Text\n{{% claim "{NB}" "three blocks / validation accuracy" >\n'
+            f'         "two blocks / validation accuracy" paired %}}.\n')
+    ((match, found, where),) = claims.find_claims(post, "posts/p.md")
+    assert (found.first, found.second, where.line) == (
+        "three blocks / validation accuracy", "two blocks / validation accuracy", 2)
+    assert post[match.end():] == ".\n"
+
+
 def test_find_claims_reports_the_bad_line():
     post = f'ok\n\n{{% claim "{NB}" "a" => "b" paired %}}\n'
     with pytest.raises(claims.ClaimError, match=r"^posts/p\.md:5: .*unknown relation"):
