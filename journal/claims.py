@@ -270,8 +270,8 @@ def _amount(value: float, spec: str, signed: bool = False, unit: bool = True) ->
     for extra in range(1, 4):
         if value == 0 or not precision or re.search(r"[1-9]", text):
             break
-        digits = int(precision.group(1)) + extra
-        text = format(value * scale, sign + spec.replace(precision.group(0), f".{digits}"))
+        finer = spec.replace(precision.group(0), f".{int(precision.group(1)) + extra}")
+        text = format(value * scale, sign + finer)
     return text + (points if unit else "")
 
 
@@ -279,7 +279,8 @@ def _finding(verdict: Verdict, claim: Claim) -> str:
     """What the interval shows, whatever the claim said."""
     if claim.within is not None:
         bound = _amount(claim.within, claim.format)
-        return f"within ±{bound}" if verdict.holds else f"not shown to be within ±{bound}"
+        return (f"within ±{bound}" if verdict.holds
+                else f"not shown to be within ±{bound}")
     if verdict.low > 0:
         return "higher"
     if verdict.high < 0:

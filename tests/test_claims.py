@@ -114,7 +114,8 @@ def test_a_constant_paired_difference_is_exact():
                            rec("a", [0.91, 0.95, 0.93]), rec("b", [0.9, 0.94, 0.92]))
     assert verdict.method == "exact" and verdict.holds
     assert verdict.difference == pytest.approx(0.01, abs=1e-12)
-    assert verdict.words == "within ±2.0 points: higher by exactly 1.0 points with every seed"
+    assert verdict.words == ("within ±2.0 points: higher by exactly 1.0 points with "
+                             "every seed")
 
 
 def test_float_noise_is_not_a_difference():
@@ -203,7 +204,8 @@ def test_evidence_below_the_rule_fails_although_every_seed_agrees():
     # The journal's own convnet numbers: three blocks ahead with all three
     # seeds, but the paired 95% interval reaches just below 0.
     c = claims.parse_marker(f'"{NB}" "three blocks / validation accuracy" > '
-                            f'"two blocks / validation accuracy" paired format=".1%"', WHERE)
+                            f'"two blocks / validation accuracy" paired format=".1%"',
+                            WHERE)
     verdict = claims.judge(
         c, rec("three blocks / validation accuracy",
                [0.9750000238418579, 0.9750000238418579, 0.9787499904632568]),
@@ -235,7 +237,8 @@ def test_words_when_the_claim_holds():
 
 def test_marker_forms():
     parse = claims.parse_marker
-    assert parse(f'"{NB}" "a" > "b" paired', WHERE) == claims.Claim(NB, "a", ">", "b", True)
+    assert parse(f'"{NB}" "a" > "b" paired', WHERE) == claims.Claim(NB, "a", ">", "b",
+                                                                    True)
     assert parse(f'"{NB}" "a" < "b" unpaired', WHERE).relation == "<"
     assert parse(f'"{NB}" "a" same "b" paired', WHERE).relation == "~"
     within = parse(f'"{NB}" "a" ~ "b" paired within=0.01 format=".1%"', WHERE)

@@ -28,7 +28,8 @@ def of_class(root, tag, cls):
 
 
 def test_svg_parses_and_has_one_circle_per_run():
-    records = [THREE, TWO, rec("one block / validation accuracy", [0.9, 0.91, 0.92, 0.93])]
+    one = rec("one block / validation accuracy", [0.9, 0.91, 0.92, 0.93])
+    records = [THREE, TWO, one]
     root = parse(dotplot.dotplot(records, format=".1%"))
     assert root.tag == SVG + "svg"
     assert len(root.findall(f"{SVG}circle")) == 10
@@ -121,7 +122,8 @@ def test_long_labels_are_shortened_with_the_full_text_kept():
 
 def test_labels_can_be_given():
     root = parse(dotplot.dotplot([THREE, TWO], labels=["3 blocks", "2 blocks"]))
-    assert [t.text for t in of_class(root, "text", "jd-label")] == ["3 blocks", "2 blocks"]
+    labels = [t.text for t in of_class(root, "text", "jd-label")]
+    assert labels == ["3 blocks", "2 blocks"]
 
 
 @pytest.mark.parametrize("records, kwargs, error", [
