@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from journal import nbfile, paths, provenance, publish, shard
+from journal import drift, nbfile, paths, provenance, publish, shard
 from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
@@ -202,6 +202,11 @@ def main(argv=None) -> int:
     shard_p.add_argument("--count", type=int, required=True, help="number of shards")
     shard_p.add_argument("--index", type=int, required=True, help="this shard, from 0")
     shard_p.set_defaults(func=cmd_shard)
+    drift_p = sub.add_parser(
+        "drift", help="verify the notebooks with the newest and the oldest allowed "
+                      "releases, and name the package that moved a result")
+    drift.add_arguments(drift_p)
+    drift_p.set_defaults(func=drift.cmd_drift)
     for name, func, help_ in (
         ("run", cmd_run, "execute notebooks in place (atomically) and stamp them"),
         ("check", cmd_check, "verify notebooks without writing"),
