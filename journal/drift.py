@@ -421,6 +421,7 @@ def check(runner: Runner, notebooks: list[str], lock_report: dict,
     for kind in sets:
         specs = specs_for(kind, direct)
         log(f"{TITLES[kind]}: resolving {len(specs)} direct dependencies")
+        set_started = time.perf_counter()
         res = runner.resolve(specs)
         substituted = {}
         if kind == OLDEST and res.pins is None and res.unresolved:
@@ -442,7 +443,9 @@ def check(runner: Runner, notebooks: list[str], lock_report: dict,
             log(f"  {TITLES[kind]}: unavailable: {err}")
             continue
         info["available"] = True
+        info["install_s"] = round(time.perf_counter() - set_started, 1)
         columns[kind] = runner.verify(kind, notebooks)
+        info["seconds"] = round(time.perf_counter() - set_started, 1)
 
     entries = {}
     for nb in notebooks:
@@ -457,8 +460,11 @@ def check(runner: Runner, notebooks: list[str], lock_report: dict,
             continue
         log(f"which package moved it ({TITLES[kind]}): {len(drifted)} notebook(s), "
             f"one direct dependency at a time from the lock")
+        attribution_started = time.perf_counter()
         found = attribute(runner, drifted, columns[LOCK], direct, lock_pins,
                           described[kind]["versions"], log=log)
+        described[kind]["attribution_s"] = round(
+            time.perf_counter() - attribution_started, 1)
         for nb, why in found.items():
             entries[nb].setdefault("moved_by", {})[kind] = why
     return {"format": FORMAT, "date": date, "sets": described, "notebooks": entries,
@@ -564,7 +570,10 @@ def advice(report: dict, posts: Path = paths.POSTS) -> list[str]:
 
 # -- the page ----------------------------------------------------------------------------------
 
-_MARKDOWN_ACTIVE = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()<>#+!|~%$"}
+# HTML's specials and the characters Markdown, its tables and the site's
+# extensions act on (links, emphasis, code, shortcodes, maths, snippets).
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+            **{c: f"&#{ord(c)};" for c in "\\`*_{}[]#!|~%$"}}
 
 
 def md(text, limit: int = 300) -> str:
@@ -573,8 +582,7 @@ def md(text, limit: int = 300) -> str:
                    if unicodedata.category(c) not in ("Cc", "Cf"))
     if len(text) > limit:
         text = text[:limit - 1] + "…"
-    text = html.escape(text, quote=True)
-    return "".join(_MARKDOWN_ACTIVE.get(c, c) for c in text)
+    return "".join(_ESCAPES.get(c, c) for c in text)
 
 
 def _count(col: dict | None) -> str:
