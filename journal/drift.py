@@ -28,6 +28,7 @@ import argparse
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -423,14 +424,24 @@ def check(runner: Runner, notebooks: list[str], lock_report: dict,
         log(f"{TITLES[kind]}: resolving {len(specs)} direct dependencies")
         set_started = time.perf_counter()
         res = runner.resolve(specs)
-        substituted = {}
+        substituted, relaxed = {}, {}
         if kind == OLDEST and res.pins is None and res.unresolved:
             specs, substituted = _oldest_existing(runner, specs, direct, res.unresolved)
             if substituted:
                 res = runner.resolve(specs)
+        for _ in range(MAX_RELAXED if kind == OLDEST else 0):
+            if res.pins is not None or res.unresolved:
+                break
+            specs, loosened = _relax_conflict(specs, direct, res.error or "")
+            if not loosened:
+                break
+            relaxed.update(loosened)
+            log(f"  {TITLES[kind]}: lower bounds in conflict, left to pip: "
+                f"{', '.join(loosened)}")
+            res = runner.resolve(specs)
         info = {"requirements": specs, "available": False, "versions": {},
                 "unresolved": res.unresolved, "error": res.error,
-                "substituted": substituted}
+                "substituted": substituted, "relaxed": relaxed}
         described[kind] = info
         if res.pins is None:
             named = ", ".join(res.unresolved) or "a conflict between them"
@@ -489,6 +500,37 @@ def _oldest_existing(runner: Runner, specs: list[str], direct: list[Requirement]
                 continue
         out.append(spec)
     return out, substituted
+
+
+CONFLICT = re.compile(r"Cannot install (.+?) because these package versions have "
+                      r"conflicting dependencies")
+MAX_RELAXED = 5     # conflicts between lower bounds resolved by loosening a pin
+
+
+def _relax_conflict(specs: list[str], direct: list[Requirement],
+                    problem: str) -> tuple[list[str], dict[str, str]]:
+    """Lower bounds that cannot be installed together (pip: "Cannot install A==1
+    and B==2"): every pin pip names after the first goes back to its range, for
+    pip to choose within. Returns the new specs and why each was loosened."""
+    found = CONFLICT.search(problem)
+    if not found:
+        return specs, {}
+    named = [canonicalize_name(n) for n in
+             re.findall(r"([A-Za-z0-9][A-Za-z0-9._-]*)==", found.group(1))]
+    by_name = {canonicalize_name(r.name): r for r in direct}
+    loosen = {n for n in named[1:] if n in by_name and n != named[0]}
+    out, why = [], {}
+    for spec in specs:
+        name = canonicalize_name(Requirement(spec).name)
+        req = by_name.get(name)
+        if name in loosen and str(req) != spec:
+            out.append(str(req))
+            why[req.name] = (f"{req.name}=={lower_bound(req)} cannot be installed with "
+                             f"{named[0]}'s lower bound; pip chose within "
+                             f"{req.specifier}")
+        else:
+            out.append(spec)
+    return out, why
 
 
 # -- what to tell the author ------------------------------------------------------------------
@@ -597,6 +639,8 @@ def _cell_text(col: dict | None, found: list[dict] | None, lock: bool = False) -
         return "unavailable"
     if col["verdict"] == "passed":
         return f"{_count(col)} reproduce"
+    if lock and col.get("outputs") is None:
+        return md(col.get("error") or "not verified", 160)
     if col.get("outputs") is None or (col.get("error") and not col.get("cells")):
         return f"does not run: {md(col.get('error') or '?', 160)}"
     text = f"{_count(col)} reproduce"
