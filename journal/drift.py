@@ -740,6 +740,11 @@ def render_page(drift_report: dict, browser: dict[str, str] | None = None) -> st
         if browser:
             row.append(md(browser.get(name, "–")))
         lines.append("| " + " | ".join(row) + " |")
+    notes = [f"- {TITLES[kind]}: {md(why, 300)}" for kind in kinds[1:]
+             for field_ in ("substituted", "relaxed")
+             for why in (sets.get(kind, {}).get(field_) or {}).values()]
+    if notes:
+        lines += ["", "Where a lower bound could not be used as written:", ""] + notes
     if browser:
         lines += ["", f"In the browser, Pyodide {md(dist.PYODIDE_VERSION)} runs the "
                       "cells that need no PyTorch with its own builds of the packages above."]

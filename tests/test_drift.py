@@ -207,6 +207,42 @@ def test_an_install_failure_marks_the_column_unavailable_without_crashing():
     assert "not checked" in line and "scipy==1.18.0" in line
 
 
+class ConflictingRunner(FakeRunner):
+    """pip's answer when two lower bounds cannot be installed together."""
+
+    def resolve(self, specs):
+        if {"mkdocs-material==9.5", "pymdown-extensions==10"} <= set(specs):
+            return drift.Resolution(None, {}, (
+                "ERROR: Cannot install mkdocs-material==9.5 and pymdown-extensions==10 "
+                "because these package versions have conflicting dependencies."))
+        if "torch==9" in specs:
+            return drift.Resolution(None, {}, "ERROR: ResolutionImpossible")
+        return super().resolve(specs)
+
+
+def test_conflicting_lower_bounds_are_left_to_pip_and_reported():
+    direct = DIRECT + [Requirement("mkdocs-material>=9.5,<10"),
+                       Requirement("pymdown-extensions>=10")]
+    report = drift.check(ConflictingRunner(), NOTEBOOKS, lock_report(), direct, LOCK,
+                         sets=(drift.OLDEST,), log=lambda *a: None)
+    oldest = report["sets"][drift.OLDEST]
+    assert oldest["available"]
+    assert "mkdocs-material==9.5" in oldest["requirements"]
+    assert "pymdown-extensions>=10" in oldest["requirements"]
+    assert list(oldest["relaxed"]) == ["pymdown-extensions"]
+    assert "pymdown-extensions==10 cannot be installed with mkdocs-material" in \
+        drift.render_page(report)
+
+
+def test_a_conflict_pip_does_not_explain_leaves_the_column_unavailable():
+    direct = [Requirement("torch==9")] + DIRECT[1:]
+    report = drift.check(ConflictingRunner(), NOTEBOOKS, lock_report(), direct, LOCK,
+                         sets=(drift.OLDEST,), log=lambda *a: None)
+    oldest = report["sets"][drift.OLDEST]
+    assert not oldest["available"] and "ResolutionImpossible" in oldest["error"]
+    assert "ResolutionImpossible" in drift.render_page(report)
+
+
 # -- what to install ---------------------------------------------------------------------------
 
 def test_oldest_pins_each_direct_dependency_at_its_lower_bound():
