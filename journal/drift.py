@@ -100,10 +100,11 @@ def specs_for(kind: str, direct: list[Requirement]) -> list[str]:
     return out
 
 
-def read_pins(lock: Path = paths.LOCK_FILE) -> dict[str, str]:
-    """``name==version`` lines of requirements.lock, by canonical name."""
+def read_pins(lock: Path = paths.LOCK_FILE, text: str | None = None) -> dict[str, str]:
+    """``name==version`` lines of requirements.lock (or of ``text``), by canonical name."""
     pins = {}
-    for number, line in enumerate(lock.read_text(encoding="utf-8").splitlines(), 1):
+    text = lock.read_text(encoding="utf-8") if text is None else text
+    for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
@@ -113,6 +114,27 @@ def read_pins(lock: Path = paths.LOCK_FILE) -> dict[str, str]:
                              f"expected name==version, got {line!r}")
         pins[canonicalize_name(name)] = version.strip()
     return pins
+
+
+def verified_lock(report_date: str | None, lock: Path = paths.LOCK_FILE,
+                  committed: str | None = None) -> tuple[dict[str, str], str]:
+    """The pins the lock's verdicts were made with, and where they come from.
+
+    After ``make lock`` the file holds the new pins while the verification
+    report still speaks for the old ones: when the file is newer than the
+    report, the committed lock (``committed``, read from git by default) is the
+    one to start upgrading from.
+    """
+    when = datetime.fromtimestamp(lock.stat().st_mtime, timezone.utc)
+    stale = report_date is not None and when.strftime("%Y-%m-%dT%H:%M:%SZ") > report_date
+    if stale and committed is None:
+        shown = subprocess.run(["git", "show", f"HEAD:{paths.display_path(lock)}"],
+                               cwd=paths.ROOT, capture_output=True, text=True)
+        committed = shown.stdout if shown.returncode == 0 else None
+    if stale and committed and committed != lock.read_text(encoding="utf-8"):
+        return read_pins(lock, committed), (f"the committed {lock.name} (the file changed "
+                                            f"after the verification report)")
+    return read_pins(lock), lock.name
 
 
 # -- the environments --------------------------------------------------------------
@@ -790,9 +812,12 @@ def cmd_drift(args) -> int:
         print("note: no verification report: run `make test` for the lock's column",
               file=sys.stderr)
     started = time.perf_counter()
+    lock_pins, lock_source = verified_lock(lock_report.get("date"))
+    print(f"lock: {lock_source}")
     result = check(Venvs(args.cache, threads=args.threads), notebooks, lock_report,
-                   direct_requirements(), read_pins(), sets=tuple(args.sets),
+                   direct_requirements(), lock_pins, sets=tuple(args.sets),
                    attribution=not args.no_attribution)
+    result["sets"][LOCK]["source"] = lock_source
     result["seconds"] = round(time.perf_counter() - started, 1)
     out = verification.reports_dir()
     write_atomic(out / REPORT_NAME, json.dumps(result, indent=1, sort_keys=True) + "\n")

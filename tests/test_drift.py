@@ -360,3 +360,21 @@ def test_real_plugin_records_reproduced_values():
     assert [r["name"] for r in rows] == ["test_accuracy"]
     assert rows[0]["reproduced"] == pytest.approx(0.9133, abs=0.005)
     assert rows[0]["reproduced_ok"]
+
+
+def test_drift_command_refuses_a_bad_path(tmp_path):
+    from journal import cli
+
+    with pytest.raises(SystemExit, match=r"journal drift: .*nowhere.ipynb: not a notebook"):
+        cli.main(["drift", str(tmp_path / "nowhere.ipynb")])
+
+
+def test_after_make_lock_the_committed_lock_is_the_baseline(tmp_path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("scikit-learn==1.10.0\n")           # what `make lock` just wrote
+    committed = "scikit-learn==1.9.1\n"
+    pins, source = drift.verified_lock("2000-01-01T00:00:00Z", lock, committed)
+    assert pins == {"scikit-learn": "1.9.1"} and "committed" in source
+    # A report made after the new lock speaks for the file as it is.
+    pins, source = drift.verified_lock("2999-01-01T00:00:00Z", lock, committed)
+    assert pins == {"scikit-learn": "1.10.0"} and source == "requirements.lock"
