@@ -383,20 +383,36 @@ def changed(before: dict[str, str], after: dict[str, str]) -> dict[str, list]:
 
 # -- which package moved it ---------------------------------------------------------------
 
-def attribute(runner: Runner, drifted: list[str], lock_columns: dict[str, dict],
+def output_key(move: dict) -> tuple:
+    """Which output a move is about: a metric by name, anything else by its cell."""
+    return move.get("cell"), move["what"] if move.get("metric") else None
+
+
+def attribute(runner: Runner, targets: dict[str, list[dict]], lock_columns: dict[str, dict],
               direct: list[Requirement], lock_pins: dict[str, str],
               target_pins: dict[str, str], log=print) -> dict[str, dict]:
-    """For each drifted notebook, the first direct dependency whose change from
-    the lock to its version in ``target_pins`` (the earlier ones already
-    changed) moves one of its outputs."""
+    """For each moved output (``targets``: the moves of each drifted notebook),
+    the first direct dependency whose change from the lock to its version in
+    ``target_pins`` (the earlier ones already changed) moves it.
+
+    Per notebook: the first cause (``package``, ``old``, ``new``, ``with``: what
+    pip changed along with it, ``moves``), later causes in ``more``, and the
+    outputs no single change moved in ``unexplained``. A notebook is re-run
+    until each of its moved outputs has a cause, or the list is exhausted.
+    """
     result: dict[str, dict] = {}
     try:
         before = runner.prepare(STEPWISE, lock_pins)
     except EnvError as err:
         return {nb: {"package": None, "note": f"the lock could not be installed: {err}"}
-                for nb in drifted}
-    remaining, tried = list(drifted), []
+                for nb in targets}
+    pending = {nb: {output_key(m) for m in found} for nb, found in targets.items()}
+    causes: dict[str, list[dict]] = {nb: [] for nb in targets}
+    tried = []
     for req in direct:
+        remaining = [nb for nb in targets if pending[nb]]
+        if not remaining:
+            break
         name = canonicalize_name(req.name)
         old, new = lock_pins.get(name), target_pins.get(name)
         if new is None or same_release(old, new):
@@ -410,20 +426,24 @@ def attribute(runner: Runner, drifted: list[str], lock_columns: dict[str, dict],
         brought = {n: v for n, v in changed(before, after).items() if n != name}
         tried.append(f"{req.name} {old} -> {new}")
         runs = runner.verify(STEPWISE, remaining)
-        for nb in list(remaining):
-            found = moves(lock_columns[nb], runs[nb])
+        for nb in remaining:
+            found = [m for m in moves(lock_columns[nb], runs[nb])
+                     if output_key(m) in pending[nb]]
             if found:
-                result[nb] = {"package": req.name, "old": old, "new": new,
-                              "with": brought, "moves": found}
-                remaining.remove(nb)
+                causes[nb].append({"package": req.name, "old": old, "new": new,
+                                   "with": brought, "moves": found})
+                pending[nb] -= {output_key(m) for m in found}
         before = after
-        if not remaining:
-            break
-    for nb in remaining:
-        result[nb] = {"package": None, "note": (
-            "no single change of a direct dependency moved it: it moves only with "
-            "the set's other changes (transitive dependencies)"),
-            "tried": tried}
+    for nb, found in targets.items():
+        unexplained = [m for m in found if output_key(m) in pending[nb]]
+        if causes[nb]:
+            result[nb] = {**causes[nb][0], "more": causes[nb][1:],
+                          "unexplained": unexplained}
+        else:
+            result[nb] = {"package": None, "note": (
+                "no single change of a direct dependency moved it: it moves only with "
+                "the set's other changes (transitive dependencies)"),
+                "tried": tried, "unexplained": unexplained}
     return result
 
 
@@ -494,8 +514,9 @@ def check(runner: Runner, notebooks: list[str], lock_report: dict,
         log(f"which package moved it ({TITLES[kind]}): {len(drifted)} notebook(s), "
             f"one direct dependency at a time from the lock")
         attribution_started = time.perf_counter()
-        found = attribute(runner, drifted, columns[LOCK], direct, lock_pins,
-                          described[kind]["versions"], log=log)
+        found = attribute(runner, {nb: entries[nb]["moves"][kind] for nb in drifted},
+                          columns[LOCK], direct, lock_pins, described[kind]["versions"],
+                          log=log)
         described[kind]["attribution_s"] = round(
             time.perf_counter() - attribution_started, 1)
         for nb, why in found.items():
@@ -573,11 +594,16 @@ def describe_cause(why: dict | None) -> str | None:
         return None
     if why.get("package") is None:
         return why.get("note")
-    first = why["moves"][0]
-    line = f"{why['package']} {why['old']} -> {why['new']} moves {describe_move(first)}"
-    if len(why["moves"]) > 1:
-        line += f" (and {len(why['moves']) - 1} more)"
-    return line
+    parts = []
+    for cause in [why] + list(why.get("more") or []):
+        part = (f"{cause['package']} {cause['old']} -> {cause['new']} moves "
+                f"{describe_move(cause['moves'][0])}")
+        if len(cause["moves"]) > 1:
+            part += f" (and {len(cause['moves']) - 1} more)"
+        parts.append(part)
+    if why.get("unexplained"):
+        parts.append(f"{len(why['unexplained'])} more moved by no single change")
+    return "; ".join(parts)
 
 
 def claims(notebook: str, found: list[dict], posts: Path = paths.POSTS) -> list[str]:

@@ -150,6 +150,41 @@ def test_only_drifted_notebooks_are_rerun_and_same_release_is_not_upgraded():
     assert runner.envs[drift.STEPWISE]["scikit-learn"] == "1.10.0"
 
 
+TWO = "projects/two/two.ipynb"
+
+
+class TwoCauseRunner(FakeRunner):
+    """One notebook, two metrics: NumPy 2.5 moves one, scikit-learn 1.10 the other."""
+
+    @staticmethod
+    def outcome(nb, versions):
+        moved = {"numpy": versions["numpy"] != "2.4.6",
+                 "scikit-learn": versions["scikit-learn"] != "1.9.1"}
+        cells, values = [], {}
+        for i, package in enumerate(moved):
+            value = 0.5 + 0.1 * moved[package]
+            cells.append({"cell": i, "passed": not moved[package]})
+            values[str(i)] = {"metrics": [{"name": f"{package} metric", "published": 0.5,
+                                           "reproduced": value,
+                                           "reproduced_ok": not moved[package]}]}
+        return entry(cells), values
+
+
+def test_each_moved_output_gets_its_own_package():
+    report = drift.check(TwoCauseRunner(), [TWO], {"notebooks": {TWO: entry(
+        [{"cell": 0, "passed": True}, {"cell": 1, "passed": True}])}}, DIRECT, LOCK,
+        sets=(drift.NEWEST,), log=lambda *a: None)
+    why = report["notebooks"][TWO]["moved_by"][drift.NEWEST]
+    assert why["package"] == "numpy"
+    assert [m["what"] for m in why["moves"]] == ["numpy metric"]
+    (more,) = why["more"]
+    assert more["package"] == "scikit-learn"
+    assert [m["what"] for m in more["moves"]] == ["scikit-learn metric"]
+    assert why["unexplained"] == []
+    assert "; scikit-learn 1.9.1 -> 1.10.0 moves 'scikit-learn metric' by 0.1" in \
+        drift.describe_cause(why)
+
+
 def test_a_notebook_that_fails_to_run_is_recorded_with_its_error():
     report = run_check(FakeRunner(), sets=(drift.NEWEST,), attribution=False)
     col = report["notebooks"][NUMPY_USER]["columns"][drift.NEWEST]
@@ -378,3 +413,26 @@ def test_after_make_lock_the_committed_lock_is_the_baseline(tmp_path):
     # A report made after the new lock speaks for the file as it is.
     pins, source = drift.verified_lock("2999-01-01T00:00:00Z", lock, committed)
     assert pins == {"scikit-learn": "1.10.0"} and source == "requirements.lock"
+
+
+class TransitiveRunner(FakeRunner):
+    """The MLP moves with a package no direct dependency's upgrade brings."""
+
+    @staticmethod
+    def outcome(nb, versions):
+        if nb == MLP and versions.get("joblib") == "9.0":
+            return entry([{"cell": 0, "passed": False}]), {}
+        return entry([{"cell": 0, "passed": True}]), {}
+
+    def resolve(self, specs):
+        res = super().resolve(specs)
+        return drift.Resolution({**res.pins, "joblib": "9.0"})
+
+
+def test_a_move_no_single_upgrade_explains_is_reported_as_such():
+    report = drift.check(TransitiveRunner(), [MLP], lock_report(), DIRECT, LOCK,
+                         sets=(drift.NEWEST,), log=lambda *a: None)
+    why = report["notebooks"][MLP]["moved_by"][drift.NEWEST]
+    assert why["package"] is None and "transitive" in why["note"]
+    assert [m["cell"] for m in why["unexplained"]] == [0]
+    assert why["tried"] == ["numpy 2.4.6 -> 2.5.0", "scikit-learn 1.9.1 -> 1.10.0"]
