@@ -692,9 +692,11 @@ def _cell_text(col: dict | None, found: list[dict] | None, lock: bool = False) -
     if col.get("outputs") is None or (col.get("error") and not col.get("cells")):
         return f"does not run: {md(col.get('error') or '?', 160)}"
     text = f"{_count(col)} reproduce"
-    if found and not lock:
+    if lock:
+        text += "; fails under the lock"
+    elif found:
         text += "; moved: " + "; ".join(md(describe_move(m), 160) for m in found[:3])
-    elif col.get("error"):
+    if col.get("error"):
         text += f"; {md(col['error'], 160)}"
     return text
 
