@@ -53,7 +53,7 @@ def rows(result: dict) -> list[dict]:
         if not s["available"]:
             value = "unavailable (see reports/drift.json)"
         else:
-            value = (f"install {s['install_s']:.0f} s, verify "
+            value = (f"resolve and install {s['install_s']:.0f} s, verify "
                      f"{s['seconds'] - s['install_s']:.0f} s, "
                      f"{result['drifted'][kind]} notebook(s) moved")
             if s.get("attribution_s") is not None:
