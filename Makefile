@@ -18,7 +18,7 @@ export NO_MKDOCS_2_WARNING := 1
 # The CPU build of torch: keeps installs small on machines without a GPU index.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup serve site test bench screenshots lock clean
+.PHONY: setup serve site test bench screenshots lock drift clean
 
 $(STAMP): requirements.lock pyproject.toml journal/live/dist.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ lock: ## re-resolve requirements.lock from pyproject.toml in a throwaway venv
 	.lock-venv/bin/pip freeze --exclude ml-journal \
 	  | sed -e 's/^torch==\(.*\)+cpu$$/torch==\1/' > requirements.lock
 	rm -rf .lock-venv
+
+# Throwaway venvs under .cache/drift/ (reused while their versions stay the same);
+# the lock's column comes from reports/verification.json, so run `make test` first.
+drift: setup ## verify with the newest and the oldest allowed releases; reports/drift.json
+	$(BIN)/journal drift $(DRIFT_ARGS)
 
 clean:
 	rm -rf site .pytest_cache

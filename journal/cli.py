@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from journal import execute, nbfile, paths, provenance, publish
+from journal import drift, execute, nbfile, paths, provenance, publish
 from journal.errors import NotebookError
 
 SETUP_CELL = "from journal.notebook import setup\n\ndevice = setup(seed=0)"
@@ -186,6 +186,11 @@ def main(argv=None) -> int:
     new.add_argument("kind", choices=("post", "project"))
     new.add_argument("name", help="the post's title, or the project's folder name")
     new.set_defaults(func=cmd_new)
+    drift_p = sub.add_parser(
+        "drift", help="verify the notebooks with the newest and the oldest allowed "
+                      "releases, and name the package that moved a result")
+    drift.add_arguments(drift_p)
+    drift_p.set_defaults(func=drift.cmd_drift)
     for name, func, help_ in (
         ("run", cmd_run, "execute notebooks in place (atomically) and stamp them"),
         ("check", cmd_check, "verify notebooks without writing"),
