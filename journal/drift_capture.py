@@ -39,7 +39,7 @@ def cell_error(outputs: list[dict] | None, excinfo) -> str | None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     if call.when == "call" and isinstance(item, NotebookCell):
-        reproduced = item.test_outputs or []
+        reproduced = item.reproduced_outputs or []
         item.user_properties.append((KEY, {
             "notebook": item.notebook, "cell": item.cell_num,
             "id": item.cell.get("id"),

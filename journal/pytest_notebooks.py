@@ -207,6 +207,11 @@ class NotebookCell(IPyNbCell):
     def _reproduced(self):
         return nbfile.code_cells(self.parent.reproduced)[self.cell_num]
 
+    @property
+    def reproduced_outputs(self) -> list:
+        """The outputs this cell produced in the run (for `journal.drift_capture`)."""
+        return self._reproduced().get("outputs", [])
+
     def _traceback(self) -> str:
         for out in self._reproduced().get("outputs", []):
             if out.get("output_type") == "error":

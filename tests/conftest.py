@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(items):
     order with xdist's ``--no-loadscope-reorder``)."""
     site_modules = []  # xdist hands out whole modules (--dist loadscope)
     for item in items:
-        if "reports_dir" in item.fixturenames and item.path not in site_modules:
+        if "reports_dir" in getattr(item, "fixturenames", ()) and item.path not in site_modules:
             site_modules.append(item.path)
 
     def rank(item):

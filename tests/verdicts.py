@@ -27,7 +27,7 @@ def judge(path: Path, reran: list) -> list[str]:
     nb = nbformat.read(path, 4)
     problem = unverifiable(nb, path)
     if problem:
-        return [str(problem).removeprefix(f"{path.name} ")]
+        return [f"cell {problem.cell}: {problem.message}"]
     cells = nbfile.code_cells(nb)
     assert [c.source for c in cells] == [c.source for c in reran], \
         f"{path.name}: its code is not the code that was re-run"
