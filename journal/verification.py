@@ -145,7 +145,7 @@ def load(*files: Path) -> dict:
 
 
 def report_files(folder: Path | None = None) -> list[Path]:
-    """Every report in ``reports/`` (CI shards each leave one)."""
+    """Every verification report in ``reports/``."""
     return sorted((folder or reports_dir()).glob("verification*.json"))
 
 

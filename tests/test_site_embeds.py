@@ -203,9 +203,13 @@ def test_a_quote_outside_snippets_or_of_a_missing_file_names_post_and_line(line,
     markdown = f"x\n\n{line}\n"
     fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
                            url="2026/01/01/demo/")
+    plugin = JournalPlugin()
+    plugin.load_config({})
+    plugin.on_startup(command="build", dirty=False)
     with pytest.raises(PluginError, match=rf"posts/2026-01-01-demo.md:3: .*{message}"):
-        hooks.on_config({"strict": False, "nav": None})
-        hooks.on_page_markdown(markdown, fake, {"repo_url": None}, None)
+        plugin.on_config({"strict": False, "nav": None})
+        plugin.on_page_markdown(markdown, page=fake, config={"repo_url": None},
+                                files=None)
 
 
 def test_strict_build_refuses_a_missing_report(tmp_path):

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+import preview
+
 from journal import paths
-from journal.site import csp, preview
+from journal.site import csp
 
 HOSTILE = paths.TESTS / "fixtures" / "hostile"
 POST_URL = "2026/12/01/what-a-notebook-printed/"

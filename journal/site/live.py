@@ -22,6 +22,7 @@ it is fetched and again on every build. Plans are kept in the build cache
 import dataclasses
 import html
 import json
+import posixpath
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -80,6 +81,8 @@ class Live:
     def control(self, rel: str, page_url: str, layout: str) -> str:
         """The button and its note, for a post (``layout="post"``) or notebook page."""
         cells = self.plans[rel]
+        base = page_url if page_url.endswith("/") else posixpath.dirname(page_url)
+        script = posixpath.relpath(f"{bundle.PREFIX}/live.js", base.rstrip("/") or ".")
         ran = sum(p.runs for p in cells)
         megabytes = self.download_bytes / 1e6
         title = project_info.title(self.notebooks[rel], rel)

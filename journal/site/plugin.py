@@ -51,6 +51,15 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
 
 
+def source_and_offset(page) -> tuple[str | None, int]:
+    """A page's source file and how many lines its front matter takes."""
+    source = getattr(page.file, "abs_src_path", None)
+    if source and Path(source).is_file():
+        return source, markdown_source.split_front_matter(
+            Path(source).read_text(encoding="utf-8-sig"))[2]
+    return source, 0
+
+
 def is_notebook(page) -> bool:
     src = page.file.src_uri
     return src.startswith("projects/") and src.endswith(".ipynb")
@@ -205,11 +214,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def check_snippet_quotes(self, markdown: str, page) -> None:
         """Every ``--8<--`` quote in a page's own Markdown names a file under
         snippets/ that exists (`journal.snippet_quotes`), named by post and line."""
-        source = getattr(page.file, "abs_src_path", None)
-        offset = 0
-        if source and Path(source).is_file():
-            offset = markdown_source.split_front_matter(
-                Path(source).read_text(encoding="utf-8-sig"))[2]
+        source, offset = source_and_offset(page)
         try:
             snippet_quotes.check(markdown, paths.display_path(source) if source
                                  else page.file.src_uri, offset)
@@ -240,11 +245,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def post_page_markdown(self, markdown: str, page, config) -> str:
         """A post's markers expanded, kept by content in the cache."""
-        source = getattr(page.file, "abs_src_path", None)
-        offset = 0
-        if source and Path(source).is_file():
-            offset = markdown_source.split_front_matter(
-                Path(source).read_text(encoding="utf-8-sig"))[2]
+        source, offset = source_and_offset(page)
         try:
             key = self.cache.post_key(markdown, page.file.src_uri, page.url, offset,
                                       config.get("repo_url"), self.stamps,
