@@ -27,7 +27,7 @@ from bs4 import BeautifulSoup
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring as parse_xml
 
-from journal.errors import Location
+from journal.errors import cell_at
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup",
@@ -187,7 +187,7 @@ def _clean_svg_element(parent, found: list[str]) -> None:
 def findings(nb, rel: str) -> list[str]:
     """One line per cell whose outputs cleaning changed: notebook, cell, what.
 
-    Cells are counted as `journal.errors` counts them: code cells, from 0.
+    Cells are named as everywhere (`journal.errors.cell_at`): "code cell k of n".
     """
     lines = []
     code = [cell for cell in nb.cells if cell.get("cell_type") == "code"]
@@ -203,9 +203,8 @@ def findings(nb, rel: str) -> list[str]:
             if "application/javascript" in output.get("data", {}):
                 found.append("application/javascript output")
         if found:
-            cell_id = f" (id {cell.get('id')})" if cell.get("id") else ""
-            where = Location(f"projects/{rel}", cell=index)
-            lines.append(f"{where}{cell_id}: outputs sanitized, removed: "
+            where = cell_at(f"projects/{rel}", code, index)
+            lines.append(f"{where}: outputs sanitized, removed: "
                          f"{', '.join(dict.fromkeys(found))}")
     return lines
 

@@ -53,14 +53,14 @@ def page(site: Path, url: str) -> BeautifulSoup:
 def test_the_build_names_each_sanitized_cell(hostile_site):
     _, log = hostile_site
     warnings = [line for line in log.splitlines() if line.startswith("WARNING")]
-    where = "projects/hostile/hostile.ipynb cell"  # code cells, from 0
-    assert any(f"{where} 0 (id cell-1)" in w and "onerror= handler on <img>" in w
+    where = "projects/hostile/hostile.ipynb, code cell"  # from 1, as everywhere
+    assert any(f"{where} 1 of 5 (tag html)" in w and "onerror= handler on <img>" in w
                and "<script> element" in w and "javascript: URL in <a href>" in w
                for w in warnings), log[-3000:]
-    assert any(f"{where} 1 " in w and "ontoggle= handler on <details>" in w
+    assert any(f"{where} 2 of " in w and "ontoggle= handler on <details>" in w
                for w in warnings)
-    assert any(f"{where} 2 " in w and "<script> element in SVG" in w for w in warnings)
-    assert any(f"{where} 4 " in w and "application/javascript" in w for w in warnings)
+    assert any(f"{where} 3 of " in w and "<script> element in SVG" in w for w in warnings)
+    assert any(f"{where} 5 of " in w and "application/javascript" in w for w in warnings)
     # ... and nothing in the built pages: the whole-site check warns of none
     assert not [w for w in warnings if "handler:" in w or "not the site's own" in w
                 or "javascript: URL:" in w]
