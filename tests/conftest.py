@@ -109,3 +109,17 @@ def site_dir(tmp_path_factory, reports_dir) -> Path:
         assert "WARNING" not in result.stderr, result.stderr
 
     return made_once(tmp_path_factory, "site", build)
+
+
+# One headless Chromium per test process, for every module that reads pages
+# (Playwright's sync API allows one running instance per thread).
+@pytest.fixture(scope="session")
+def browser():
+    import preview  # bench/preview.py
+
+    executable = preview.find_chromium()
+    if executable is None:
+        pytest.skip("no Chromium installed (Debian: apt-get install chromium); "
+                    "browser tests skipped")
+    with preview.chromium(executable) as chromium:
+        yield chromium

@@ -123,12 +123,10 @@ def test_svg_output_is_an_image_of_a_clean_file(hostile_site):
 
 
 @pytest.mark.browser
-def test_nothing_runs_in_chromium(hostile_site):
-    executable = preview.find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium installed; browser check skipped")
+@pytest.mark.browser
+def test_nothing_runs_in_chromium(hostile_site, browser):
     site, _ = hostile_site
-    with preview.serve(site) as url, preview.chromium(executable) as browser:
+    with preview.serve(site) as url:
         context = browser.new_context()
         requests, violations = [], []
         context.on("request", lambda r: requests.append(r.url))

@@ -31,16 +31,6 @@ def site_url(site_dir):
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser():
-    executable = preview.find_chromium()
-    if executable is None:
-        pytest.skip("no Chromium installed (Debian: apt-get install chromium); "
-                    "browser tests skipped")
-    with preview.chromium(executable) as chromium:
-        yield chromium
-
-
 # Every Content-Security-Policy violation (journal/site/csp.py) is logged as a
 # console error, so each test that fails on console errors fails on it too.
 REPORT_CSP_VIOLATIONS = """
