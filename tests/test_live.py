@@ -42,7 +42,7 @@ def test_a_torch_cell_is_left_out_with_its_reason_and_its_imports_kept():
     assert [c.runs for c in cells] == [True, False, True, False, True]
     assert cells[1].why == "imports torch, which does not run in the browser"
     assert cells[1].imports == "from snippets.gradcheck import relative_error"
-    assert cells[3].why == "uses y, which cell 1 sets with PyTorch"
+    assert cells[3].why == "uses y, which code cell 2 sets with PyTorch"
     assert cells[4].runs  # binds y itself before reading it
 
 
@@ -239,3 +239,15 @@ def test_a_notebook_run_the_browsers_way_reproduces_every_published_metric(
         rows += verdict["metrics"]
     assert not problems
     assert rows and all(r["reproduced_ok"] for r in rows)
+
+
+def test_a_cell_with_ipython_magics_is_left_out_not_refused():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\nx = 1"),
+        nbformat.v4.new_code_cell("y = x + 1"),
+        nbformat.v4.new_code_cell("z = 2"),
+    ])
+    cells = plan.plan(nb, paths.SNIPPETS)
+    assert [c.runs for c in cells] == [False, False, True]
+    assert "IPython syntax" in cells[0].why
+    assert cells[1].why == "uses x, which code cell 1 sets with IPython syntax"

@@ -9,6 +9,7 @@ a cell that raises without saying it should.
 """
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -224,3 +225,28 @@ def test_the_site_renders_what_run_wrote(corpus):
     assert re.findall(r"Out\[(\d+)\]:", page) == ["6"]
     assert "\r" not in pages["progress-stderr"]
     assert "ValueError" in pages["raises-on-purpose"]
+
+
+def test_the_corpus_builds_strictly_without_a_warning(corpus, tmp_path):
+    """What `journal run` wrote, published as project pages: the strict build
+    (any warning fails it) finds nothing to clean, escape or refuse."""
+    work, _ = corpus
+    root = tmp_path / "repo"
+    root.mkdir()
+    shutil.copy(paths.ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    for name in ("pages", "journal", "snippets", "projects", "posts"):
+        shutil.copytree(paths.ROOT / name, root / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in RUNNABLE:
+        (root / "projects" / name).mkdir()
+        shutil.copy(work / f"{name}.ipynb", root / "projects" / name / f"{name}.ipynb")
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
+           "JOURNAL_ALLOW_UNVERIFIED": "1", "JOURNAL_REPORTS": str(root / "reports")}
+    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
+                            "-d", str(root / "site")], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=900)
+    warnings = [line for line in built.stderr.splitlines()
+                if line.startswith(("WARNING", "ERROR"))]
+    assert built.returncode == 0 and not warnings, "\n".join(warnings) or built.stderr[-3000:]
+    for name in RUNNABLE:
+        assert (root / "site" / "projects" / name / name / "index.html").is_file(), name

@@ -116,6 +116,20 @@ def _torch_reason(tree: ast.AST, index: SnippetsIndex) -> str:
     return ""
 
 
+def _parse(source: str, where: str | None, code_index: int) -> tuple[ast.Module, bool]:
+    """A cell's syntax tree, and whether it needed IPython's syntax (magics,
+    shell escapes) to parse; IPython's own transformer reads those."""
+    try:
+        return ast.parse(source), False
+    except SyntaxError as err:
+        try:
+            from IPython.core.inputtransformer2 import TransformerManager
+            return ast.parse(TransformerManager().transform_cell(source)), True
+        except (ImportError, SyntaxError):
+            raise NotebookError(f"cell does not parse: {err.msg}", file=where,
+                                cell=code_index) from err
+
+
 def plan(notebook: dict, snippets: Path, path: Path | None = None,
          index: SnippetsIndex | None = None) -> list[CellPlan]:
     """One `CellPlan` per code cell, in order (``index``: `snippets` read already)."""
@@ -127,11 +141,13 @@ def plan(notebook: dict, snippets: Path, path: Path | None = None,
                   if c.get("cell_type") == "code"]
     for code_index, (i, cell) in enumerate(code_cells):
         source = "".join(cell.get("source", ""))
-        try:
-            tree = ast.parse(source)
-        except SyntaxError as err:
-            raise NotebookError(f"cell does not parse: {err.msg}", file=where,
-                                cell=code_index) from err
+        tree, ipython = _parse(source, where, code_index)
+        if ipython:  # `%matplotlib inline` and the like: Jupyter's, not Python's
+            for name in _assigned(tree):
+                missing[name] = f"which code cell {code_index + 1} sets with IPython syntax"
+            plans.append(CellPlan(i, code_index, False, "uses IPython syntax (magics), "
+                                  "which the browser's kernel does not run"))
+            continue
         why = _torch_reason(tree, index)
         if not why:
             needed = sorted(n for n in _used(tree) if n in missing)
@@ -140,7 +156,7 @@ def plan(notebook: dict, snippets: Path, path: Path | None = None,
         imports = [stmt for stmt in tree.body if isinstance(stmt, (ast.Import, ast.ImportFrom))]
         if why:
             for name in _assigned(tree):
-                missing[name] = f"which cell {code_index} sets with PyTorch"
+                missing[name] = f"which code cell {code_index + 1} sets with PyTorch"
             for stmt in imports:
                 for name in _imported(stmt):
                     if not _torch_reason(stmt, index):
