@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 import torch
 
+from digits_artifact import save_random_digits
+
 from journal import paths
 from snippets import artifact, predict
 from snippets.artifact import (MAX_BYTES, PICKLE, WEIGHTS, ArtifactError,
@@ -368,19 +370,7 @@ def test_input_that_is_not_a_plain_file_is_refused(kind, tiny, workdir, capsys):
 @pytest.fixture(scope="module")
 def digits(tmp_path_factory):
     """A digits-convnet artifact, for the command line's own registry."""
-    from snippets.convnet import Net
-
-    torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("digits") / "digits-v1"
-    return artifact.save_artifact(
-        folder, Net(channels=(8, 16)), architecture="digits-convnet",
-        kwargs={"channels": [8, 16], "n_classes": 10}, name="digits", version="1",
-        labels=[str(d) for d in range(10)],
-        input_spec={"shape": [1, 28, 28], "dtype": "float32", "range": [0.0, 1.0],
-                    "scale": 255.0, "description": "28x28 grey digits in [0, 1]"},
-        training={}, evaluation={"dataset": "none", "dataset_sha256": "",
-                                 "split": "none", "images": 0, "metrics": {}},
-        out_of_distribution="Random weights.")
+    return save_random_digits(tmp_path_factory.mktemp("digits") / "digits-v1", "1")
 
 
 @pytest.mark.parametrize("name", ["eps.png", "npz.npy",

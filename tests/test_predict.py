@@ -9,27 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+from digits_artifact import save_random_digits
 from PIL import Image
 
 from snippets import artifact, predict
 from snippets.artifact import WEIGHTS, Predictor
-from snippets.convnet import Net
 
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    torch.manual_seed(0)
-    return artifact.save_artifact(
-        tmp_path / "digits-v1", Net(channels=(8, 16)), architecture="digits-convnet",
-        kwargs={"channels": [8, 16], "n_classes": 10}, name="digits", version="1.0.0",
-        labels=[str(d) for d in range(10)],
-        input_spec={"shape": [1, 28, 28], "dtype": "float32", "range": [0.0, 1.0],
-                    "scale": 255.0, "description": "28x28 grey digits in [0, 1]"},
-        training={}, evaluation={"dataset": "none", "dataset_sha256": "",
-                                 "split": "none", "images": 0, "metrics": {}},
-        out_of_distribution="Random weights.")
+    return save_random_digits(tmp_path / "digits-v1", "1.0.0")
 
 
 def np_bytes(x):

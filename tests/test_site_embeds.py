@@ -182,17 +182,22 @@ def test_notebooks_page_lists_every_notebook(site):
     assert resolve(site, "notebooks/", link["href"]).is_file()
 
 
-def test_unknown_tag_fails_with_post_path_and_line():
-    markdown = 'x\n\n{% embed "digits-baselines/digits-baselines.ipynb" tag="nope" %}\n'
+def demo_post_markdown(markdown: str) -> str:
+    """``markdown`` through the plugin as the post posts/2026-01-01-demo.md."""
     fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
                            url="2026/01/01/demo/")
     plugin = JournalPlugin()
     plugin.load_config({})
     plugin.on_startup(command="build", dirty=False)
+    plugin.on_config({"strict": False, "nav": None})
+    return plugin.on_page_markdown(markdown, page=fake, config={"repo_url": None},
+                                   files=None)
+
+
+def test_unknown_tag_fails_with_post_path_and_line():
+    markdown = 'x\n\n{% embed "digits-baselines/digits-baselines.ipynb" tag="nope" %}\n'
     with pytest.raises(PluginError, match=r"posts/2026-01-01-demo.md:3: .*'nope'"):
-        plugin.on_config({"strict": False, "nav": None})
-        plugin.on_page_markdown(markdown, page=fake, config={"repo_url": None},
-                                files=None)
+        demo_post_markdown(markdown)
 
 
 @pytest.mark.parametrize("line, message", [
@@ -200,16 +205,8 @@ def test_unknown_tag_fails_with_post_path_and_line():
     ('--8<-- ".git/config"', "only files under snippets/ can be quoted"),
 ])
 def test_a_quote_outside_snippets_or_of_a_missing_file_names_post_and_line(line, message):
-    markdown = f"x\n\n{line}\n"
-    fake = SimpleNamespace(file=SimpleNamespace(src_uri="posts/2026-01-01-demo.md"),
-                           url="2026/01/01/demo/")
-    plugin = JournalPlugin()
-    plugin.load_config({})
-    plugin.on_startup(command="build", dirty=False)
     with pytest.raises(PluginError, match=rf"posts/2026-01-01-demo.md:3: .*{message}"):
-        plugin.on_config({"strict": False, "nav": None})
-        plugin.on_page_markdown(markdown, page=fake, config={"repo_url": None},
-                                files=None)
+        demo_post_markdown(f"x\n\n{line}\n")
 
 
 def test_strict_build_refuses_a_missing_report(tmp_path):

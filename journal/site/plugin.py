@@ -116,9 +116,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             markdown = repository.expand_links(markdown, config.get("repo_url"))
         except ValueError as err:
             raise PluginError(f"{page.file.src_uri}: {err}") from err
-        self.check_snippet_quotes(markdown, page)
+        source, offset = source_and_offset(page)  # the file read once per page
+        self.check_snippet_quotes(markdown, page, source, offset)
         if page.file.src_uri.startswith("posts/"):
-            markdown = self.post_page_markdown(markdown, page, config)
+            markdown = self.post_page_markdown(markdown, page, config, offset)
         return markdown
 
     @event_priority(50)  # before the blog plugin measures a post's reading time
@@ -211,10 +212,10 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             for finding in sanitize_html.findings(nb, rel):
                 log.warning(finding)
 
-    def check_snippet_quotes(self, markdown: str, page) -> None:
+    def check_snippet_quotes(self, markdown: str, page, source: str | None,
+                             offset: int) -> None:
         """Every ``--8<--`` quote in a page's own Markdown names a file under
         snippets/ that exists (`journal.snippet_quotes`), named by post and line."""
-        source, offset = source_and_offset(page)
         try:
             snippet_quotes.check(markdown, paths.display_path(source) if source
                                  else page.file.src_uri, offset)
@@ -243,9 +244,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
 
-    def post_page_markdown(self, markdown: str, page, config) -> str:
+    def post_page_markdown(self, markdown: str, page, config, offset: int) -> str:
         """A post's markers expanded, kept by content in the cache."""
-        source, offset = source_and_offset(page)
         try:
             key = self.cache.post_key(markdown, page.file.src_uri, page.url, offset,
                                       config.get("repo_url"), self.stamps,

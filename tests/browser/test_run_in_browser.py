@@ -87,13 +87,15 @@ def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, si
     context.close()
 
 
-def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_dir, tmp_path):
+def failed_run_on_a_changed_copy(browser, site_dir, tmp_path, rel: str, flip: int) -> str:
+    """Run the digits post on a copy of the site with one byte of ``rel`` changed;
+    the run must fail before any cell, and its summary is returned."""
     copy = tmp_path / "site"
     shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
-    data = copy / "live" / "data" / "digits.npz"
-    content = bytearray(data.read_bytes())
-    content[len(content) // 2] ^= 0xFF  # one byte of the compressed images
-    data.write_bytes(bytes(content))
+    changed = copy / rel
+    content = bytearray(changed.read_bytes())
+    content[len(content) // 2] ^= flip
+    changed.write_bytes(bytes(content))
     with preview.serve(copy) as url:
         context, tab = new_tab(browser, url)
         tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
@@ -101,9 +103,16 @@ def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_
         tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
         assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
         text = tab.inner_text(".journal-live-summary")
-        assert "live/data/digits.npz: SHA-256" in text and "nothing was run" in text
         assert tab.locator(".journal-live-cell").count() == 0
         context.close()
+    return text
+
+
+def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_dir, tmp_path):
+    # one byte of the compressed images
+    text = failed_run_on_a_changed_copy(browser, site_dir, tmp_path,
+                                        "live/data/digits.npz", 0xFF)
+    assert "live/data/digits.npz: SHA-256" in text and "nothing was run" in text
 
 
 @pytest.mark.parametrize("name", ["pyodide.asm.js", "pyodide.asm.wasm"])
@@ -111,22 +120,9 @@ def test_a_runtime_file_that_is_not_the_pinned_one_stops_the_run(browser, site_d
                                                                  tmp_path, name):
     """Subresource Integrity in the worker: the script it imports (fetched, checked,
     then run from the checked bytes) and a file Pyodide fetches itself."""
-    copy = tmp_path / "site"
-    shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
-    runtime = copy / "live" / "pyodide" / name
-    content = bytearray(runtime.read_bytes())
-    content[len(content) // 2] ^= 0x01
-    runtime.write_bytes(bytes(content))
-    with preview.serve(copy) as url:
-        context, tab = new_tab(browser, url)
-        tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
-        tab.click(".journal-live-button")
-        tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
-        assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
-        text = tab.inner_text(".journal-live-summary")
-        assert f"live/pyodide/{name}: not the pinned file (integrity sha256-" in text
-        assert tab.locator(".journal-live-cell").count() == 0
-        context.close()
+    text = failed_run_on_a_changed_copy(browser, site_dir, tmp_path,
+                                        f"live/pyodide/{name}", 0x01)
+    assert f"live/pyodide/{name}: not the pinned file (integrity sha256-" in text
 
 
 def test_a_changed_live_script_is_refused_by_the_page(browser, site_dir, tmp_path):
