@@ -24,7 +24,6 @@ the numbers alone, so a page never says more than the runs do, and
 import dataclasses
 import math
 import re
-import shlex
 import warnings
 from dataclasses import dataclass
 
@@ -34,11 +33,6 @@ from scipy import stats
 from journal import markdown_source
 from journal.errors import Location, PostError
 
-# A claim names two metrics and is often long: it may run over several lines.
-CLAIM_MARKER = re.compile(r"\{%\s*claim\s+(.*?)\s*%\}", re.DOTALL)
-# An option is one word ``name=value``; a metric name may hold "=" too
-# ("logistic regression, C=1.0 / validation accuracy"), but never alone.
-OPTION = re.compile(r"^[A-Za-z_]\w*=\S*$")
 RELATIONS = {">": ">", "<": "<", "~": "~", "same": "~"}
 PAIRINGS = {"paired": True, "unpaired": False}
 OPTIONS = ("within", "format")
@@ -115,11 +109,9 @@ class Verdict:
 def parse_marker(body: str, where: Location) -> Claim:
     """The claim in a marker's text (what sits between ``claim`` and ``%}``)."""
     try:
-        words = shlex.split(body)
+        positional, options = markdown_source.marker_words(body)
     except ValueError as err:
         raise ClaimError(f"malformed claim marker: {err}", at=where) from None
-    positional = [w for w in words if not OPTION.match(w)]
-    options = dict(w.split("=", 1) for w in words if OPTION.match(w))
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise ClaimError(f"claim marker: unknown option {unknown[0]!r} (known: "
@@ -158,18 +150,18 @@ def parse_marker(body: str, where: Location) -> Claim:
 
 
 def find_claims(markdown: str, source: str, line_offset: int = 0):
-    """Yield ``(match, Claim, Location)`` for every claim marker outside code.
+    """Yield ``(match, Claim, Location)`` for every claim marker outside code
+    (``match`` is a `journal.markdown_source.MARKER` match).
 
     ``line_offset`` is the number of lines before ``markdown`` in the file
     (its front matter), so locations name the line an author sees.
     """
-    visible = markdown_source.blank_code(markdown)
-    for match in CLAIM_MARKER.finditer(markdown):
-        if visible[match.start()] != "{":  # inside code: shown, not judged
+    for match in markdown_source.markers(markdown):  # code is shown, not judged
+        if match.group(1) != "claim":
             continue
         line = markdown_source.line_of(markdown, match.start()) + line_offset
         where = Location(source, line=line)
-        yield match, parse_marker(match.group(1), where), where
+        yield match, parse_marker(match.group(2), where), where
 
 
 # -- the rule -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Embedding notebook results in posts.
 
-Two markers, each on the notebook path relative to ``projects/``:
+Markers, each on the notebook path relative to ``projects/``:
 
     {% embed "digits-baselines/digits-baselines.ipynb" tag="accuracy-table" show="output" %}
     {% value "digits-baselines/digits-baselines.ipynb" "SVM (RBF kernel) / test accuracy" format=".1%" %}
@@ -19,9 +19,12 @@ notebook page and its ``.ipynb`` and the provenance stamp
 (`journal.provenance`).
 
 ``value`` inserts one published metric (recorded with `journal.report`),
-formatted with a Python format spec. ``literal`` marks a number typed by the
-author (someone else's figure, a piece of arithmetic) and shows it visibly as
-not verified:
+formatted with a Python format spec (runs that are all the same number show
+that one number, never "± 0"). ``claim`` renders a comparison as its
+verdict's words and ``runs`` a dot plot of metrics' runs
+(`journal.claim_checks`). ``literal`` marks a number typed by the author
+(someone else's figure, a piece of arithmetic) and shows it visibly as not
+verified:
 
     {% literal "12.5 MB" %}
 
@@ -35,13 +38,12 @@ import hashlib
 import html
 import posixpath
 import re
-import shlex
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import (markdown_source, paths, project_info, provenance, sanitize_html,
-                     snippet_quotes)
+from journal import (claim_checks, claims, markdown_source, paths, project_info,
+                     provenance, sanitize_html, snippet_quotes)
 from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 from journal.report import records_in
@@ -72,12 +74,10 @@ def parse(markdown: str, source: str, line_offset: int = 0):
     for match in markdown_source.markers(markdown):
         line = markdown_source.line_of(markdown, match.start()) + line_offset
         try:
-            words = shlex.split(match.group(2))
+            positional, options = markdown_source.marker_words(match.group(2))
         except ValueError as err:
             raise EmbedError(f"malformed {match.group(1)} marker: {err}",
                              file=source, line=line) from None
-        positional = [w for w in words if "=" not in w]
-        options = dict(w.split("=", 1) for w in words if "=" in w)
         if not positional:
             what = "text" if match.group(1) == "literal" else "notebook"
             raise EmbedError(f"{match.group(1)} marker names no {what}", file=source,
@@ -137,10 +137,9 @@ def find_metric(nb, marker: Marker, where: Location) -> dict:
 def render_value(rec: dict, marker: Marker, where: Location) -> str:
     spec = marker.options.get("format", ".4f")
     try:
-        text = format(rec["value"], spec)
-        if "runs" in rec and marker.options.get("spread", "yes") != "no":
-            text += f" ± {format(rec['spread'], spec)} over {len(rec['runs'])} seeds"
-        return text
+        if marker.options.get("spread", "yes") == "no":
+            return format(rec["value"], spec)
+        return claims.describe_runs(rec, spec)
     except ValueError as err:
         raise EmbedError(f"bad format {spec!r}: {err}", at=where) from err
 
@@ -340,6 +339,14 @@ def expand(markdown: str, source: str, cache: NotebookCache | None = None,
         nb = cache.get(marker.notebook, where)
         if marker.kind == "value":
             text = render_value(find_metric(nb, marker, where), marker, where)
+        elif marker.kind == "claim":
+            claim = claims.parse_marker(match.group(2), where)
+            text = claim_checks.render(claim, claim_checks.judge(
+                claim, claim_checks.records_of(nb), where))
+        elif marker.kind == "runs":
+            text = snippet_quotes.shield(claim_checks.render_runs(
+                marker.notebook, marker.args, marker.options,
+                claim_checks.records_of(nb), where))
         else:
             text = render_cells(select_cells(nb, marker, where), marker, where,
                                 ctx, nb)

@@ -1,8 +1,9 @@
 """Reading a post's Markdown the same way everywhere, with one tokenizer.
 
 markdown-it-py (CommonMark, tables, footnotes, front matter) with two rules of
-the journal's own, the ``{% embed %}``, ``{% value %}`` and ``{% literal %}``
-markers and pymdownx.snippets' ``--8<--`` lines, reads a post once for every
+the journal's own, the markers (``{% embed %}``, ``{% value %}``,
+``{% literal %}``, ``{% claim %}`` and ``{% runs %}``) and pymdownx.snippets'
+``--8<--`` lines, reads a post once for every
 module that looks into it: the site's marker expansion (`journal.embed`), the
 post checks (`journal.postcheck`), ``repo:`` links (`journal.site.repository`),
 the excerpt shortcut and the build cache. What it finds carries its place in the
@@ -11,6 +12,7 @@ inline, is told apart as the site's Markdown tells it apart.
 """
 
 import re
+import shlex
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -19,8 +21,14 @@ from markdown_it.common.html_re import HTML_TAG_RE
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-# The journal's marker syntax: ``{% kind words... %}`` on one line.
-MARKER = re.compile(r"\{%\s*(embed|value|literal)\s+(.*?)\s*%\}")
+# The journal's marker syntax: ``{% kind words... %}``. A marker may run over
+# several lines of one paragraph (a claim names two metrics), never past a
+# blank line.
+MARKER = re.compile(r"\{%\s*(embed|value|literal|claim|runs)\s+"
+                    r"((?:(?!\n[ \t]*\n)[\s\S])*?)\s*%\}")
+# A marker's option is one unquoted word ``name=value``; a quoted word is never
+# one, so a metric name may hold "=" ("logistic regression, C=1.0 / accuracy").
+OPTION = re.compile(r"^[A-Za-z_]\w*=")
 # pymdownx.snippets' line syntax: an include ``--8<-- "path[:section]"``, a
 # section mark ``--8<-- [start:name]``, or a block of includes (anything else).
 SNIPPET = re.compile(r"""^[ \t]*-+8<-+(?:[ \t]+(?:"(?P<path>[^"\n]+)"|\[[ \t]*"""
@@ -299,8 +307,27 @@ def markers(text: str) -> list[re.Match]:
     return read(text).markers if "{%" in text else []
 
 
+def marker_words(body: str) -> tuple[list[str], dict[str, str]]:
+    """A marker's words (what follows its kind) as (positional words, options).
+
+    Raises ValueError for unbalanced quotes.
+    """
+    words = shlex.split(body)
+    raw = shlex.split(body, posix=False)  # the same words, quotes kept
+    if len(raw) != len(words):  # quotes inside a word: read every word as written
+        raw = words
+    positional, options = [], {}
+    for word, as_written in zip(words, raw):
+        if OPTION.match(as_written) and as_written[0] not in "\"'":
+            name, value = word.split("=", 1)
+            options[name] = value
+        else:
+            positional.append(word)
+    return positional, options
+
+
 def marker_notebook(match: re.Match) -> str | None:
-    """The notebook an embed or value marker names (its first word), or None."""
+    """The notebook a marker other than ``literal`` names (its first word), or None."""
     if match.group(1) == "literal":
         return None
     first = match.group(2).lstrip("\"'")
