@@ -67,9 +67,10 @@ def entry(claim: Claim, verdict: Verdict, where: Location) -> dict:
             claims.failure_message(claim, verdict, where)}
 
 
-def post_claims(folder: Path = paths.POSTS):
-    """Yield ``(Claim, Location)`` for every claim in the posts under ``folder``."""
-    for path in sorted(Path(folder).rglob("*.md")):
+def post_claims(folder: Path | None = None):
+    """Yield ``(Claim, Location)`` for every claim in the posts under ``folder``
+    (``posts/``)."""
+    for path in sorted(Path(folder or paths.POSTS).rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         _, body, offset = markdown_source.split_front_matter(text)
         for _, claim, where in claims.find_claims(body, paths.display_path(path),
@@ -77,7 +78,15 @@ def post_claims(folder: Path = paths.POSTS):
             yield claim, where
 
 
-def problems(notebook, report: dict, judged: bool, folder: Path = paths.POSTS):
+def claims_on(notebook: Path, folder: Path | None = None):
+    """``(Claim, Location)`` of every claim in the posts on the notebook at
+    ``notebook`` (a claim names it relative to ``projects/``)."""
+    target = Path(notebook).resolve()
+    return [(claim, where) for claim, where in post_claims(folder)
+            if (paths.PROJECTS / claim.notebook).resolve() == target]
+
+
+def problems(notebook, report: dict, judged: bool, folder: Path | None = None):
     """Why the posts' claims may not be published, one line each (none: they may).
 
     ``notebook(rel, where)`` reads a notebook named in a claim. A claim fails

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from journal import markdown_source
+from journal import markdown_source, report
 from journal.errors import Location, PostError
 
 RELATIONS = {">": ">", "<": "<", "~": "~", "same": "~"}
@@ -38,9 +38,7 @@ PAIRINGS = {"paired": True, "unpaired": False}
 OPTIONS = ("within", "format")
 CONFIDENCE = 0.95
 MIN_RUNS = 3            # fewer runs than this per metric: insufficient evidence
-# Runs that differ by less than this (relative to their size) are the same
-# number: float noise must not turn identical arms into a "difference".
-NOISE = 1e-9
+NOISE = report.NOISE     # relative: runs closer than this are one number
 
 
 class ClaimError(PostError):
@@ -170,10 +168,7 @@ def _noise(values: np.ndarray) -> float:
     return NOISE * float(np.max(np.abs(values)))
 
 
-def identical(runs) -> bool:
-    """Whether every run is the same number (up to float noise)."""
-    runs = np.asarray(runs, dtype=float)
-    return float(np.ptp(runs)) <= _noise(runs)
+identical = report.identical
 
 
 def _runs(record: dict) -> np.ndarray | None:

@@ -15,8 +15,13 @@ A notebook that is not valid JSON, was committed without being run, or breaks
 one of the rules `journal run` also applies first (`journal.execute.check_rules`)
 fails at collection with a message naming it.
 
-At the end of the session the controller writes what the check found to
-``reports/verification.json`` (`journal.verification`), which the site reads.
+After its cells, each claim a post makes on the notebook (`journal.claims`)
+is one more item, named by the post and line, judged on the runs this test
+run re-derived (`journal.claim_checks`); one that does not hold fails.
+
+At the end of the session the controller writes what the check found, the
+claims' verdicts included, to ``reports/verification.json``
+(`journal.verification`), which the site reads.
 
 Options:
   --no-notebooks        run only the unit tests
@@ -32,10 +37,11 @@ from pathlib import Path
 import pytest
 from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
 
-from journal import (compare, errors, execute, nbfile, paths, runenv, safety, settings,
-                     verification)
+from journal import (claim_checks, claims, compare, errors, execute, nbfile, paths, runenv,
+                     safety, settings, verification)
 
 RESULT_KEY = "journal_cell"
+CLAIM_KEY = "journal_claim"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -131,6 +137,14 @@ class NotebookFile(IPyNbFile):
                 self, name=errors.cell_label(cells, item.cell_num),
                 cell_num=item.cell_num, cell=item.cell, options=item.options,
             )
+        try:
+            on_this = claim_checks.claims_on(path)
+        except errors.JournalError as err:  # a malformed claim in a post
+            yield ClaimItem.from_parent(self, name="claims in posts", error=str(err))
+            return
+        for claim, where in on_this:
+            yield ClaimItem.from_parent(self, name=f"claim at {where}", claim=claim,
+                                        where=where)
 
     def setup(self):
         """Run the whole notebook once, with `journal.execute` (what `journal run` uses).
@@ -238,6 +252,42 @@ class NotebookCell(IPyNbCell):
         return verdict.ok
 
 
+class ClaimItem(pytest.Item):
+    """A post's claim on the notebook, judged on the runs this test run re-derived."""
+
+    def __init__(self, *, claim=None, where=None, error=None, **kwargs):
+        super().__init__(**kwargs)
+        self.claim, self.where, self.error = claim, where, error
+
+    def runtest(self):
+        if self.error:
+            raise CellFailed(self.error)
+        failure = self.parent.failure
+        if failure is not None:
+            pytest.skip(f"not judged: {failure.at.cell_name or failure.where} failed")
+        notebook = paths.display_path(Path(self.fspath))
+        try:
+            verdict = claim_checks.judge(
+                self.claim, claim_checks.records_of(self.parent.reproduced), self.where)
+        except claims.ClaimError as err:
+            self.user_properties.append((CLAIM_KEY, {
+                "notebook": notebook, "post": self.where.file, "line": self.where.line,
+                "claim": str(self.claim), "holds": False, "message": str(err)}))
+            raise CellFailed(str(err)) from None
+        self.user_properties.append((CLAIM_KEY, {
+            "notebook": notebook, **claim_checks.entry(self.claim, verdict, self.where)}))
+        if not verdict.holds:
+            raise CellFailed(claims.failure_message(self.claim, verdict, self.where))
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, CellFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.fspath, 0, f"{self.where or 'claims in posts'}: claim"
+
+
 def pytest_runtest_logreport(report):
     """Collect each cell's verdict from reports, so this works under xdist too."""
     if report.when != "call":
@@ -246,9 +296,12 @@ def pytest_runtest_logreport(report):
         if key == RESULT_KEY:
             _session_cells.append({**value, "passed": report.passed,
                                    "skipped": report.skipped})
+        elif key == CLAIM_KEY:
+            _session_claims.append(value)
 
 
 _session_cells: list[dict] = []
+_session_claims: list[dict] = []
 
 
 def pytest_collectreport(report):
@@ -269,7 +322,7 @@ def pytest_sessionfinish(session, exitstatus):
     target = session.config.getoption("--journal-report")
     verification.write(Path(target) if target else verification.report_file(),
                        _session_cells, _session_collect_errors,
-                       threads=session.config._journal_threads)
+                       threads=session.config._journal_threads, claims=_session_claims)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

@@ -40,6 +40,17 @@ def _number(name: str, value) -> float:
     return value
 
 
+# Runs that differ by less than this, relative to their size, are one number:
+# float noise must not show as a spread (or, in `journal.claims`, a difference).
+NOISE = 1e-9
+
+
+def identical(runs) -> bool:
+    """Whether every run is the same number (up to float noise)."""
+    runs = [float(r) for r in runs]
+    return max(runs) - min(runs) <= NOISE * max(abs(r) for r in runs)
+
+
 def spread(runs: list[float]) -> float:
     """Sample standard deviation of the runs (0 for a single run)."""
     if len(runs) < 2:
@@ -76,9 +87,12 @@ def format_value(value: float, digits: int = 4) -> str:
 
 
 def format_record(rec: dict, digits: int) -> str:
-    """``0.9850``, or ``0.9877 ± 0.0015 (3 runs)`` for a record with runs."""
+    """``0.9850``, or ``0.9877 ± 0.0015 (3 runs)`` for a record with runs, or
+    ``0.9926 (the same in 3 runs)`` when every run is the same number."""
     text = format_value(rec["value"], digits)
-    if "runs" in rec:
+    if "runs" in rec and identical(rec["runs"]):
+        text += f" (the same in {len(rec['runs'])} runs)"
+    elif "runs" in rec:
         text += f" ± {format_value(rec['spread'], digits)} ({len(rec['runs'])} runs)"
     return text
 

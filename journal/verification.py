@@ -3,7 +3,8 @@
 `make test` (the pytest plugin) writes ``reports/verification.json``: for each
 notebook it checked, each cell's verdict, what was compared and within which
 tolerance, what was not verified and why, the time each cell took, and the
-platform (CPU model, threads, device), versions, commit and date of the check.
+platform (CPU model, threads, device), versions, commit and date of the check,
+and the verdict on each claim the posts make on it (`journal.claim_checks`).
 It also records the notebook file's SHA-256 and its inputs fingerprint
 (`journal.provenance`), so a notebook edited or made stale after the check no
 longer counts as verified.
@@ -76,7 +77,8 @@ def platform_record(threads: int) -> dict:
 
 
 def notebook_entry(notebook: str, cells: list[dict], error: str | None,
-                   threads: int, date: str, commit: str | None) -> dict:
+                   threads: int, date: str, commit: str | None,
+                   claims: list[dict] = ()) -> dict:
     path = paths.ROOT / notebook
     nb = nbfile.read(path)
     datasets = provenance.recorded(nb).get("provenance", {}).get("datasets", {})
@@ -99,11 +101,14 @@ def notebook_entry(notebook: str, cells: list[dict], error: str | None,
         "cells": [{k: c[k] for k in ("cell", "passed", "skipped", "exempt", "seconds",
                                      "checked", "unverified", "problems")}
                   for c in cells],
+        # the posts' claims on this notebook, judged on this run's runs
+        "claims": sorted(({k: v for k, v in c.items() if k != "notebook"}
+                          for c in claims), key=lambda c: (c["post"], c["line"])),
     }
 
 
 def write(report_file: Path, cells: list[dict], collect_errors: dict[str, str],
-          threads: int) -> dict:
+          threads: int, claims: list[dict] = ()) -> dict:
     """Merge this test run's verdicts into ``report_file`` (other notebooks kept)."""
     report = load(report_file)
     date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -116,7 +121,8 @@ def write(report_file: Path, cells: list[dict], collect_errors: dict[str, str],
             continue  # a notebook outside the repository: nothing to publish
         report["notebooks"][notebook] = notebook_entry(
             notebook, by_notebook.get(notebook, []), collect_errors.get(notebook),
-            threads, date, commit)
+            threads, date, commit,
+            [c for c in claims if c["notebook"] == notebook])
     report["date"] = date
     report_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = report_file.with_suffix(".json.tmp")

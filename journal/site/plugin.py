@@ -17,8 +17,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import (embed, markdown_source, paths, project_info, safety, sanitize_html,
-                     snippet_quotes, vendor, verification)
+from journal import (claim_checks, embed, markdown_source, paths, project_info, safety,
+                     sanitize_html, snippet_quotes, vendor, verification)
 from journal.errors import JournalError, Location
 from journal.site import (cache, csp, excerpts, live, mount, notebook_page, pages, projects,
                           repository, rerun, search, stamps)
@@ -88,6 +88,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_config(self, config):
         self.read_inputs(config)           # cache, verification report, notebooks
         self.check_posts()                 # errors that name the post and line
+        self.check_claims(config)          # comparisons judged on the runs
         self.add_notebooks_to_nav(config)  # after the projects index
         if self.config.search_index == "journal":
             search.install(config, self.cache, lambda: self.rebuild.dirty)
@@ -184,6 +185,21 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             self.used = projects.posts_using(paths.POSTS, quoted=self.cache.quoted_by)
         except JournalError as err:
             raise PluginError(str(err)) from None
+
+    def check_claims(self, config) -> None:
+        """Every claim in the posts judged on the published runs and on the verdicts
+        `make test` recorded (`journal.claim_checks`): a strict build fails on
+        those that do not hold, naming post, line and both numbers; a preview
+        warns and shows them marked as not supported."""
+        try:
+            found = claim_checks.problems(self.notebooks.get, self.stamps.report,
+                                          judged=self.stamps.strict)
+        except JournalError as err:
+            raise PluginError(str(err)) from None
+        if found and config.get("strict"):
+            raise PluginError("\n".join(found))
+        for problem in found:
+            log.warning(problem)
 
     def add_notebooks_to_nav(self, config) -> None:
         """Every notebook page after the projects index, under its project's title,
