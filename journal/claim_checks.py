@@ -127,8 +127,8 @@ def render_runs(notebook: str, args: list[str], options: dict[str, str], records
     if unknown:
         raise ClaimError(f"runs marker: unknown option {unknown[0]!r} (known: "
                          f"{', '.join(PLOT_OPTIONS)})", at=where)
-    paired = bool(args) and args[-1] in ("paired", "unpaired") and args[-1] == "paired"
-    names = args[:-1] if args and args[-1] in ("paired", "unpaired") else args
+    pairing = args[-1] if args and args[-1] in ("paired", "unpaired") else None
+    names = args[:-1] if pairing else args
     if not names:
         raise ClaimError("runs marker names no metric", at=where)
     spec = options.get("format", ".4f")
@@ -138,7 +138,7 @@ def render_runs(notebook: str, args: list[str], options: dict[str, str], records
         raise ClaimError(f"runs marker: bad format {spec!r}: {err}", at=where) from None
     chosen = [_record(records, notebook, name, where) for name in names]
     try:
-        svg = dotplot.dotplot(chosen, paired=paired, format=spec)
+        svg = dotplot.dotplot(chosen, paired=pairing == "paired", format=spec)
     except ValueError as err:
         raise ClaimError(f"runs marker: {err}", at=where) from None
     return f'<figure class="journal-runs" markdown="0">\n{svg}\n</figure>'
