@@ -626,6 +626,9 @@ def claims(notebook: str, found: list[dict], posts: Path = paths.POSTS) -> list[
             where = f"{paths.display_path(post)}:{mk.line}"
             if mk.kind == "value" and mk.args and mk.args[0] in metrics:
                 places.append(f"{where} quotes '{mk.args[0]}'")
+            elif mk.kind in ("claim", "runs") and metrics & set(mk.args):
+                moved = sorted(metrics & set(mk.args))
+                places.append(f"{where} compares '{moved[0]}'")
             elif mk.kind == "embed" and (mk.options.get("tag") in tags or
                                          mk.options.get("id") in ids):
                 what = mk.options.get("tag") or mk.options.get("id")

@@ -350,6 +350,7 @@ def expand(markdown: str, source: str, cache: NotebookCache | None = None,
         else:
             text = render_cells(select_cells(nb, marker, where), marker, where,
                                 ctx, nb)
+        if marker.kind in ("embed", "runs"):
             # An indented marker (inside a list or admonition) keeps its indent.
             indent = markdown[markdown.rfind("\n", 0, match.start()) + 1:match.start()]
             if indent and not indent.strip():

@@ -3,7 +3,8 @@ reading order, and a place in the site's navigation.
 
 A project's title and summary come from its notebook (`journal.project_info`).
 The posts that use a notebook are the published posts whose ``{% embed %}`` or
-``{% value %}`` markers name it, in the order they were written.
+``{% value %}`` (or ``claim``, ``runs``) markers name it, in the order they were
+written.
 """
 
 import posixpath
@@ -30,11 +31,12 @@ def source_url(rel: str) -> str:
 
 
 def notebooks_named(markdown: str, source: str, line_offset: int = 0) -> list[str]:
-    """Notebooks (relative to projects/) a post's embed and value markers name, in order."""
+    """Notebooks (relative to projects/) a post's markers name (all but ``literal``),
+    in order."""
     named = []
     for _, marker in embed.parse(markdown, source, line_offset):
         rel = posixpath.normpath(marker.notebook)
-        if marker.kind in ("embed", "value") and rel not in named:
+        if marker.kind != "literal" and rel not in named:
             named.append(rel)
     return named
 
