@@ -141,4 +141,6 @@ def render_runs(notebook: str, args: list[str], options: dict[str, str], records
         svg = dotplot.dotplot(chosen, paired=pairing == "paired", format=spec)
     except ValueError as err:
         raise ClaimError(f"runs marker: {err}", at=where) from None
-    return f'<figure class="journal-runs" markdown="0">\n{svg}\n</figure>'
+    # Left out of the search index (Material's documented mark): not prose.
+    return (f'<figure class="journal-runs" data-search-exclude markdown="0">\n'
+            f'{svg}\n</figure>')
