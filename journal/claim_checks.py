@@ -98,7 +98,8 @@ def problems(notebook, report: dict, judged: bool, folder: Path | None = None):
     for claim, where in post_claims(folder):
         verdict = judge(claim, records_of(notebook(claim.notebook, where)), where)
         if not verdict.holds:
-            found.append(claims.failure_message(claim, verdict, where))
+            found.append(claims.failure_message(claim, verdict, where,
+                                                runs="the published runs"))
             continue
         name = paths.display_path(paths.PROJECTS / posixpath.normpath(claim.notebook))
         checked = report.get("notebooks", {}).get(name)

@@ -303,14 +303,16 @@ def _words(verdict: Verdict, claim: Claim) -> str:
     return f"{finding}: {evidence}"
 
 
-def failure_message(claim: Claim, verdict: Verdict, where: Location | str) -> str:
-    """The one line a strict build fails with: where, the claim, both numbers."""
+def failure_message(claim: Claim, verdict: Verdict, where: Location | str,
+                    runs: str = "the re-derived runs") -> str:
+    """The one line a strict build fails with: where, the claim, both numbers
+    (``runs`` says which: the test run's, or the published ones)."""
     if verdict.method == "insufficient":
         message = f"claim {claim} cannot be judged: {verdict.words}"
     else:
         numbers = (f"{claim.first!r} {format(verdict.first_mean, claim.format)}, "
                    f"{claim.second!r} {format(verdict.second_mean, claim.format)}")
-        message = (f"claim {claim} does not hold on the re-derived runs: {numbers}; "
+        message = (f"claim {claim} does not hold on {runs}: {numbers}; "
                    f"{verdict.words}; it needs {claim.requirement}")
     return str(ClaimError(message, at=where))
 

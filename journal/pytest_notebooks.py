@@ -252,6 +252,10 @@ class NotebookCell(IPyNbCell):
         return verdict.ok
 
 
+class ClaimFailed(Exception):
+    """A claim does not hold on the re-derived runs, or cannot be judged."""
+
+
 class ClaimItem(pytest.Item):
     """A post's claim on the notebook, judged on the runs this test run re-derived."""
 
@@ -261,7 +265,7 @@ class ClaimItem(pytest.Item):
 
     def runtest(self):
         if self.error:
-            raise CellFailed(self.error)
+            raise ClaimFailed(self.error)
         failure = self.parent.failure
         if failure is not None:
             pytest.skip(f"not judged: {failure.at.cell_name or failure.where} failed")
@@ -273,14 +277,14 @@ class ClaimItem(pytest.Item):
             self.user_properties.append((CLAIM_KEY, {
                 "notebook": notebook, "post": self.where.file, "line": self.where.line,
                 "claim": str(self.claim), "holds": False, "message": str(err)}))
-            raise CellFailed(str(err)) from None
+            raise ClaimFailed(str(err)) from None
         self.user_properties.append((CLAIM_KEY, {
             "notebook": notebook, **claim_checks.entry(self.claim, verdict, self.where)}))
         if not verdict.holds:
-            raise CellFailed(claims.failure_message(self.claim, verdict, self.where))
+            raise ClaimFailed(claims.failure_message(self.claim, verdict, self.where))
 
     def repr_failure(self, excinfo):
-        if isinstance(excinfo.value, CellFailed):
+        if isinstance(excinfo.value, ClaimFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo)
 

@@ -315,7 +315,9 @@ def test_advice_names_the_notebooks_to_rerun_and_the_claims_to_reread(tmp_path):
         "# P\n\nThe MLP reaches\n"
         '{% value "digits/digits.ipynb" "MLP / test accuracy" format=".1%" %}.\n\n'
         '{% value "digits/digits.ipynb" "tree / test accuracy" %}\n\n'
-        '{% embed "digits/digits.ipynb" tag="accuracy-table" show="output" %}\n')
+        '{% embed "digits/digits.ipynb" tag="accuracy-table" show="output" %}\n\n'
+        'It beats the tree {% claim "digits/digits.ipynb" "MLP / test accuracy" >\n'
+        '  "tree / test accuracy" unpaired %}.\n')
     report = run_check(FakeRunner(), sets=(drift.NEWEST,))
     lines = drift.advice(report, posts)
     assert lines[0].startswith(f"re-run {MLP}")
@@ -324,7 +326,9 @@ def test_advice_names_the_notebooks_to_rerun_and_the_claims_to_reread(tmp_path):
     assert reread == [f"re-read {paths.display_path(posts / '2026-01-01-p.md')}:4 quotes "
                       f"'MLP / test accuracy'",
                       f"re-read {paths.display_path(posts / '2026-01-01-p.md')}:8 shows "
-                      f"the cell 'accuracy-table'"]
+                      f"the cell 'accuracy-table'",
+                      f"re-read {paths.display_path(posts / '2026-01-01-p.md')}:10 compares "
+                      f"'MLP / test accuracy'"]
     assert any(line.startswith(f"re-run {NUMPY_USER}") for line in lines)
     assert not any(STABLE in line for line in lines)
 

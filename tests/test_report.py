@@ -49,3 +49,14 @@ def test_table_records_every_cell():
 def test_bad_values_are_refused(bad):
     with pytest.raises((ValueError, TypeError), match="metric 'x'"):
         report.metric("x", bad)
+
+
+def test_runs_that_are_all_equal_render_one_value_not_a_zero_spread():
+    same = report.metric("svm", runs=[0.9925650557620818] * 3)
+    assert same.text == "svm = 0.9926 (the same in 3 runs)"
+    noisy = report.metric("svm", runs=[0.99256505576208, 0.9925650557620818, 0.99256505576])
+    assert noisy.text == "svm = 0.9926 (the same in 3 runs)"  # float noise is no spread
+    spread = report.metric("mlp", runs=[0.9777, 0.9733, 0.9755])
+    assert spread.text == "mlp = 0.9755 ± 0.0022 (3 runs)"
+    table = report.metric_table({"svm": {"acc": [0.5, 0.5]}, "mlp": {"acc": [0.4, 0.6]}})
+    assert "0.5000 (the same in 2 runs)" in table.text and "± 0.1414" in table.text
