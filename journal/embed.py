@@ -46,7 +46,6 @@ from journal import (claim_checks, claims, markdown_source, paths, project_info,
                      provenance, sanitize_html, snippet_quotes)
 from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
-from journal.report import records_in
 
 SHOW = ("code", "output", "both")
 LITERAL_TITLE = "Typed by the author: not re-derived by the journal's checks"
@@ -125,11 +124,9 @@ def find_metric(nb, marker: Marker, where: Location) -> dict:
     if not marker.args:
         raise EmbedError("value marker names no metric", at=where)
     name = marker.args[0]
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            for rec in records_in(out):
-                if rec["name"] == name:
-                    return rec
+    records = claim_checks.records_of(nb)
+    if name in records:
+        return records[name]
     raise EmbedError(f"notebook {marker.notebook!r} publishes no metric "
                      f"named {name!r}", at=where)
 

@@ -273,8 +273,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def post_markdown(self, markdown: str, source: str, page_url: str | None,
                       offset: int, config) -> str:
-        """A post's Markdown with its ``{% embed %}``, ``{% value %}`` and
-        ``{% literal %}`` markers expanded (`journal.embed`), with verification
+        """A post's Markdown with its markers (``{% embed %}``, ``{% value %}``,
+        ``{% literal %}``, ``{% claim %}``, ``{% runs %}``) expanded
+        (`journal.embed`), with verification
         stamps (`stamps`), the "Run in your browser" controls (`live`) and, when
         it quotes notebooks, the closing "Re-run this post" box (`rerun`)."""
         # Figures need no files here: `pages.generated_files` wrote every notebook's.
