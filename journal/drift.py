@@ -803,6 +803,33 @@ def render_page(drift_report: dict, browser: dict[str, str] | None = None) -> st
 
 # -- files and the command ------------------------------------------------------------------
 
+def load_report(folder: Path | None = None) -> dict | None:
+    """The last drift check's report (``reports/drift.json``), or None when no
+    check has run here. A report that cannot be read is an error naming it."""
+    path = (folder or verification.reports_dir()) / REPORT_NAME
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{paths.display_path(path)}: unreadable drift report: {err}")
+    if not isinstance(report, dict) or report.get("format") != FORMAT:
+        raise ValueError(f"{paths.display_path(path)}: not a drift report of format "
+                         f"{FORMAT}; run `make drift` again")
+    return report
+
+
+def unchecked_page() -> str:
+    """The "Still reproducible?" page of a build with no drift report."""
+    return "\n".join([
+        "# Still reproducible?", "",
+        "Every result on this site is verified with the exact versions in",
+        "`requirements.lock`. A weekly check re-runs the same verification with the",
+        "newest releases that `pyproject.toml` allows and with the oldest it allows,",
+        "and names the package that moved any result. No such check went into this",
+        "build of the site; `make drift` runs it.", ""])
+
+
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -847,6 +874,7 @@ def cmd_drift(args) -> int:
                    attribution=not args.no_attribution)
     result["sets"][LOCK]["source"] = lock_source
     result["seconds"] = round(time.perf_counter() - started, 1)
+    result["cores"], result["threads"] = os.cpu_count(), args.threads
     out = verification.reports_dir()
     write_atomic(out / REPORT_NAME, json.dumps(result, indent=1, sort_keys=True) + "\n")
     write_atomic(out / PAGE_NAME, render_page(result, browser_versions()))
