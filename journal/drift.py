@@ -710,9 +710,12 @@ def summary_line(drift_report: dict, notebook: str) -> str | None:
     day = md((drift_report.get("date") or "?")[:10])
     newest = entry["columns"].get(NEWEST)
     if newest is None:
-        info = drift_report.get("sets", {}).get(NEWEST, {})
-        why = ", ".join(info.get("unresolved") or []) or info.get("error") or "not checked"
-        return f"with the newest releases on {day}: not checked ({md(why, 120)})"
+        info = drift_report.get("sets", {}).get(NEWEST)
+        if info is None:
+            return None  # that check left the newest releases out
+        why = ", ".join(info.get("unresolved") or []) or info.get("error")
+        return f"with the newest releases on {day}: not checked" + \
+            (f" ({md(why, 120)})" if why else "")
     if newest.get("outputs") is None or (newest.get("error") and not newest["cells"]):
         line = f"with the newest releases on {day}: does not run " \
                f"({md(newest.get('error') or '?', 120)})"
@@ -881,11 +884,13 @@ def cmd_drift(args) -> int:
     print(f"\nwrote {paths.display_path(out / REPORT_NAME)} and "
           f"{paths.display_path(out / PAGE_NAME)} in {result['seconds']:.0f} s")
     for nb in notebooks:
-        print(f"{nb}: {html.unescape(summary_line(result, nb) or '')}")
+        if line := summary_line(result, nb):
+            print(f"{nb}: {html.unescape(line)}")
     todo = advice(result)
+    checked = " and ".join(TITLES[kind] for kind in args.sets)
     print("\nBefore committing a new lock:" if todo else
-          "\nEvery result that reproduces under the lock reproduces with the newest "
-          "releases: nothing to re-run.")
+          f"\nEvery result that reproduces under the lock reproduces with the "
+          f"{checked}: nothing to re-run.")
     for line in todo:
         print(f"  {line}")
     return 0
