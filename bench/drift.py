@@ -30,25 +30,38 @@ def measure(threads: int = 1) -> dict:
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         return {"seconds": round(seconds, 1), "error": done.stderr.strip()[-500:]}
-    report = json.loads((verification.reports_dir() / drift.REPORT_NAME)
-                        .read_text(encoding="utf-8"))
+    result = from_report(drift.load_report())
+    result.update(seconds=round(seconds, 1), threads=threads, cores=os.cpu_count())
+    return result
+
+
+def from_report(report: dict | None) -> dict | None:
+    """The phases of a drift check from its report (None: no check has run).
+    ``make bench`` reads the last report rather than spend half an hour on a new
+    check; ``bench/run.py --drift`` (or this script) runs one."""
+    if report is None:
+        return None
     sets = {kind: {k: info.get(k) for k in ("available", "install_s", "seconds",
                                              "attribution_s")}
             for kind, info in report["sets"].items() if kind != drift.LOCK}
     notebooks = report["notebooks"]
-    return {"seconds": round(seconds, 1), "threads": threads, "cores": os.cpu_count(),
-            "notebooks": len(notebooks), "sets": sets,
+    return {"seconds": report.get("seconds"), "date": (report.get("date") or "")[:10],
+            "cores": report.get("cores"), "notebooks": len(notebooks), "sets": sets,
             "drifted": {kind: sum(bool(e["moves"].get(kind)) for e in notebooks.values())
                         for kind in sets}}
 
 
-def rows(result: dict) -> list[dict]:
+def rows(result: dict | None) -> list[dict]:
+    if result is None:
+        return [{"name": "drift check (make drift)", "value": "not measured: no "
+                 "reports/drift.json (run `make drift`)", "target": None, "ok": None}]
     if "error" in result:
         return [{"name": "drift check (make drift)", "value": f"failed after "
                  f"{result['seconds']:.0f} s: {result['error']}", "target": None, "ok": None}]
-    out = [{"name": f"drift check (make drift), {result['notebooks']} notebooks, "
-                    f"{result['cores']} cores",
-            "value": f"{result['seconds']:.0f} s", "target": None, "ok": None}]
+    cores = f", {result['cores']} cores" if result.get("cores") else ""
+    when = f" (check of {result['date']})" if result.get("date") else ""
+    out = [{"name": f"drift check (make drift), {result['notebooks']} notebooks{cores}",
+            "value": f"{result['seconds']:.0f} s{when}", "target": None, "ok": None}]
     for kind, s in result["sets"].items():
         if not s["available"]:
             value = "unavailable (see reports/drift.json)"

@@ -18,7 +18,9 @@ same run. Targets (checked here, never in unit tests):
 - on a GPU, the convnet trains >= 20x faster per epoch than on 2 CPU threads.
 
 It also records how long each notebook takes to load and run in the reader's
-browser (bench/live.py, headless Chromium; no target).
+browser (bench/live.py, headless Chromium; no target), and how long the drift
+check took (bench/drift.py: read from the last ``reports/drift.json``; ``--drift``
+runs a new one, about half an hour on 2 cores; no target).
 """
 
 import argparse
@@ -31,13 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import drift as drift_bench  # bench/drift.py, beside this script
 import live  # bench/live.py, beside this script
 import scale  # bench/scale.py, beside this script
 import weight as page_weight  # bench/weight.py
 from preview import build_site  # bench/preview.py
 from tables import table  # bench/tables.py
 
-from journal import execute, nbfile, paths
+from journal import drift, execute, nbfile, paths
 
 ROOT = paths.ROOT
 
@@ -186,6 +189,11 @@ def collect(args) -> dict:
         "search_index_bytes": report.search_index,
         "ok": report.ok,
     }
+    if args.drift:
+        print("checking the notebooks with other releases (make drift)...", flush=True)
+        results["drift"] = drift_bench.measure()
+    else:
+        results["drift"] = drift_bench.from_report(drift.load_report())
     print("training the convnet...", flush=True)
     results["convnet_cpu"] = bench_convnet("cpu", threads=2)
     if torch.cuda.is_available():
@@ -246,6 +254,7 @@ def summarise(r: dict) -> list[dict]:
                     "<= 1024 KB", pw["search_index_bytes"] <= 1024 * 1024))
     if "live" in r:
         rows += live.rows(r["live"])
+    rows += drift_bench.rows(r.get("drift"))
     cpu = r["convnet_cpu"]
     rows.append(row("convnet, CPU 2 threads", f"{cpu['epoch_s']:.2f} s/epoch, "
                     f"{cpu['images_per_s']:.0f} images/s, "
@@ -303,6 +312,9 @@ def main(argv=None) -> int:
                         help="skip the browser runs (bench/live.py)")
     parser.add_argument("--live-timeout-min", type=float, default=live.DEFAULT_TIMEOUT_MIN,
                         help="give up on a browser run after this many minutes")
+    parser.add_argument("--drift", action="store_true",
+                        help="run the drift check (half an hour on 2 cores) instead of "
+                             "reading the last reports/drift.json")
     parser.add_argument("--no-write", action="store_true",
                         help="print only; do not write results.json or the page")
     parser.add_argument("--from-results", type=Path, metavar="JSON",

@@ -713,9 +713,12 @@ def summary_line(drift_report: dict, notebook: str) -> str | None:
     day = md((drift_report.get("date") or "?")[:10])
     newest = entry["columns"].get(NEWEST)
     if newest is None:
-        info = drift_report.get("sets", {}).get(NEWEST, {})
-        why = ", ".join(info.get("unresolved") or []) or info.get("error") or "not checked"
-        return f"with the newest releases on {day}: not checked ({md(why, 120)})"
+        info = drift_report.get("sets", {}).get(NEWEST)
+        if info is None:
+            return None  # that check left the newest releases out
+        why = ", ".join(info.get("unresolved") or []) or info.get("error")
+        return f"with the newest releases on {day}: not checked" + \
+            (f" ({md(why, 120)})" if why else "")
     if newest.get("outputs") is None or (newest.get("error") and not newest["cells"]):
         line = f"with the newest releases on {day}: does not run " \
                f"({md(newest.get('error') or '?', 120)})"
@@ -806,6 +809,33 @@ def render_page(drift_report: dict, browser: dict[str, str] | None = None) -> st
 
 # -- files and the command ------------------------------------------------------------------
 
+def load_report(folder: Path | None = None) -> dict | None:
+    """The last drift check's report (``reports/drift.json``), or None when no
+    check has run here. A report that cannot be read is an error naming it."""
+    path = (folder or verification.reports_dir()) / REPORT_NAME
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as err:
+        raise ValueError(f"{paths.display_path(path)}: unreadable drift report: {err}")
+    if not isinstance(report, dict) or report.get("format") != FORMAT:
+        raise ValueError(f"{paths.display_path(path)}: not a drift report of format "
+                         f"{FORMAT}; run `make drift` again")
+    return report
+
+
+def unchecked_page() -> str:
+    """The "Still reproducible?" page of a build with no drift report."""
+    return "\n".join([
+        "# Still reproducible?", "",
+        "Every result on this site is verified with the exact versions in",
+        "`requirements.lock`. A weekly check re-runs the same verification with the",
+        "newest releases that `pyproject.toml` allows and with the oldest it allows,",
+        "and names the package that moved any result. No such check went into this",
+        "build of the site; `make drift` runs it.", ""])
+
+
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -850,17 +880,20 @@ def cmd_drift(args) -> int:
                    attribution=not args.no_attribution)
     result["sets"][LOCK]["source"] = lock_source
     result["seconds"] = round(time.perf_counter() - started, 1)
+    result["cores"], result["threads"] = os.cpu_count(), args.threads
     out = verification.reports_dir()
     write_atomic(out / REPORT_NAME, json.dumps(result, indent=1, sort_keys=True) + "\n")
     write_atomic(out / PAGE_NAME, render_page(result, browser_versions()))
     print(f"\nwrote {paths.display_path(out / REPORT_NAME)} and "
           f"{paths.display_path(out / PAGE_NAME)} in {result['seconds']:.0f} s")
     for nb in notebooks:
-        print(f"{nb}: {html.unescape(summary_line(result, nb) or '')}")
+        if line := summary_line(result, nb):
+            print(f"{nb}: {html.unescape(line)}")
     todo = advice(result)
+    checked = " and ".join(TITLES[kind] for kind in args.sets)
     print("\nBefore committing a new lock:" if todo else
-          "\nEvery result that reproduces under the lock reproduces with the newest "
-          "releases: nothing to re-run.")
+          f"\nEvery result that reproduces under the lock reproduces with the "
+          f"{checked}: nothing to re-run.")
     for line in todo:
         print(f"  {line}")
     return 0

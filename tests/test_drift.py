@@ -8,6 +8,7 @@ One test runs the real plugin (in this interpreter, not a new venv) on the
 small verification fixture, to check the values the drift plugin records.
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -16,7 +17,9 @@ import markdown
 import pytest
 from packaging.requirements import Requirement
 
+import drift as drift_bench  # bench/drift.py (bench/ is on sys.path: conftest.py)
 from journal import drift, drift_capture, paths
+from journal.site import pages
 
 MLP = "projects/digits/digits.ipynb"
 NUMPY_USER = "projects/arrays/arrays.ipynb"
@@ -440,3 +443,33 @@ def test_a_move_no_single_upgrade_explains_is_reported_as_such():
     assert why["package"] is None and "transitive" in why["note"]
     assert [m["cell"] for m in why["unexplained"]] == [0]
     assert why["tried"] == ["numpy 2.4.6 -> 2.5.0", "scikit-learn 1.9.1 -> 1.10.0"]
+
+
+# -- the page readers see, and the benchmark row ---------------------------------------------
+
+def test_the_site_page_reads_the_last_report_and_says_when_there_is_none(tmp_path):
+    report = run_check(FakeRunner(), sets=(drift.NEWEST,))
+    (tmp_path / drift.REPORT_NAME).write_text(json.dumps(report))
+    page = pages.still_page(drift.load_report(tmp_path))
+    assert page.startswith("# Still reproducible?")
+    assert "scikit-learn 1.9.1 -&gt; 1.10.0 moves" in page
+    assert drift.load_report(tmp_path / "nowhere") is None
+    assert "No such check went into this\nbuild" in pages.still_page(None)
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"format": 99}', "[]"])
+def test_an_unreadable_drift_report_is_named(tmp_path, text):
+    (tmp_path / drift.REPORT_NAME).write_text(text)
+    with pytest.raises(ValueError, match=r"drift\.json: .*(unreadable|format)"):
+        drift.load_report(tmp_path)
+
+
+def test_bench_reads_the_phases_of_the_last_check():
+    report = run_check(FakeRunner(), sets=(drift.NEWEST,))
+    report.update(seconds=1234.5, cores=2)
+    result = drift_bench.from_report(report)
+    rows = drift_bench.rows(result)
+    assert rows[0]["value"].startswith("1234 s (check of ")
+    assert "2 cores" in rows[0]["name"]
+    assert "notebook(s) moved" in rows[1]["value"]
+    assert "not measured" in drift_bench.rows(drift_bench.from_report(None))[0]["value"]

@@ -52,18 +52,29 @@ def load(name):
     return yaml.safe_load((paths.ROOT / ".github" / "workflows" / name).read_text())
 
 
-def test_pages_publish_only_a_green_push_to_this_repositorys_main():
-    ci, pages = load("ci.yml"), load("pages.yml")
+def test_pages_publish_only_a_green_push_or_weekly_check_of_this_repositorys_main():
+    ci, pages, drift = load("ci.yml"), load("pages.yml"), load("drift.yml")
     assert ci["jobs"]["site"]["needs"] == "notebooks"
     # "on" is read by YAML 1.1 as the boolean True
     trigger = pages[True]["workflow_run"]
-    assert trigger["workflows"] == ["CI"] and trigger["branches"] == ["main"]
+    assert trigger["workflows"] == ["CI", "Drift"] and trigger["branches"] == ["main"]
+    assert set(drift[True]) == {"schedule", "workflow_dispatch"}
     condition = " ".join(pages["jobs"]["deploy"]["if"].split())
     run = "github.event.workflow_run"
-    assert condition.split(" && ") == [
-        f"{run}.conclusion == 'success'", f"{run}.event == 'push'",
+    assert condition == " && ".join([
+        f"{run}.conclusion == 'success'",
+        f"({run}.event == 'push' || ({run}.name == 'Drift' "
+        f"&& {run}.event == 'schedule'))",
         f"{run}.head_branch == 'main'",
-        f"{run}.head_repository.full_name == github.repository"]
+        f"{run}.head_repository.full_name == github.repository"])
+
+
+def test_the_weekly_drift_check_builds_the_site_it_publishes():
+    steps = [s.get("run", "") for s in load("drift.yml")["jobs"]["drift"]["steps"]]
+    assert steps.index("make drift") < steps.index("make site")
+    ci_steps = [s.get("name", "") for s in load("ci.yml")["jobs"]["site"]["steps"]]
+    assert ci_steps.index("Fetch the last drift report") \
+        < ci_steps.index("Build the site strictly")
 
 
 # -- hardening: pinned actions, no persisted credentials, least privilege ---------

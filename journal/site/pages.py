@@ -1,21 +1,23 @@
 """Files the site generates: every notebook figure as an image file, the
 Projects index (each project's title, summary, last verification and posts) and
-the Notebooks page (each notebook's verification and its run). Notebook titles
+the Notebooks page (each notebook's verification and its run) and the "Still
+reproducible?" page of the last drift check (`journal.drift`). Notebook titles
 and summaries are text: escaped, and shielded from pymdownx.snippets."""
 
 import posixpath
 
 from mkdocs.structure.files import File
 
-from journal import embed, paths, project_info, provenance, snippet_quotes
+from journal import drift, embed, paths, project_info, provenance, snippet_quotes
 from journal.errors import Location
 from journal.site import projects
 from journal.verification import Status
 
 NOTEBOOKS_PAGE = "notebooks.md"
+STILL_PAGE = drift.PAGE_NAME
 
 
-def generated_files(config, notebooks, stamps, used) -> list[File]:
+def generated_files(config, notebooks, stamps, used, drift_report=None) -> list[File]:
     """Figures of every notebook under ``assets/embeds/``, and the two index pages.
 
     Figures are real files named by their content, so `mkdocs build` writes
@@ -32,7 +34,15 @@ def generated_files(config, notebooks, stamps, used) -> list[File]:
                                 content=notebooks_page(notebooks, stamps)))
     found.append(File.generated(config, projects.INDEX,
                                 content=projects_page(notebooks, stamps, used)))
+    found.append(File.generated(config, STILL_PAGE, content=still_page(drift_report)))
     return found
+
+
+def still_page(drift_report: dict | None) -> str:
+    """The last drift check as a page; everything a run printed is escaped."""
+    if drift_report is None:
+        return drift.unchecked_page()
+    return snippet_quotes.shield(drift.render_page(drift_report, drift.browser_versions()))
 
 
 def verified_on(check) -> str:

@@ -17,8 +17,8 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from journal import (claim_checks, embed, markdown_source, paths, project_info, safety,
-                     sanitize_html, snippet_quotes, vendor, verification)
+from journal import (claim_checks, drift, embed, markdown_source, paths, project_info,
+                     safety, sanitize_html, snippet_quotes, vendor, verification)
 from journal.errors import JournalError, Location
 from journal.site import (cache, csp, excerpts, live, mount, notebook_page, pages, projects,
                           repository, rerun, search, stamps)
@@ -75,6 +75,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.shared = notebook_page.SharedFiles()
         self.used: dict[str, list[projects.Post]] = {}
         self.live: live.Live | None = None
+        self.drift: dict | None = None
 
     # -----------------------------------------------------------------------
     # The build, event by event
@@ -166,6 +167,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             self.config.allow_unverified or env_flag("JOURNAL_ALLOW_UNVERIFIED"))
         try:
             report = verification.load(*verification.report_files())
+            self.drift = drift.load_report()
         except ValueError as err:
             raise PluginError(str(err)) from err
         self.notebooks = embed.NotebookCache(read=self.cache.read_notebook)
@@ -243,7 +245,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         MathJax (`journal.vendor`), the files of browser runs (`live`)."""
         try:
             notebooks = list(pages.project_notebooks(self.notebooks))
-            for file in pages.generated_files(config, notebooks, self.stamps, self.used):
+            for file in pages.generated_files(config, notebooks, self.stamps, self.used,
+                                              self.drift):
                 if files.get_file_from_path(file.src_uri) is None:
                     files.append(file)
             for uri, path in vendor.site_files():
