@@ -11,7 +11,9 @@ is to let models vote on every label without ever having seen it:
   images on which every seed votes against the given label with confidence,
   most confident disagreement first;
 - `drop` and `relabel` are the two automatic fixes; a reviewed list of
-  decisions (`apply_review`) is the manual one.
+  decisions (`apply_review`) is the manual one;
+- `flip_labels` plants known errors, and `precision_recall` scores a list of
+  flagged rows against them.
 
 Any model fits, given as ``fit_proba(X_train, y_train, X_new, seed=...)``
 returning (n_new, C) probabilities: `mlp_proba` wraps the NumPy MLP of
@@ -149,3 +151,26 @@ def apply_review(X, y, review):
     X, y = relabel(X, y, list(fixes), list(fixes.values()))
     return drop(X, y, to_drop)
 # --8<-- [end:fixes]
+
+
+# --8<-- [start:injected]
+def flip_labels(y, n_flips, seed=0, n_classes=10):
+    """A copy of ``y`` with ``n_flips`` labels changed to another class at random.
+
+    Returns ``(noisy labels, rows that were flipped)``; every flipped row gets a
+    class other than its own, each of the others equally likely.
+    """
+    y = np.asarray(y)
+    rng = np.random.default_rng(seed)
+    flipped = np.sort(rng.choice(len(y), size=n_flips, replace=False))
+    noisy = y.copy()
+    noisy[flipped] = (y[flipped] + rng.integers(1, n_classes, size=n_flips)) % n_classes
+    return noisy, flipped
+
+
+def precision_recall(flagged, flipped) -> tuple[float, float]:
+    """Share of flagged rows that were flipped, share of flipped rows flagged."""
+    hits = int(np.isin(flagged, flipped).sum())
+    precision = hits / len(flagged) if len(flagged) else float("nan")
+    return precision, hits / len(flipped)
+# --8<-- [end:injected]

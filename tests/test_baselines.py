@@ -5,8 +5,9 @@ import pytest
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
 from journal.datasets import load_digits
-from snippets.baselines import (GRIDS, MODELS, confusion_matrix, score_on_test,
-                                select, try_settings)
+from snippets.baselines import (GRIDS, MNIST_GRIDS, MNIST_MODELS, MODELS,
+                                confusion_matrix, score_on_test, select,
+                                try_settings)
 
 
 @pytest.fixture(scope="module")
@@ -16,6 +17,17 @@ def digits():
 
 def test_every_model_has_a_grid():
     assert set(GRIDS) == set(MODELS)
+    assert set(MNIST_GRIDS) == set(MNIST_MODELS)
+
+
+def test_the_mnist_baselines_ignore_the_seed(digits):
+    """They are fitted once per setting in the notebook: a seed must not matter."""
+    for name, grid in MNIST_GRIDS.items():
+        (value, *_), = grid.values()
+        fits = [MNIST_MODELS[name](seed, value).fit(digits.X_train, digits.y_train)
+                for seed in (0, 1)]
+        assert np.array_equal(fits[0].predict(digits.X_val),
+                              fits[1].predict(digits.X_val)), name
 
 
 def test_settings_are_scored_on_validation_and_test_only_at_the_end(digits):

@@ -5,8 +5,9 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import PredefinedSplit, cross_val_predict
 
-from snippets.label_noise import (apply_review, drop, flag_suspects, knn_proba,
-                                  mlp_proba, out_of_fold_proba, relabel, softmax,
+from snippets.label_noise import (apply_review, drop, flag_suspects, flip_labels,
+                                  knn_proba, mlp_proba, out_of_fold_proba,
+                                  precision_recall, relabel, softmax,
                                   stratified_folds)
 
 
@@ -121,3 +122,20 @@ def test_knn_proba_with_one_neighbour_returns_the_training_labels():
     X = rng.standard_normal((30, 5))
     y = np.arange(30) % 10
     np.testing.assert_array_equal(knn_proba(X, y, X, k=1).argmax(axis=1), y)
+
+
+def test_flipped_labels_change_exactly_the_rows_returned_and_nothing_else():
+    y = _labels()
+    noisy, flipped = flip_labels(y, 6, seed=3, n_classes=4)
+    changed = np.flatnonzero(noisy != y)
+    assert changed.tolist() == flipped.tolist() and len(flipped) == 6
+    assert noisy.min() >= 0 and noisy.max() < 4
+    again, _ = flip_labels(y, 6, seed=3, n_classes=4)
+    assert np.array_equal(noisy, again)  # the seed decides everything
+    assert not np.array_equal(flip_labels(y, 6, seed=4, n_classes=4)[1], flipped)
+
+
+def test_precision_and_recall_count_hits_against_the_planted_rows():
+    assert precision_recall(np.array([1, 2, 3, 9]), np.array([2, 3, 5])) == (0.5, 2 / 3)
+    precision, recall = precision_recall(np.array([], dtype=int), np.array([2]))
+    assert np.isnan(precision) and recall == 0.0

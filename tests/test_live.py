@@ -46,6 +46,16 @@ def test_a_torch_cell_is_left_out_with_its_reason_and_its_imports_kept():
     assert cells[4].runs  # binds y itself before reading it
 
 
+def test_a_cell_with_another_library_the_browser_lacks_is_left_out_by_name():
+    nb = notebook("import numpy as np\nx = np.ones(3)",
+                  "from cleanlab.filter import find_label_issues\nz = x + 1",
+                  "print(z)")
+    cells = plan.plan(nb, paths.SNIPPETS)
+    assert [c.runs for c in cells] == [True, False, False]
+    assert cells[1].why == "imports cleanlab.filter, which does not run in the browser"
+    assert cells[2].why == "uses z, which code cell 2 sets with cleanlab"
+
+
 def test_snippets_that_need_torch_are_found_by_module_and_by_name():
     index = plan.SnippetsIndex.read(paths.SNIPPETS)
     assert {"snippets.convnet", "snippets.architectures", "snippets.artifact"} <= index.modules

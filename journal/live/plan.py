@@ -1,8 +1,8 @@
 """Which cells of a notebook can run in the reader's browser, decided at build time.
 
 A cell is left out, with the reason shown in its place, when it imports torch
-(directly or through a `snippets` module), or reads a name a left-out cell
-set; a left-out cell's other imports still run. Read from the source with
+(directly or through a `snippets` module) or another library the browser lacks
+(`UNAVAILABLE`), or reads a name a left-out cell set; a left-out cell's other imports still run. Read from the source with
 `ast`, so the plan does not depend on what is installed. See the site's "How
 the site is made" page.
 """
@@ -15,7 +15,8 @@ from journal import paths
 from journal.errors import NotebookError
 
 BROWSER_PACKAGES = ("numpy", "scikit-learn", "matplotlib")
-UNAVAILABLE = ("torch",)
+# Libraries the browser's Python lacks, with the name a reason gives each.
+UNAVAILABLE = {"torch": "PyTorch", "cleanlab": "cleanlab"}
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ def plan(notebook: dict, snippets: Path, path: Path | None = None,
                                   "which the browser's kernel does not run"))
             continue
         why = _torch_reason(tree, index)
+        lacking = next((UNAVAILABLE[_top_module(m)] for m, _ in _imports(tree)
+                        if _top_module(m) in UNAVAILABLE), "PyTorch")
         if not why:
             needed = sorted(n for n in _used(tree) if n in missing)
             if needed:
@@ -156,7 +159,7 @@ def plan(notebook: dict, snippets: Path, path: Path | None = None,
         imports = [stmt for stmt in tree.body if isinstance(stmt, (ast.Import, ast.ImportFrom))]
         if why:
             for name in _assigned(tree):
-                missing[name] = f"which code cell {code_index + 1} sets with PyTorch"
+                missing[name] = f"which code cell {code_index + 1} sets with {lacking}"
             for stmt in imports:
                 for name in _imported(stmt):
                     if not _torch_reason(stmt, index):
