@@ -14,7 +14,11 @@ runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
   does not have;
 - a decimal number or a percentage typed in prose: published numbers come
   from ``{% value %}`` markers, and a number quoted from elsewhere is marked
-  ``{% literal "..." %}`` (rendered visibly as not verified).
+  ``{% literal "..." %}`` (rendered visibly as not verified). The rule covers
+  every text a reader sees: the body, image alt texts and captions, and the
+  front matter's fields (a title, a description); and, through
+  `check_notebook_prose` (which `journal.execute.check_rules` applies), a
+  notebook's markdown cells and its metadata title and summary.
 
 Run ``python -m journal.postcheck posts/*.md`` to check posts by hand.
 """
@@ -28,7 +32,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from journal import markdown_source, paths
-from journal.errors import PostError
+from journal.errors import Location, NotebookError, PostError, cell_label
 
 PROSE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s?%"
                           r"|(?<![\w.,])\d*\.\d+(?![\w.])")
@@ -141,18 +145,75 @@ def check_links(text: str, post: Path, name: str) -> None:
                             f"{paths.display_path(path)} does not exist")
 
 
+HOW_TO_QUOTE = ("quote a published result with {% value \"<notebook>\" \"<metric>\" %} "
+                "or mark a number from elsewhere with {% literal \"...\" %}")
+
+
+def typed_numbers(text: str) -> list[tuple[int, str]]:
+    """(line from 1, number) of each decimal number and percentage in ``text``'s prose."""
+    body = markdown_source.prose(text)
+    return [(markdown_source.line_of(body, m.start()), m.group(0).strip())
+            for m in PROSE_NUMBER.finditer(body)]
+
+
+def check_front_matter_numbers(meta: dict, lines: dict[str, int], name: str) -> None:
+    """No typed number in a field readers see (every text field but the dates)."""
+    def texts(node, key):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if f"{key}{k}" != "date":
+                    yield from texts(v, f"{key}{k}.")
+        elif isinstance(node, list):
+            for v in node:
+                yield from texts(v, key)
+        elif isinstance(node, str):
+            yield key.rstrip("."), node
+
+    for field, text in texts(meta, ""):
+        found = [m.group(0).strip() for m in PROSE_NUMBER.finditer(text)]
+        if found:
+            raise PostError(f"{name}:{lines.get(field, 2)}: the number {found[0]!r} is "
+                            f"typed in the front matter's {field}, which readers see; "
+                            f"{HOW_TO_QUOTE} in the post's text instead")
+
+
+def check_notebook_prose(nb, name: str) -> None:
+    """Raise `NotebookError` naming the cell (or metadata field) for a number typed
+    in a notebook's markdown or in the title and summary its pages show."""
+    meta = nb.metadata.get("journal", {})
+    for field in ("title", "summary"):
+        found = [m.group(0).strip() for m in PROSE_NUMBER.finditer(meta.get(field) or "")]
+        if found:
+            raise NotebookError(f"the number {found[0]!r} is typed in the metadata's "
+                                f"journal.{field}, which readers see; say it in words",
+                                file=name)
+    cells = [c for c in nb.cells if c.cell_type == "markdown"]
+    for index, cell in enumerate(cells):
+        where = Location(name, cell_name=cell_label(cells, index, "markdown"))
+        marker = markdown_source.markers(cell.source)
+        if marker:
+            raise NotebookError(f"line {markdown_source.line_of(cell.source, marker[0].start())}"
+                                f": {marker[0].group(0)!r} is expanded only in posts; a "
+                                f"notebook page would show it as typed", at=where)
+        found = typed_numbers(cell.source)
+        if found:
+            (line, number), more = found[0], len(found) - 1
+            others = f" (and {more} more in the cell)" if more else ""
+            raise NotebookError(
+                f"line {line}: the number {number!r} is typed in prose{others}; a "
+                f"setting goes in inline code as the code has it (`lr=0.1`), a result "
+                f"is quoted from a post with {{% value %}}", at=where)
+
+
 def check_numbers(text: str, name: str, first_line: int = 1) -> None:
     """Every decimal number and percentage in prose comes from a marker."""
-    body = markdown_source.prose(text)
-    found = [(markdown_source.line_of(body, m.start()) + first_line - 1,
-              m.group(0).strip()) for m in PROSE_NUMBER.finditer(body)]
+    found = [(line + first_line - 1, number) for line, number in typed_numbers(text)]
     if found:
         line, number = found[0]
         others = "".join(f"\n  {name}:{n}: {num!r}" for n, num in found[1:10])
         raise PostError(
-            f"{name}:{line}: the number {number!r} is typed in prose; quote a "
-            f"published result with {{% value \"<notebook>\" \"<metric>\" %}} or mark "
-            f"a number from elsewhere with {{% literal \"...\" %}}{others}")
+            f"{name}:{line}: the number {number!r} is typed in prose; {HOW_TO_QUOTE}"
+            f"{others}")
 
 
 def check_post(path: Path) -> None:
@@ -165,6 +226,7 @@ def check_post(path: Path) -> None:
         raise PostError(f"{name}: cannot read post: {err}") from None
     meta, lines, body_start = _front_matter(text, name)
     check_date(meta, lines, name)
+    check_front_matter_numbers(meta, lines, name)
     if "<!-- more -->" not in text:
         raise PostError(f"{name}: no '<!-- more -->' excerpt marker after the first "
                         f"paragraph")
