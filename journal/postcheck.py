@@ -12,6 +12,11 @@ runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
 - a relative link or image whose target file does not exist, or a
   ``repo:PATH`` link (`journal.site.repository`) to a file the repository
   does not have;
+- a picture that is not a checked notebook's figure (``![..](chart.png)``,
+  ``<img>``, ``<svg>`` ...) unless declared drawn by hand with the class
+  ``journal-unverified`` (``![..](chart.png){ .journal-unverified }``); the site
+  then says under it, in words, that it is not re-derived
+  (`journal.site.handmade`);
 - a decimal number or a percentage typed in prose: published numbers come
   from ``{% value %}`` markers, and a number quoted from elsewhere is marked
   ``{% literal "..." %}`` (rendered visibly as not verified). The rule covers
@@ -37,6 +42,13 @@ from journal.errors import Location, NotebookError, PostError, cell_label
 PROSE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s?%"
                           r"|(?<![\w.,])\d*\.\d+(?![\w.])")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A picture drawn elsewhere is declared with this class; the page marks it.
+HANDMADE = "journal-unverified"
+PICTURE_TAG = re.compile(r"<(img|svg|picture|object|embed|iframe|video|canvas)\b",
+                         re.IGNORECASE)
+HANDMADE_ATTR = re.compile(r"[ \t]*\{[^}\n]*\." + HANDMADE + r"(?![\w-])[^}\n]*\}")
+HANDMADE_CLASS = re.compile(r"""\bclass\s*=\s*["'][^"']*(?<![\w-])""" + HANDMADE +
+                            r"""(?![\w-])""", re.IGNORECASE)
 
 
 class _Loader(yaml.SafeLoader):
@@ -179,7 +191,8 @@ def check_front_matter_numbers(meta: dict, lines: dict[str, int], name: str) -> 
 
 def check_notebook_prose(nb, name: str) -> None:
     """Raise `NotebookError` naming the cell (or metadata field) for a number typed
-    in a notebook's markdown or in the title and summary its pages show."""
+    in a notebook's markdown or in the title and summary its pages show, and for
+    a picture in its markdown (a notebook's pictures are its checked figures)."""
     meta = nb.metadata.get("journal", {})
     for field in ("title", "summary"):
         found = [m.group(0).strip() for m in PROSE_NUMBER.finditer(meta.get(field) or "")]
@@ -195,6 +208,14 @@ def check_notebook_prose(nb, name: str) -> None:
             raise NotebookError(f"line {markdown_source.line_of(cell.source, marker[0].start())}"
                                 f": {marker[0].group(0)!r} is expanded only in posts; a "
                                 f"notebook page would show it as typed", at=where)
+        pictures = markdown_source.read(cell.source).images + [
+            span for span in markdown_source.read(cell.source).html
+            if PICTURE_TAG.match(cell.source, span[0])]
+        if pictures or cell.get("attachments"):
+            line = markdown_source.line_of(cell.source, min(pictures)[0]) if pictures else 1
+            raise NotebookError(f"line {line}: a picture in a markdown cell is not a "
+                                f"checked figure; draw it in a code cell, or show it "
+                                f"in a post declared as drawn by hand", at=where)
         found = typed_numbers(cell.source)
         if found:
             (line, number), more = found[0], len(found) - 1
@@ -203,6 +224,29 @@ def check_notebook_prose(nb, name: str) -> None:
                 f"line {line}: the number {number!r} is typed in prose{others}; a "
                 f"setting goes in inline code as the code has it (`lr=0.1`), a result "
                 f"is quoted from a post with {{% value %}}", at=where)
+
+
+def check_pictures(text: str, name: str, first_line: int = 1) -> None:
+    """Every picture in a post's text is declared drawn by hand (`HANDMADE`): a
+    post shows a checked figure only through ``{% embed %}``."""
+    read = markdown_source.read(text)
+    found = []
+    for start, end in read.images:
+        if not HANDMADE_ATTR.match(text, end):
+            found.append((start, text[start:end]))
+    for start, end in read.html:
+        tag = text[start:end]
+        if PICTURE_TAG.match(tag) and not HANDMADE_CLASS.search(tag):
+            found.append((start, tag))
+    if found:
+        start, what = min(found)
+        line = markdown_source.line_of(text, start) + first_line - 1
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise PostError(
+            f"{name}:{line}: the picture {what[:60]!r}{more} is not a figure of a checked "
+            f"notebook; show one with {{% embed %}}, or declare a picture drawn "
+            f"elsewhere with {{ .{HANDMADE} }} after it (class=\"{HANDMADE}\" on a tag) "
+            f"so the page says it is not re-derived")
 
 
 def check_numbers(text: str, name: str, first_line: int = 1) -> None:
@@ -233,6 +277,7 @@ def check_post(path: Path) -> None:
     check_links(text, path, name)
     body = "\n".join(text.splitlines()[body_start - 1:])
     check_numbers(body, name, body_start)
+    check_pictures(body, name, body_start)
 
 
 def check_posts(folder: Path = paths.POSTS) -> None:
