@@ -689,8 +689,11 @@ def compare_output(pub: dict, rep: dict, label: str, rules, clean) -> Verdict:
         return verdict
     for mime in sorted(p_data):
         if mime.startswith("image/"):
-            verdict.unverified.append(f"{label} {mime}: pictures other than PNG figures "
-                                      f"are not compared")
+            # A page shows every picture as a result: only a figure with its record
+            # can be checked, so any other is refused rather than shown unmarked.
+            verdict.problems.append(f"{label} is a picture ({mime}) that is not a "
+                                    f"figure with a record of what it shows; draw it "
+                                    f"with matplotlib after `setup()`")
             continue
         verdict.extend(_compare_text(f"{label} {mime}", _text(p_data[mime]),
                                      _text(r_data[mime]), rules, clean))

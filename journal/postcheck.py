@@ -21,9 +21,8 @@ runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
   from ``{% value %}`` markers, and a number quoted from elsewhere is marked
   ``{% literal "..." %}`` (rendered visibly as not verified). The rule covers
   every text a reader sees: the body, image alt texts and captions, and the
-  front matter's fields (a title, a description); and, through
-  `check_notebook_prose` (which `journal.execute.check_rules` applies), a
-  notebook's markdown cells and its metadata title and summary.
+  front matter's fields (a title, a description); `journal.notebook_text`
+  applies it to what a notebook page shows.
 
 Run ``python -m journal.postcheck posts/*.md`` to check posts by hand.
 """
@@ -37,7 +36,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from journal import markdown_source, paths
-from journal.errors import Location, NotebookError, PostError, cell_label
+from journal.errors import PostError
 
 PROSE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s?%"
                           r"|(?<![\w.,])\d*\.\d+(?![\w.])")
@@ -187,43 +186,6 @@ def check_front_matter_numbers(meta: dict, lines: dict[str, int], name: str) -> 
             raise PostError(f"{name}:{lines.get(field, 2)}: the number {found[0]!r} is "
                             f"typed in the front matter's {field}, which readers see; "
                             f"{HOW_TO_QUOTE} in the post's text instead")
-
-
-def check_notebook_prose(nb, name: str) -> None:
-    """Raise `NotebookError` naming the cell (or metadata field) for a number typed
-    in a notebook's markdown or in the title and summary its pages show, and for
-    a picture in its markdown (a notebook's pictures are its checked figures)."""
-    meta = nb.metadata.get("journal", {})
-    for field in ("title", "summary"):
-        found = [m.group(0).strip() for m in PROSE_NUMBER.finditer(meta.get(field) or "")]
-        if found:
-            raise NotebookError(f"the number {found[0]!r} is typed in the metadata's "
-                                f"journal.{field}, which readers see; say it in words",
-                                file=name)
-    cells = [c for c in nb.cells if c.cell_type == "markdown"]
-    for index, cell in enumerate(cells):
-        where = Location(name, cell_name=cell_label(cells, index, "markdown"))
-        marker = markdown_source.markers(cell.source)
-        if marker:
-            raise NotebookError(f"line {markdown_source.line_of(cell.source, marker[0].start())}"
-                                f": {marker[0].group(0)!r} is expanded only in posts; a "
-                                f"notebook page would show it as typed", at=where)
-        pictures = markdown_source.read(cell.source).images + [
-            span for span in markdown_source.read(cell.source).html
-            if PICTURE_TAG.match(cell.source, span[0])]
-        if pictures or cell.get("attachments"):
-            line = markdown_source.line_of(cell.source, min(pictures)[0]) if pictures else 1
-            raise NotebookError(f"line {line}: a picture in a markdown cell is not a "
-                                f"checked figure; draw it in a code cell, or show it "
-                                f"in a post declared as drawn by hand", at=where)
-        found = typed_numbers(cell.source)
-        if found:
-            (line, number), more = found[0], len(found) - 1
-            others = f" (and {more} more in the cell)" if more else ""
-            raise NotebookError(
-                f"line {line}: the number {number!r} is typed in prose{others}; a "
-                f"setting goes in inline code as the code has it (`lr=0.1`), a result "
-                f"is quoted from a post with {{% value %}}", at=where)
 
 
 def check_pictures(text: str, name: str, first_line: int = 1) -> None:
