@@ -3,7 +3,9 @@
 `compare_cell(published, reproduced)` compares two lists of outputs kind by
 kind (metrics within their declared tolerance, figures by their record and by
 a perceptual fingerprint, stored errors by type, text exactly after the
-sanitizer) and returns a `Verdict`: the problems, what was checked and what was
+sanitizer; a metric or a figure may carry no type not checked against its
+record, and a figure's declared picture tolerance covers only the marks its
+data moved, `unexplained_region`) and returns a `Verdict`: the problems, what was checked and what was
 not. The tolerance arithmetic, ``max(abs, rel * |x|)``, is `allowed`. Used by
 the pytest plugin, `journal check`, the browser runs and the benchmarks; never
 imported by a notebook's kernel, so changing it makes no notebook stale. The
@@ -564,8 +566,10 @@ def compare_figure_output(published: dict, reproduced: dict, label: str) -> Verd
     tol = pixel_tolerance(pub_rec)
     problems = compare_figure(published["data"]["image/png"],
                               reproduced["data"]["image/png"], label, tol)
+    local = ""
     if not problems and pub_rec is not None and rep_rec is not None and \
             tol != pixel_tolerance(None):
+        local = ", changed only where its data moved"
         moved = data_moved(pub_rec, rep_rec)
         region = unexplained_region(published["data"]["image/png"],
                                     reproduced["data"]["image/png"], moved)
@@ -579,7 +583,7 @@ def compare_figure_output(published: dict, reproduced: dict, label: str) -> Verd
     verdict.pictures += problems
     if not problems:
         verdict.checked.append(f"{label} picture (fingerprint mean <= {tol['mean']:g}, "
-                               f"block <= {tol['block']:g})")
+                               f"block <= {tol['block']:g}{local})")
     return verdict
 
 

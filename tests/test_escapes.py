@@ -277,3 +277,12 @@ def test_committed_figures_with_a_declared_picture_tolerance_still_verify():
         for cell in cells:
             verdict = compare.compare_cell(cell["outputs"], cell["outputs"], rules=[])
             assert verdict.ok, (path.name, verdict.problems)
+
+
+@pytest.mark.parametrize("mime", ["image/jpeg", "image/svg+xml", "image/gif"])
+def test_a_picture_that_is_not_a_recorded_figure_fails(mime):
+    shown = {"output_type": "display_data", "metadata": {},
+             "data": {mime: "R0lGODlh", "text/plain": "<IPython.core.display.Image>"}}
+    (problem,) = judge(code_cells([shown]), code_cells([shown]))
+    assert problem.startswith(f"{NOTEBOOK}, code cell 1 of 1 (id c0): output is a "
+                              f"picture ({mime}) that is not a figure")
