@@ -4,7 +4,8 @@
   record (a page shows text/html, Markdown, LaTeX or SVG before text/plain/PNG);
 - numbers typed in what readers read: notebook markdown, notebook titles and
   summaries, posts' front matter, alt texts;
-- pictures in posts: declared drawn by hand, and marked so on the page;
+- pictures: in a post, declared drawn by hand and marked so on the page; in a
+  notebook, only figures with their record (not in markdown, not as JPEG/SVG);
 - a figure's loose picture tolerance: it covers only marks its data moved.
 
 Each planted case must fail naming the file and the cell or line; each control
@@ -278,6 +279,8 @@ def test_committed_figures_with_a_declared_picture_tolerance_still_verify():
             verdict = compare.compare_cell(cell["outputs"], cell["outputs"], rules=[])
             assert verdict.ok, (path.name, verdict.problems)
 
+
+# -- 3, in notebooks: a picture in an output is a figure with its record ---------------
 
 @pytest.mark.parametrize("mime", ["image/jpeg", "image/svg+xml", "image/gif"])
 def test_a_picture_that_is_not_a_recorded_figure_fails(mime):
