@@ -3,7 +3,9 @@
 `compare_cell(published, reproduced)` compares two lists of outputs kind by
 kind (metrics within their declared tolerance, figures by their record and by
 a perceptual fingerprint, stored errors by type, text exactly after the
-sanitizer) and returns a `Verdict`: the problems, what was checked and what was
+sanitizer; a metric or a figure may carry no type not checked against its
+record, and a figure's declared picture tolerance covers only the marks its
+data moved, `unexplained_region`) and returns a `Verdict`: the problems, what was checked and what was
 not. The tolerance arithmetic, ``max(abs, rel * |x|)``, is `allowed`. Used by
 the pytest plugin, `journal check`, the browser runs and the benchmarks; never
 imported by a notebook's kernel, so changing it makes no notebook stale. The
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 from journal import figures, paths, report
 
@@ -32,6 +35,14 @@ BLOCK = 8
 FIGURE_MEAN_TOLERANCE = 0.004   # mean |difference| over the whole thumbnail
 FIGURE_BLOCK_TOLERANCE = 0.02   # mean |difference| in the worst BLOCK x BLOCK block
 FIGURE_SIZE_SLACK_PX = 2        # bbox_inches="tight" may move an edge by a pixel
+# A declared picture tolerance covers marks the plotted data moved, nowhere else:
+# every pixel must be found in the other picture within the distance the data
+# moved (plus this slack for anti-aliasing and the tight bounding box), within
+# EDIT_COLOUR of each channel; a region of EDIT_PX x EDIT_PX pixels that is not
+# (a pasted patch, not a moved line a few pixels wide) fails.
+MOVE_SLACK_PX = 3
+EDIT_COLOUR = 0.12
+EDIT_PX = 6
 
 NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w.])")
 
@@ -186,10 +197,40 @@ def _runs_problem(pub: dict, rep: dict, tol: dict) -> str | None:
     return None
 
 
+# What a page may show of a metric or a figure: only what is checked against its
+# record. A page shows text/html, text/markdown, text/latex or an SVG before the
+# checked text/plain or PNG, so any other type in the bundle is refused.
+SHOWN_FROM_RECORD = {"metric": {"text/plain", report.MIME},
+                     "figure": {"text/plain", "image/png", figures.MIME}}
+
+
+def unchecked_types(output: dict, kind: str) -> list[str]:
+    """The types in a metric's or figure's bundle that are not checked against its
+    record (each would be what a page shows in place of the checked text)."""
+    return sorted(set(output.get("data") or {}) - SHOWN_FROM_RECORD[kind])
+
+
+def _unchecked_problem(output: dict, kind: str, label: str) -> str | None:
+    extra = unchecked_types(output, kind)
+    if not extra:
+        return None
+    shown = "text/plain and its record" if kind == "metric" else \
+        "its PNG, text/plain and its record"
+    return (f"{label} also carries {', '.join(extra)}, which is not checked against "
+            f"its record and would be shown in place of the checked output; a {kind} "
+            f"output holds only {shown}")
+
+
 def compare_metric_output(published: dict, reproduced: dict) -> Verdict:
     """One metric output: its records, and the text the page shows of them."""
     pub, rep = report.payload_in(published), report.payload_in(reproduced)
     verdict = compare_metric_records(pub.get("metrics", []), rep.get("metrics", []))
+    for output, which in ((published, "the published metric"),
+                          (reproduced, "the reproduced metric")):
+        problem = _unchecked_problem(output, "metric", which)
+        if problem:
+            verdict.problems.append(problem)
+            return verdict
     shown = _text((published.get("data") or {}).get("text/plain", ""))
     try:
         expected = report.render(pub)
@@ -428,8 +469,90 @@ def compare_figure(published_png, reproduced_png, label: str = "figure",
     return []
 
 
+def data_moved(pub: dict, rep: dict) -> tuple[float, float]:
+    """How far the plotted data moved between two figure records: the largest
+    move in an axes as a share of that axes' data range, along x and along y
+    (1: anywhere in the picture)."""
+    def values(v) -> np.ndarray:
+        return np.asarray([np.nan if x is None else x for x in v], dtype=float)
+
+    def share(pairs: list, base: list) -> float:
+        moved, seen = 0.0, [np.asarray(base, dtype=float)]
+        for a, b in pairs:
+            a, b = values(a), values(b)
+            if a.shape != b.shape:
+                return 1.0
+            if a.size:
+                moved = max(moved, float(np.nan_to_num(np.abs(a - b), nan=0.0).max()))
+            seen += [a, b]
+        if moved == 0:
+            return 0.0
+        both = np.concatenate(seen)
+        span = np.nanmax(both) - np.nanmin(both)
+        return min(1.0, moved / span) if span > 0 else 1.0
+
+    p_axes, r_axes = pub.get("axes", []), rep.get("axes", [])
+    if len(p_axes) != len(r_axes):
+        return 1.0, 1.0
+    x = y = 0.0
+    for a, b in zip(p_axes, r_axes):
+        la, lb = a.get("lines", []), b.get("lines", [])
+        pa, pb = a.get("points", []), b.get("points", [])
+        if len(la) != len(lb) or len(pa) != len(pb):
+            return 1.0, 1.0
+        points = list(zip(pa, pb))  # x and y interleaved: they count for both
+        bars = [(a.get("bars", []), b.get("bars", []))]  # from 0, up or sideways
+        base = [0.0] if bars[0][0] else []
+        if [i["sha256"] for i in a.get("images", [])] != \
+                [i["sha256"] for i in b.get("images", [])]:
+            return 1.0, 1.0  # an image's colours change in place, anywhere in it
+        x = max(x, share([(p["x"], q["x"]) for p, q in zip(la, lb)] + points + bars,
+                         base))
+        y = max(y, share([(p["y"], q["y"]) for p, q in zip(la, lb)] + points + bars,
+                         base))
+    return x, y
+
+
+def _rgb(image) -> np.ndarray:
+    rgba = image.convert("RGBA")
+    white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+    return np.asarray(Image.alpha_composite(white, rgba).convert("RGB"),
+                      dtype=np.float64) / 255.0
+
+
+def unexplained_region(published_png, reproduced_png, moved: tuple[float, float]
+                       ) -> tuple[int, int, int, int] | None:
+    """A region (x0, y0, x1, y1 in published pixels) of at least EDIT_PX x EDIT_PX
+    where one picture shows colours the other has nowhere within the distance its
+    data ``moved`` (`data_moved`), or None."""
+    p = _rgb(decode_png(published_png))
+    r = _rgb(decode_png(reproduced_png))
+    h, w = min(p.shape[0], r.shape[0]), min(p.shape[1], r.shape[1])
+    p, r = p[:h, :w], r[:h, :w]
+    sx = int(math.ceil(moved[0] * w)) + MOVE_SLACK_PX
+    sy = int(math.ceil(moved[1] * h)) + MOVE_SLACK_PX
+    window = (2 * sy + 1, 2 * sx + 1, 1)
+    mask = np.zeros((h, w), dtype=bool)
+    for a, b in ((p, r), (r, p)):
+        low = ndimage.minimum_filter(b, size=window, mode="nearest")
+        high = ndimage.maximum_filter(b, size=window, mode="nearest")
+        mask |= ((a < low - EDIT_COLOUR) | (a > high + EDIT_COLOUR)).any(axis=2)
+    core = ndimage.binary_erosion(mask, structure=np.ones((EDIT_PX, EDIT_PX)))
+    if not core.any():
+        return None
+    labels, _ = ndimage.label(mask)
+    found = ndimage.find_objects(labels)[labels[core][0] - 1]
+    return found[1].start, found[0].start, found[1].stop, found[0].stop
+
+
 def compare_figure_output(published: dict, reproduced: dict, label: str) -> Verdict:
     verdict = Verdict()
+    for output, which in ((published, f"the published {label}"),
+                          (reproduced, f"the reproduced {label}")):
+        problem = _unchecked_problem(output, "figure", which)
+        if problem:
+            verdict.problems.append(problem)
+            return verdict
     pub_rec, rep_rec = figures.record_in(published), figures.record_in(reproduced)
     if pub_rec is None or rep_rec is None:
         if rep_rec is None:
@@ -443,11 +566,24 @@ def compare_figure_output(published: dict, reproduced: dict, label: str) -> Verd
     tol = pixel_tolerance(pub_rec)
     problems = compare_figure(published["data"]["image/png"],
                               reproduced["data"]["image/png"], label, tol)
+    local = ""
+    if not problems and pub_rec is not None and rep_rec is not None and \
+            tol != pixel_tolerance(None):
+        local = ", changed only where its data moved"
+        moved = data_moved(pub_rec, rep_rec)
+        region = unexplained_region(published["data"]["image/png"],
+                                    reproduced["data"]["image/png"], moved)
+        if region:
+            problems.append(
+                f"{label} changed at x {region[0]}-{region[2]}, y {region[1]}-"
+                f"{region[3]} px where its data cannot have moved it: the declared "
+                f"picture tolerance covers only marks moved as far as the plotted "
+                f"data moved ({moved[0]:.1%} of a panel across, {moved[1]:.1%} up)")
     verdict.problems += problems
     verdict.pictures += problems
     if not problems:
         verdict.checked.append(f"{label} picture (fingerprint mean <= {tol['mean']:g}, "
-                               f"block <= {tol['block']:g})")
+                               f"block <= {tol['block']:g}{local})")
     return verdict
 
 
@@ -557,8 +693,11 @@ def compare_output(pub: dict, rep: dict, label: str, rules, clean) -> Verdict:
         return verdict
     for mime in sorted(p_data):
         if mime.startswith("image/"):
-            verdict.unverified.append(f"{label} {mime}: pictures other than PNG figures "
-                                      f"are not compared")
+            # A page shows every picture as a result: only a figure with its record
+            # can be checked, so any other is refused rather than shown unmarked.
+            verdict.problems.append(f"{label} is a picture ({mime}) that is not a "
+                                    f"figure with a record of what it shows; draw it "
+                                    f"with matplotlib after `setup()`")
             continue
         verdict.extend(_compare_text(f"{label} {mime}", _text(p_data[mime]),
                                      _text(r_data[mime]), rules, clean))

@@ -25,7 +25,7 @@ class Location:
             return ""
         if self.line is not None:
             return f"{self.file}:{self.line}"
-        if self.cell is not None:
+        if self.cell is not None or self.cell_name:
             return f"{self.file}, {self.cell_name or f'code cell {self.cell + 1}'}"
         return self.file
 
@@ -34,12 +34,13 @@ class Location:
 _MARKER_TAGS = ("nbval-", "raises-exception", "skip-execution")
 
 
-def cell_label(code_cells: list, index: int) -> str:
-    """``code cell k of n`` (from 1), plus the cell's tag or else its id."""
+def cell_label(code_cells: list, index: int, kind: str = "code") -> str:
+    """``code cell k of n`` (from 1), plus the cell's tag or else its id; with
+    ``kind="markdown"``, ``markdown cell k of n`` among the markdown cells."""
     cell = code_cells[index]
     tags = [t for t in cell.get("metadata", {}).get("tags", [])
             if not t.startswith(_MARKER_TAGS)]
-    label = f"code cell {index + 1} of {len(code_cells)}"
+    label = f"{kind} cell {index + 1} of {len(code_cells)}"
     if tags:
         return f"{label} (tag {tags[0]})"
     if cell.get("id"):

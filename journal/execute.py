@@ -25,7 +25,8 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbval.plugin import find_comment_markers, find_metadata_tags
 
-from journal import compare, nbfile, paths, project_info, runenv, settings
+from journal import (compare, nbfile, notebook_text, paths, project_info, runenv,
+                     settings)
 from journal.errors import NotebookError, cell_at
 
 KERNEL_RECORD = (
@@ -65,7 +66,9 @@ def check_rules(nb, path: Path) -> None:
     Every notebook: no cell that publishes a metric or a figure carries an
     nbval exemption. Published notebooks also: the first code cell calls
     `setup()` (figures carry no record of what they show without it), and the
-    metadata holds a title and a one-line summary (`journal.project_info`).
+    metadata holds a title and a one-line summary (`journal.project_info`), and
+    no number is typed in the markdown or the metadata readers see
+    (`journal.notebook_text`, the rule posts follow).
     """
     name = paths.display_path(path)
     cells = nbfile.code_cells(nb)
@@ -89,6 +92,7 @@ def check_rules(nb, path: Path) -> None:
             "the notebook's metadata needs a title and a one-line summary "
             "(\"journal\": {\"title\": ..., \"summary\": ...}; in Jupyter: Edit, "
             "Notebook Metadata)", file=name)
+    notebook_text.check(nb, name)
 
 
 # --- execution ------------------------------------------------------------------

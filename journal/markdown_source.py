@@ -60,6 +60,7 @@ class Read:
     code: list[tuple[int, int]] = field(default_factory=list)    # and inline code
     markers: list[re.Match] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    images: list[tuple[int, int]] = field(default_factory=list)  # inline or reference
     html: list[tuple[int, int]] = field(default_factory=list)
     snippets: list[int] = field(default_factory=list)  # 0-based lines
     # (0-based first line, line after) of reference and footnote definitions
@@ -286,6 +287,8 @@ def _read_inline(found: Read, token, lines: list[str], starts: list[int]) -> Non
             found.html.append((start, end))
         elif child.type in ("link_open", "image"):
             kind = "image" if child.type == "image" else "link"
+            if kind == "image":
+                found.images.append((start, end))
             _inline_link(found, kind, start, end, line_of(found.text, start))
 
 

@@ -12,9 +12,17 @@ runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
 - a relative link or image whose target file does not exist, or a
   ``repo:PATH`` link (`journal.site.repository`) to a file the repository
   does not have;
+- a picture that is not a checked notebook's figure (``![..](chart.png)``,
+  ``<img>``, ``<svg>`` ...) unless declared drawn by hand with the class
+  ``journal-unverified`` (``![..](chart.png){ .journal-unverified }``); the site
+  then says under it, in words, that it is not re-derived
+  (`journal.site.handmade`);
 - a decimal number or a percentage typed in prose: published numbers come
   from ``{% value %}`` markers, and a number quoted from elsewhere is marked
-  ``{% literal "..." %}`` (rendered visibly as not verified).
+  ``{% literal "..." %}`` (rendered visibly as not verified). The rule covers
+  every text a reader sees: the body, image alt texts and captions, and the
+  front matter's fields (a title, a description); `journal.notebook_text`
+  applies it to what a notebook page shows.
 
 Run ``python -m journal.postcheck posts/*.md`` to check posts by hand.
 """
@@ -33,6 +41,13 @@ from journal.errors import PostError
 PROSE_NUMBER = re.compile(r"(?<![\w.,])\d+(?:,\d{3})*(?:\.\d+)?\s?%"
                           r"|(?<![\w.,])\d*\.\d+(?![\w.])")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A picture drawn elsewhere is declared with this class; the page marks it.
+HANDMADE = "journal-unverified"
+PICTURE_TAG = re.compile(r"<(img|svg|picture|object|embed|iframe|video|canvas)\b",
+                         re.IGNORECASE)
+HANDMADE_ATTR = re.compile(r"[ \t]*\{[^}\n]*\." + HANDMADE + r"(?![\w-])[^}\n]*\}")
+HANDMADE_CLASS = re.compile(r"""\bclass\s*=\s*["'][^"']*(?<![\w-])""" + HANDMADE +
+                            r"""(?![\w-])""", re.IGNORECASE)
 
 
 class _Loader(yaml.SafeLoader):
@@ -141,18 +156,70 @@ def check_links(text: str, post: Path, name: str) -> None:
                             f"{paths.display_path(path)} does not exist")
 
 
+HOW_TO_QUOTE = ("quote a published result with {% value \"<notebook>\" \"<metric>\" %} "
+                "or mark a number from elsewhere with {% literal \"...\" %}")
+
+
+def typed_numbers(text: str) -> list[tuple[int, str]]:
+    """(line from 1, number) of each decimal number and percentage in ``text``'s prose."""
+    body = markdown_source.prose(text)
+    return [(markdown_source.line_of(body, m.start()), m.group(0).strip())
+            for m in PROSE_NUMBER.finditer(body)]
+
+
+def check_front_matter_numbers(meta: dict, lines: dict[str, int], name: str) -> None:
+    """No typed number in a field readers see (every text field but the dates)."""
+    def texts(node, key):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if f"{key}{k}" != "date":
+                    yield from texts(v, f"{key}{k}.")
+        elif isinstance(node, list):
+            for v in node:
+                yield from texts(v, key)
+        elif isinstance(node, str):
+            yield key.rstrip("."), node
+
+    for field, text in texts(meta, ""):
+        found = [m.group(0).strip() for m in PROSE_NUMBER.finditer(text)]
+        if found:
+            raise PostError(f"{name}:{lines.get(field, 2)}: the number {found[0]!r} is "
+                            f"typed in the front matter's {field}, which readers see; "
+                            f"{HOW_TO_QUOTE} in the post's text instead")
+
+
+def check_pictures(text: str, name: str, first_line: int = 1) -> None:
+    """Every picture in a post's text is declared drawn by hand (`HANDMADE`): a
+    post shows a checked figure only through ``{% embed %}``."""
+    read = markdown_source.read(text)
+    found = []
+    for start, end in read.images:
+        if not HANDMADE_ATTR.match(text, end):
+            found.append((start, text[start:end]))
+    for start, end in read.html:
+        tag = text[start:end]
+        if PICTURE_TAG.match(tag) and not HANDMADE_CLASS.search(tag):
+            found.append((start, tag))
+    if found:
+        start, what = min(found)
+        line = markdown_source.line_of(text, start) + first_line - 1
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise PostError(
+            f"{name}:{line}: the picture {what[:60]!r}{more} is not a figure of a checked "
+            f"notebook; show one with {{% embed %}}, or declare a picture drawn "
+            f"elsewhere with {{ .{HANDMADE} }} after it (class=\"{HANDMADE}\" on a tag) "
+            f"so the page says it is not re-derived")
+
+
 def check_numbers(text: str, name: str, first_line: int = 1) -> None:
     """Every decimal number and percentage in prose comes from a marker."""
-    body = markdown_source.prose(text)
-    found = [(markdown_source.line_of(body, m.start()) + first_line - 1,
-              m.group(0).strip()) for m in PROSE_NUMBER.finditer(body)]
+    found = [(line + first_line - 1, number) for line, number in typed_numbers(text)]
     if found:
         line, number = found[0]
         others = "".join(f"\n  {name}:{n}: {num!r}" for n, num in found[1:10])
         raise PostError(
-            f"{name}:{line}: the number {number!r} is typed in prose; quote a "
-            f"published result with {{% value \"<notebook>\" \"<metric>\" %}} or mark "
-            f"a number from elsewhere with {{% literal \"...\" %}}{others}")
+            f"{name}:{line}: the number {number!r} is typed in prose; {HOW_TO_QUOTE}"
+            f"{others}")
 
 
 def check_post(path: Path) -> None:
@@ -165,12 +232,14 @@ def check_post(path: Path) -> None:
         raise PostError(f"{name}: cannot read post: {err}") from None
     meta, lines, body_start = _front_matter(text, name)
     check_date(meta, lines, name)
+    check_front_matter_numbers(meta, lines, name)
     if "<!-- more -->" not in text:
         raise PostError(f"{name}: no '<!-- more -->' excerpt marker after the first "
                         f"paragraph")
     check_links(text, path, name)
     body = "\n".join(text.splitlines()[body_start - 1:])
     check_numbers(body, name, body_start)
+    check_pictures(body, name, body_start)
 
 
 def check_posts(folder: Path = paths.POSTS) -> None:

@@ -20,8 +20,8 @@ from mkdocs.structure.files import File, Files
 from journal import (claim_checks, drift, embed, markdown_source, paths, project_info,
                      safety, sanitize_html, snippet_quotes, vendor, verification)
 from journal.errors import JournalError, Location
-from journal.site import (cache, csp, excerpts, live, mount, notebook_page, pages, projects,
-                          repository, rerun, search, stamps)
+from journal.site import (cache, csp, excerpts, handmade, live, mount, notebook_page, pages,
+                          projects, repository, rerun, search, stamps)
 from journal.site.cache import LAYERS
 from journal.site.rebuild import Rebuild
 
@@ -128,7 +128,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_page_content(self, html: str, *, page, config, files) -> str:
         if is_notebook(page):
             return self.notebook_page(html, page, files)
-        html = search.leave_out(html)
+        html = search.leave_out(handmade.mark(html))  # "not re-derived" under them
         self.cache.reading_time(page, html, config)
         self.rebuild.record(page, html, config)
         if self.cache.uses("excerpts"):
