@@ -190,7 +190,7 @@ def test_cli_help_states_defaults(capsys):
     with pytest.raises(SystemExit):
         _train_script().main(["--help"])
     text = capsys.readouterr().out
-    assert "--dry-run" in text and "(default: 3)" in text
+    assert "--dry-run" in text and "(default: 10)" in text
     assert "(default: 16,32,64)" in text
 
 
