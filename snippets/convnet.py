@@ -6,8 +6,11 @@ written so the same code uses a GPU when one is there:
 
 - the whole dataset is moved to the device once (`to_tensors`); mini-batches are
   index slices of those tensors, so there is no host-to-device copy per batch;
-- shuffling and augmentation draw from a CPU generator seeded once, so the
-  batch order is the same on every device;
+- every random number a run needs (the shuffled order of each epoch, the
+  augmentation's angles, zooms and shifts) is drawn up front from a CPU
+  generator seeded once, so the batches are the same on every device, and is
+  copied to the device in one go before the first step: the training loop
+  itself never copies from host to device;
 - on CUDA the forward pass runs under ``torch.autocast`` in bfloat16
   (`autocast`); elsewhere it is plain float32. The determinism switches for
   CUDA are set by the journal's ``setup``.
@@ -90,21 +93,39 @@ def synchronize(device) -> None:
 
 
 # --8<-- [start:augment]
-def random_affine(x: torch.Tensor, generator: torch.Generator, degrees=10.0,
-                  scale=0.08, shift=2.0) -> torch.Tensor:
+def draw_plan(generator, n, epochs, steps, batch_size, augment, device):
+    """Every epoch's shuffled order and, when ``augment``, each image's affine draw.
+
+    Drawn on the CPU from ``generator`` (the same numbers on every device), then
+    moved to ``device`` once, before training starts: (epochs, n) indices and
+    (epochs, 4, n) uniform numbers in [-1, 1], or None without augmentation.
+    """
+    orders, draws = [], []
+    for _ in range(epochs):
+        orders.append(torch.randperm(n, generator=generator))
+        if augment:
+            sizes = [len(range(n)[s * batch_size:(s + 1) * batch_size])
+                     for s in range(steps)]
+            u = torch.cat([torch.rand(4, k, generator=generator) for k in sizes], 1)
+            draws.append(u * 2 - 1)
+    orders = torch.stack(orders).to(device)
+    return orders, (torch.stack(draws).to(device) if augment else None)
+
+
+def random_affine(x: torch.Tensor, u: torch.Tensor, degrees=10.0, scale=0.08,
+                  shift=2.0) -> torch.Tensor:
     """Rotate, scale and shift each image a little (zero fill), on its device.
 
-    The random numbers are drawn on the CPU from ``generator`` (the same on
-    every device); the warp itself is one ``grid_sample`` call on the batch.
+    ``u`` holds four numbers in [-1, 1] per image, shape (4, n), on ``x``'s
+    device; the warp is one ``grid_sample`` call on the batch.
     """
     n, _, h, _ = x.shape
-    u = torch.rand(4, n, generator=generator) * 2 - 1          # uniform in [-1, 1]
     angle = u[0] * math.radians(degrees)
     zoom = 1 + scale * u[1]
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
     tx, ty = u[2] * 2 * shift / h, u[3] * 2 * shift / h       # pixels -> [-1, 1] units
     theta = torch.stack([torch.stack([cos, -sin, tx], 1),
-                         torch.stack([sin, cos, ty], 1)], 1).to(x.device)
+                         torch.stack([sin, cos, ty], 1)], 1)   # (n, 2, 3)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, align_corners=False)
 # --8<-- [end:augment]
@@ -145,6 +166,8 @@ def train(model, X, y, *, epochs=8, batch_size=64, lr=0.01, augment=True,
     steps = math.ceil(n / batch_size)
     if max_batches is not None:
         steps = min(steps, max_batches)
+    # the one host-to-device copy of the run, before the clock starts
+    orders, draws = draw_plan(gen, n, epochs, steps, batch_size, augment, device)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
         opt, max_lr=lr, total_steps=epochs * steps)
@@ -153,11 +176,11 @@ def train(model, X, y, *, epochs=8, batch_size=64, lr=0.01, augment=True,
     synchronize(device)
     start, eval_s = time.perf_counter(), 0.0
     for epoch in range(epochs):
-        order = torch.randperm(n, generator=gen).to(device)
         total = torch.zeros((), device=device)
         for step in range(steps):
-            idx = order[step * batch_size:(step + 1) * batch_size]
-            xb = random_affine(X[idx], gen) if augment else X[idx]
+            batch = slice(step * batch_size, (step + 1) * batch_size)
+            idx = orders[epoch, batch]
+            xb = random_affine(X[idx], draws[epoch, :, batch]) if augment else X[idx]
             with autocast(device):
                 loss = F.cross_entropy(model(xb), y[idx],
                                        label_smoothing=label_smoothing)

@@ -4,8 +4,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 
-def confusion_matrix_figure(counts: np.ndarray, title: str = "", labels=None):
-    """Heat map of a confusion matrix with the count written in each cell."""
+def confusion_matrix_figure(counts: np.ndarray, title: str = "", labels=None,
+                            zeros: bool = False):
+    """Heat map of a confusion matrix with the count written in each cell.
+
+    Empty cells are left blank unless ``zeros``; writing them keeps one label
+    per cell, so a count that moves between 0 and 1 changes a label's value
+    rather than the number of labels.
+    """
     n = counts.shape[0]
     labels = list(range(n)) if labels is None else labels
     fig, ax = plt.subplots(figsize=(4.6, 4.2))
@@ -20,7 +26,7 @@ def confusion_matrix_figure(counts: np.ndarray, title: str = "", labels=None):
     threshold = counts.max() / 2
     for i in range(n):
         for j in range(n):
-            if counts[i, j]:
+            if counts[i, j] or zeros:
                 ax.text(j, i, str(counts[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if counts[i, j] > threshold else "#333333")
     fig.tight_layout()

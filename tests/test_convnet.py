@@ -5,9 +5,14 @@ import importlib.util
 import numpy as np
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
 
 from journal import paths
 from snippets import convnet
+
+
+def _draws(n, seed):
+    return torch.rand(4, n, generator=torch.Generator().manual_seed(seed)) * 2 - 1
 
 
 def _batch(n=64, seed=0):
@@ -45,7 +50,7 @@ def test_autocast_is_a_no_op_off_cuda():
 def test_random_affine_moves_a_dot_only_a_little():
     x = torch.zeros(200, 1, 28, 28)
     x[:, 0, 14, 14] = 1.0
-    out = convnet.random_affine(x, torch.Generator().manual_seed(0))
+    out = convnet.random_affine(x, _draws(200, 0))
     assert out.shape == x.shape
     # bilinear resampling spreads the dot but keeps (most of) its mass nearby
     mass = out.sum(dim=(1, 2, 3))
@@ -59,16 +64,53 @@ def test_random_affine_moves_a_dot_only_a_little():
 
 def test_random_affine_with_zero_ranges_is_the_identity():
     x = torch.rand(4, 1, 28, 28)
-    out = convnet.random_affine(x, torch.Generator().manual_seed(0), degrees=0,
+    out = convnet.random_affine(x, _draws(4, 0), degrees=0,
                                 scale=0, shift=0)
     torch.testing.assert_close(out, x, atol=1e-5, rtol=0)
 
 
-def test_random_affine_depends_only_on_the_generator():
+def test_the_plan_depends_only_on_the_generator():
+    plans = [convnet.draw_plan(torch.Generator().manual_seed(7), 100, epochs=2,
+                               steps=4, batch_size=32, augment=True, device="cpu")
+             for _ in range(2)]
+    (orders, draws), (orders_again, draws_again) = plans
+    assert orders.shape == (2, 100) and draws.shape == (2, 4, 100)
+    assert torch.equal(orders, orders_again) and torch.equal(draws, draws_again)
+    assert sorted(orders[1].tolist()) == list(range(100))
+    assert draws.min() >= -1 and draws.max() <= 1
     x = torch.rand(8, 1, 28, 28)
-    a = convnet.random_affine(x, torch.Generator().manual_seed(7))
-    b = convnet.random_affine(x, torch.Generator().manual_seed(7))
+    a = convnet.random_affine(x, draws[0, :, :8])
+    b = convnet.random_affine(x, draws_again[0, :, :8])
     torch.testing.assert_close(a, b, atol=0, rtol=0)
+
+
+class _CopyCounter(TorchFunctionMode):
+    """Counts the tensor calls that can copy between host and device."""
+
+    COPIES = (torch.Tensor.to, torch.Tensor.cuda, torch.Tensor.copy_)
+
+    def __init__(self):
+        super().__init__()
+        self.copies = 0
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.copies += func in self.COPIES
+        return func(*args, **(kwargs or {}))
+
+
+@pytest.mark.parametrize("augment", [True, False])
+def test_training_copies_to_the_device_once_per_run_not_per_batch(augment):
+    # On a CPU no copy is visible, so count the calls that would make one: the
+    # plan's two, however many epochs and batches the run has.
+    X, y = _batch(128)
+    Xt, yt = convnet.to_tensors(X, y, "cpu")
+    copies = {}
+    for epochs, batch_size in ((1, 64), (3, 16)):
+        with _CopyCounter() as counter:
+            convnet.train(convnet.Net(), Xt, yt, epochs=epochs, batch_size=batch_size,
+                          augment=augment)
+        copies[epochs] = counter.copies
+    assert copies[1] == copies[3] <= 2
 
 
 def test_training_decreases_loss_on_a_fixed_batch():
@@ -148,7 +190,7 @@ def test_cli_help_states_defaults(capsys):
     with pytest.raises(SystemExit):
         _train_script().main(["--help"])
     text = capsys.readouterr().out
-    assert "--dry-run" in text and "(default: 3)" in text
+    assert "--dry-run" in text and "(default: 10)" in text
     assert "(default: 16,32,64)" in text
 
 

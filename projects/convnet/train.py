@@ -22,7 +22,7 @@ def main(argv=None) -> int:
         description="Train the small convnet on MNIST-5k and print validation "
                     "accuracy (the test split is left to the notebook).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--epochs", type=int, default=3, help="passes over the data")
+    parser.add_argument("--epochs", type=int, default=10, help="passes over the data")
     parser.add_argument("--channels", default="16,32,64",
                         help="output channels of each conv block, comma-separated")
     parser.add_argument("--batch-size", type=int, default=64, help="images per step")
