@@ -2,7 +2,8 @@
 
 ``measure(site_dir)`` serves the site on localhost (bench/preview.py) and opens
 each HTML page in headless Chromium with an empty cache (a fresh browser
-context per page), waiting until the network is idle. The server counts every
+context per page), waiting until its load event and then until the server
+has sent nothing for a second and a half. The server counts every
 response it sends: the HTML, stylesheets, scripts (workers included), images,
 fonts and anything else the page fetches (the search index Material's search
 worker loads, MathJax's fonts). Text is sent gzip-compressed, as a static host
@@ -20,6 +21,7 @@ downloads whole, at most 1 MB on its own.
 import gzip
 import io
 import os
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -38,6 +40,7 @@ NOTEBOOK_MARKER = 'class="jupyter-wrapper"'
 SUFFIXES = {"html": (".html",), "css": (".css",), "js": (".js", ".mjs"),
             "images": (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico"),
             "fonts": (".woff", ".woff2", ".ttf", ".otf")}
+QUIET_S = 1.5  # a page has finished loading when nothing was sent for this long
 COLUMNS = ("html", "css", "js", "images", "fonts", "other")
 # Text a static host (GitHub Pages) sends gzip-compressed.
 COMPRESSED = {".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map"}
@@ -50,6 +53,7 @@ class PageWeight:
     bytes: Counter = field(default_factory=Counter)  # column -> bytes sent
     uncompressed: int = 0  # the same files' bytes on disk
     failed: list[str] = field(default_factory=list)  # requests that did not load
+    requested: list[str] = field(default_factory=list)  # URL paths, in order
 
     @property
     def budget(self) -> int:
@@ -162,10 +166,19 @@ def first_visit(browser, url: str, weight: PageWeight) -> None:
                weight.failed.append(f"HTTP {r.status}: {r.url}"))
     CountingHandler.sent.clear()
     try:
-        context.new_page().goto(url, wait_until="networkidle", timeout=60_000)
+        tab = context.new_page()
+        tab.goto(url, wait_until="load", timeout=60_000)
+        # Then until the server has sent nothing for QUIET_S: scripts fetch
+        # more after the load event (the search worker its index).
+        count, quiet_since = -1, time.monotonic()
+        while time.monotonic() - quiet_since < QUIET_S:
+            if len(CountingHandler.sent) != count:
+                count, quiet_since = len(CountingHandler.sent), time.monotonic()
+            tab.wait_for_timeout(100)
     finally:
         context.close()
     for path, sent, raw in CountingHandler.sent:
+        weight.requested.append(path)
         weight.bytes[column_of(path)] += sent
         weight.uncompressed += raw
 

@@ -296,9 +296,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                             live=self.live)
         expanded = embed.expand(markdown, source, cache=self.notebooks, ctx=ctx,
                                 line_offset=offset)
-        controls = [self.live.control(rel, ctx.page_url or "", "post")
-                    for rel in projects.notebooks_named(markdown, source, offset)
+        runnable = [rel for rel in projects.notebooks_named(markdown, source, offset)
                     if self.live.runs(rel)]
+        controls = [self.live.control(rel, ctx.page_url or "", "post") for rel in runnable]
+        if runnable:  # a link to each control, near the top
+            expanded = live.after_excerpt(expanded, "\n\n".join(map(self.live.jump,
+                                                                   runnable)))
         box = rerun.for_post(markdown, offset, ctx, self.notebooks, self.stamps,
                              config.get("repo_url"))
         closing = "\n\n".join(controls + ([box] if box else []))
