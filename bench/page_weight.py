@@ -2,9 +2,11 @@
 
     python bench/page_weight.py [SITE_DIR]     # default: build into a temp dir
 
-prints one row per page (its kind: post, notebook or other page; its HTML, its
-own images, the total against the budget) and the size of the search index,
-and exits non-zero when anything is over budget.
+opens every page in headless Chromium with an empty cache and prints one row
+per page (its kind: post, notebook or other page; the bytes of its first visit
+by kind: HTML, CSS, JavaScript, images, fonts, other; the total against the
+page's budget) and the size of the search index, and exits non-zero when
+anything is over budget.
 """
 
 import sys

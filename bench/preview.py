@@ -91,7 +91,7 @@ def site_prefix(config: Path = paths.ROOT / "mkdocs.yml") -> str:
     return "/" + path.strip("/") + "/" if path.strip("/") else "/"
 
 
-class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files under ``prefix``, as the published site has them."""
 
     prefix = "/"
@@ -106,16 +106,18 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def serve(directory: Path, prefix: str | None = None):
+def serve(directory: Path, prefix: str | None = None,
+          handler: type[SiteHandler] = SiteHandler):
     """Serve ``directory`` on 127.0.0.1 at a free port; yields the site's URL.
 
     The files appear under ``prefix`` (default: the path of ``site_url``), so
     pages that use absolute paths, such as the 404 page, work as published.
+    ``handler`` is `SiteHandler` or a subclass of it.
     """
     prefix = site_prefix() if prefix is None else prefix
-    handler_class = type("Handler", (_SiteHandler,), {"prefix": prefix})
-    handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    handler_class = type("Handler", (handler,), {"prefix": prefix})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler_class, directory=str(directory)))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -70,9 +70,9 @@ def test_all_targets_met(tmp_path):
     assert v["site build (40 pages, warm)"] is True
     assert v["journal site / plain site"] is True
     assert v["convnet, GPU"] is None  # no CUDA: reported, not judged
-    assert v["page weight projects/a/a/"] is True
-    assert v["page weight, heaviest other page (tags/)"] is True
-    assert "page weight about/" not in v
+    assert v["first visit, notebook projects/a/a/"] is True
+    assert v["first visit, heaviest other page (tags/)"] is True
+    assert "first visit, page about/" not in v
 
 
 def test_missed_targets_are_flagged(tmp_path):

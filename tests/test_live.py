@@ -104,6 +104,20 @@ def test_the_kernel_returns_outputs_in_the_notebook_format():
         sys.modules["IPython.display"].display is not k.display  # put back after the cell
 
 
+def test_the_kernel_passes_on_what_a_cell_prints_while_it_runs():
+    k = kernel.Kernel()
+    seen = []
+    k.on_write = lambda name, text: seen.append((name, text, len(k._outputs)))
+    out = k.run_cell("import sys\nfor epoch in range(2):\n    print(f'epoch {epoch + 1}/2')\n"
+                     "print('late', file=sys.stderr)")
+    # each piece as it is written, before the next one is kept in the outputs
+    assert [(n, t) for n, t, _ in seen] == [("stdout", "epoch 1/2"), ("stdout", "\n"),
+                                            ("stdout", "epoch 2/2"), ("stdout", "\n"),
+                                            ("stderr", "late"), ("stderr", "\n")]
+    assert [c for _, _, c in seen][:2] == [0, 1]
+    assert out[0]["text"] == "epoch 1/2\nepoch 2/2\n"
+
+
 def test_the_kernel_shows_figures_with_their_record_and_errors():
     k = kernel.Kernel()
     out = k.run_cell("import matplotlib\nmatplotlib.use('agg')\n"

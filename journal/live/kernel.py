@@ -22,8 +22,8 @@ from journal import figures, report
 class _Stream(io.TextIOBase):
     """A file that appends what is written to the cell's outputs, in order."""
 
-    def __init__(self, outputs: list, name: str):
-        self.outputs, self.name = outputs, name
+    def __init__(self, outputs: list, name: str, on_write=None):
+        self.outputs, self.name, self.on_write = outputs, name, on_write
 
     def writable(self) -> bool:
         return True
@@ -31,6 +31,8 @@ class _Stream(io.TextIOBase):
     def write(self, text: str) -> int:
         if not text:
             return 0
+        if self.on_write is not None:
+            self.on_write(self.name, text)
         last = self.outputs[-1] if self.outputs else None
         if last and last["output_type"] == "stream" and last["name"] == self.name:
             last["text"] += text
@@ -89,6 +91,9 @@ class Kernel:
         self.namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
         self.execution_count = 0
         self._outputs: list = []
+        # Called with (stream name, text) as a cell prints, while it runs
+        # (the browser's page shows progress from it).
+        self.on_write = None
 
     def _ipython(self) -> dict:
         """Modules that make ``from IPython.display import display`` find this
@@ -112,7 +117,8 @@ class Kernel:
         """Run one cell; its outputs, in the notebook format."""
         self.execution_count += 1
         self._outputs = outputs = []
-        stdout, stderr = _Stream(outputs, "stdout"), _Stream(outputs, "stderr")
+        stdout = _Stream(outputs, "stdout", self.on_write)
+        stderr = _Stream(outputs, "stderr", self.on_write)
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), \
                 _modules(self._ipython()):
             try:

@@ -51,29 +51,26 @@ function renderOutput(output) {
   return null;
 }
 
+// One verdict line under the output a cell re-checks; what the browser printed
+// folded under it. The metrics themselves are listed once, in the summary.
 // ``where`` names the cell when the block is not shown under the cell itself.
 function cellBlock(message, bundle, where) {
   const cell = bundle.cells.find((c) => c.index === message.index);
-  const who = where ? `Your browser, code cell ${cell.code_index}` : "Your browser";
-  const block = el("div", { class: "journal-live-cell", "data-cell": String(message.index) });
-  const head = el("p", { class: "journal-live-head" });
-  block.append(head);
-  if (message.skipped) {
-    head.append(`${who}: not run (${message.why}). `
-                + "The outputs shown are the verified ones.");
-    block.classList.add("journal-live-skipped");
-    return block;
-  }
+  const name = `code cell ${cell.code_index + 1}`;
+  const block = el("details", { class: "journal-live-cell", "data-cell": String(message.index) });
   const verdict = message.verdict;
-  head.append(`${who} (${message.seconds.toFixed(1)} s): `,
-              el("span", { class: "journal-live-verdict" },
-                 verdict.passed ? "same as published" : "differs from published"));
+  const metrics = verdict.metrics.length;
+  const reproduced = verdict.metrics.filter((m) => m.reproduced_ok).length;
+  const counted = metrics ? `, ${reproduced} of ${metrics} metric${metrics === 1 ? "" : "s"} `
+    + "reproduced" : "";
+  block.append(el("summary", { class: "journal-live-head" },
+    `Your browser${where ? `, ${name}` : ""} (${message.seconds.toFixed(1)} s): `,
+    el("span", { class: "journal-live-verdict" },
+       verdict.passed ? "same as published" : "differs from published"), counted));
   for (const output of message.outputs) {
     const node = renderOutput(output);
     if (node) block.append(node);
   }
-  if (verdict.metrics.length) block.append(el("ul", { class: "journal-live-metrics" },
-                                              ...verdict.metrics.map(metricLine)));
   const others = verdict.problems.filter((p) => !verdict.metrics.some((m) => p.startsWith(m.name)));
   if (others.length) {
     block.append(el("p", { class: "journal-live-problems" },
@@ -86,7 +83,23 @@ function cellBlock(message, bundle, where) {
                     + "and lines slightly differently. What the figure shows was checked "
                     + (verdict.passed ? "and matches." : "above.")));
   }
+  block.classList.add(verdict.passed ? "journal-live-ok" : "journal-live-differs");
   return block;
+}
+
+// The cells a browser does not run, in one line that opens onto the reasons.
+function leftOut(bundle) {
+  const cells = bundle.cells.filter((c) => !c.runs);
+  if (!cells.length) return null;
+  const numbers = cells.map((c) => c.code_index + 1);
+  const list = numbers.length === 1 ? `${numbers[0]}`
+    : `${numbers.slice(0, -1).join(", ")} and ${numbers[numbers.length - 1]}`;
+  const one = cells.length === 1;
+  return el("details", { class: "journal-live-left-out" },
+    el("summary", {}, `${cells.length} code cell${one ? "" : "s"} (${list}) did not run `
+       + `in your browser; ${one ? "its" : "their"} verified output${one ? " is" : "s are"} `
+       + "shown as published."),
+    el("ul", {}, ...cells.map((c) => el("li", {}, `code cell ${c.code_index + 1}: ${c.why}`))));
 }
 
 // Where a cell's browser outputs go: the post's slot after the embed that
@@ -114,9 +127,9 @@ function summary(bundle, rows, versions, failure) {
   if (failure) box.append(el("p", { class: "journal-live-error" }, `The run stopped: ${failure}`));
   box.append(el("p", {},
     el("strong", {}, `${reproduced} of ${rows.length} published metrics reproduced in your browser`),
-    " within their declared tolerances."
-      + (skipped ? ` ${skipped} cell${skipped === 1 ? "" : "s"} need PyTorch and did not run.` : "")));
+    " within their declared tolerances:"));
   box.append(el("ul", { class: "journal-live-metrics" }, ...rows.map(metricLine)));
+  if (skipped) box.append(leftOut(bundle));
   box.append(el("p", { class: "journal-live-versions" },
     `Your browser ran Pyodide ${versions.pyodide || "?"} with ${versionText}, on one thread. `
       + "These are not the locked versions the published numbers were verified with, so a "
@@ -127,15 +140,34 @@ function summary(bundle, rows, versions, failure) {
   return box;
 }
 
+// What a run put on the page, per control, removed when it runs again.
+const shown = new WeakMap();
+
+// "epoch 3/10", "Epoch 3 of 10", "epoch 3": the last one a cell printed.
+function lastEpoch(text) {
+  const found = [...text.matchAll(/\bepoch\s*(\d+)(?:\s*(?:\/|of)\s*(\d+))?/gi)].pop();
+  if (!found) return "";
+  return found[2] ? `epoch ${found[1]} of ${found[2]}` : `epoch ${found[1]}`;
+}
+
 export async function start(button) {
   const control = button.closest(".journal-live");
   if (control.dataset.state === "running") return;
+  for (const node of shown.get(control) || []) node.remove();
+  const added = [];
+  shown.set(control, added);
   control.dataset.state = "running";
   button.disabled = true;
   const status = el("p", { class: "journal-live-status", role: "status" }, "Starting");
   const bar = el("progress", { class: "journal-live-progress" });
-  const panel = el("div", { class: "journal-live-panel" }, status, bar);
+  const where = control.dataset.layout === "notebook"
+    ? "Results appear under each cell they re-check"
+    : "Results appear under each output they re-check, higher up the page";
+  const panel = el("div", { class: "journal-live-panel" },
+    el("p", { class: "journal-live-where" }, `${where}; the summary comes here.`),
+    status, bar);
   control.append(panel);
+  added.push(panel);
 
   let bundle;
   try {
@@ -148,21 +180,38 @@ export async function start(button) {
     control.dataset.state = "failed";
     return;
   }
+  const codeCells = bundle.cells.length;
   const rows = [];
   let versions = {};
+  let step = "Starting", cellStarted = null, printed = "";
+  const tick = () => {
+    if (cellStarted === null) return;
+    const seconds = Math.round((performance.now() - cellStarted) / 1000);
+    const epoch = lastEpoch(printed);
+    status.textContent = `${step} · ${seconds} s` + (epoch ? ` · ${epoch}` : "");
+  };
+  const timer = setInterval(tick, 1000);
   const worker = new Worker(new URL("worker.js", here));
   const started = performance.now();
   await new Promise((resolve) => {
     worker.onmessage = ({ data: message }) => {
       if (message.type === "progress") {
-        status.textContent = message.text;
+        step = message.cell === undefined ? message.text
+          : `Running code cell ${message.cell + 1} of ${codeCells}`;
+        cellStarted = message.cell === undefined ? null : performance.now();
+        printed = "";
+        status.textContent = step;
         bar.max = message.total || 1;
         bar.value = message.done || 0;
+      } else if (message.type === "stream") {
+        printed = (printed + message.text).slice(-2000);
+        tick();
       } else if (message.type === "versions") {
         versions = message.versions;
         control.dataset.loadSeconds = message.load_seconds.toFixed(1);
       } else if (message.type === "cell") {
-        if (!message.skipped) rows.push(...message.verdict.metrics);
+        if (message.skipped) return;  // one line for them all, in the summary
+        rows.push(...message.verdict.metrics);
         const place = placeFor(control, bundle.notebook, message.index);
         const block = cellBlock(message, bundle, !place);
         if (place && place.classList.contains("journal-live-slot")) {
@@ -170,10 +219,12 @@ export async function start(button) {
           place.replaceChildren(block);
         } else if (place) {
           place.after(block);
-        } else if (!message.skipped) {
+          added.push(block);
+        } else {
           panel.append(block);
         }
       } else if (message.type === "finished" || message.type === "failed") {
+        clearInterval(timer);
         const seconds = (performance.now() - started) / 1000;
         control.dataset.runSeconds = seconds.toFixed(1);
         status.textContent = message.type === "finished"
@@ -182,6 +233,8 @@ export async function start(button) {
         panel.append(summary(bundle, rows, versions,
                              message.type === "failed" ? message.text : null));
         control.dataset.state = message.type;
+        button.textContent = "Run again";
+        button.disabled = false;
         worker.terminate();
         resolve();
       }

@@ -2,8 +2,11 @@
 //
 // The page (live.js) sends {bundle, root}: the notebook's bundle (its cells,
 // published outputs, data files with their SHA-256) and the site's root URL.
-// Messages back: {type: "progress", text, done, total}, {type: "versions", ...},
-// {type: "cell", ...} per cell, then {type: "finished"} or {type: "failed", text}.
+// Messages back: {type: "progress", text, done, total} while loading and
+// {type: "progress", cell, done, total} as each cell starts (cell: its position
+// among the code cells, from 0), {type: "stream", name, text} as a cell prints,
+// {type: "versions", ...}, {type: "cell", ...} per cell, then {type: "finished"}
+// or {type: "failed", text}.
 "use strict";
 
 const post = (message) => self.postMessage(message);
@@ -110,6 +113,11 @@ json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__,
             "scikit-learn": sklearn.__version__, "matplotlib": matplotlib.__version__})
 `));
   versions.pyodide = pyodide.version;
+  // What a running cell prints, as it prints it: the page shows a training
+  // loop's epoch while the cell runs.
+  const kernel = pyodide.globals.get("_kernel");
+  kernel.on_write = (name, text) => post({ type: "stream", name, text });
+  kernel.destroy();
   post({ type: "versions", versions, load_seconds: loaded });
 
   const runnable = bundle.cells.filter((cell) => cell.runs);
@@ -126,8 +134,7 @@ json.dumps({"python": sys.version.split()[0], "numpy": numpy.__version__,
       post({ type: "cell", index: cell.index, skipped: true, why: cell.why });
       continue;
     }
-    progress(`Running cell ${cell.code_index} (${done + 1} of ${runnable.length})`,
-             done, runnable.length);
+    post({ type: "progress", cell: cell.code_index, done, total: runnable.length });
     pyodide.globals.set("_source", cell.source);
     pyodide.globals.set("_published", JSON.stringify(cell.published));
     const t0 = performance.now();

@@ -7,8 +7,9 @@ which need torch throughout, keep only the "Re-run this post" box.
 The control is a button, one line of text and ``live/live.js``, loaded as a
 module with Subresource Integrity (the browser refuses a changed file); the
 script only binds the button, and nothing else is fetched before the reader
-clicks. Posts carry it after their last embed, notebook pages under the
-stamp. Each embedded cell of such a notebook is followed by an empty, hidden
+clicks. Posts carry it after their last embed, with a link to it near the
+top (`Live.jump`, after the excerpt's ``<!-- more -->``), notebook pages under
+the stamp. Each embedded cell of such a notebook is followed by an empty, hidden
 slot (``journal-live-slot``, written by `journal.embed`) where the browser's
 outputs for that cell appear.
 
@@ -33,6 +34,18 @@ from journal.site import cache
 
 SCRIPTS = ("live.js", "worker.js")
 LIVE_DIR = paths.JOURNAL / "live"
+
+
+EXCERPT_END = "<!-- more -->"
+
+
+def after_excerpt(markdown: str, block: str) -> str:
+    """``block`` after a post's excerpt (its ``<!-- more -->``, which
+    `journal.postcheck` requires); unchanged without one."""
+    head, more, rest = markdown.partition(EXCERPT_END)
+    if not more:
+        return markdown
+    return head + more + "\n\n" + block + "\n\n" + rest.lstrip("\n")
 
 
 class Live:
@@ -93,13 +106,26 @@ class Live:
                 + (" Cells that need PyTorch keep their verified outputs."
                    if ran < len(cells) else "")
                 + self._duration(rel, cells))
-        return (f'<div class="journal-live" data-layout="{layout}" markdown="0">'
+        return (f'<div class="journal-live" id="{self.anchor(rel)}" data-layout="{layout}" '
+                f'markdown="0">'
                 f'<button type="button" class="journal-live-button md-button" '
                 f'data-bundle="{html.escape(bundle.bundle_name(rel))}">'
                 f'Run in your browser</button> '
                 f'<small class="journal-live-note">{note}</small>'
                 f'<script type="module" src="{html.escape(script)}" '
                 f'integrity="{self.script_integrity}" crossorigin="anonymous"></script></div>')
+
+    @staticmethod
+    def anchor(rel: str) -> str:
+        """The id of a notebook's control on a page."""
+        return "run-" + posixpath.splitext(posixpath.basename(rel))[0]
+
+    def jump(self, rel: str) -> str:
+        """A line near the top of a post that leads to its control further down."""
+        title = html.escape(project_info.title(self.notebooks[rel], rel))
+        return (f'<p class="journal-live-jump" markdown="0"><a href="#{self.anchor(rel)}">'
+                f'Run “{title}” in your browser</a>: each number below is re-derived '
+                f'on your machine, with its verdict under the output it checks.</p>')
 
     def _duration(self, rel: str, cells: list[plan.CellPlan]) -> str:
         """How long those cells took when the test suite last verified them."""

@@ -10,9 +10,11 @@ the page is made light and plain, without the theme's help:
 - HTML and Markdown output areas are passed through `journal.sanitize_html`
   (the cleaning posts' embeds get); SVG figures become ``<img>`` of their
   cleaned files and ``application/javascript`` outputs are dropped;
-- inline styles, and the scripts mkdocs-jupyter's own template writes (its
-  copy button), move into files under ``assets/notebook/``, named by their
-  content, so every notebook page shares one copy (`SharedFiles`); any other
+- inline styles, cut to the rules the page's cells can use
+  (`journal.site.stylesheets`: JupyterLab's half megabyte becomes a few
+  kilobytes), and the scripts mkdocs-jupyter's own template writes (its copy
+  button), move into files under ``assets/notebook/``, named by their content,
+  so notebook pages that use the same rules share one copy (`SharedFiles`); any other
   script is dropped, never run; so are a MathJax 2 configuration (the site
   runs MathJax 3, `journal.vendor`), an empty ``<script src="">`` and a second
   copy of the code styles written as a Python list;
@@ -35,7 +37,7 @@ import mkdocs_jupyter
 from bs4 import BeautifulSoup
 
 from journal import embed, project_info, sanitize_html
-from journal.site import projects
+from journal.site import projects, stylesheets
 
 SHARED_DIR = "assets/notebook"
 STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
@@ -87,12 +89,22 @@ def template_scripts() -> frozenset[str]:
     return frozenset(bodies)
 
 
-def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles) -> str:
+def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles,
+                             added: str = "") -> str:
+    """Styles (cut to what the page and the ``added`` HTML use) and the
+    template's scripts as shared files; other scripts dropped."""
+    sheets = tuple(css.strip() for css in STYLE.findall(page)
+                   if not css.strip().startswith("['"))
+    html_only = STYLE.sub("", page) + added
+
     def style(match):
         css = match.group(1).strip()
         if css.startswith("['"):  # mkdocs-jupyter's code styles again, as a list's repr
             return ""
-        href = relative(shared.add(css + "\n", "css"), page_url)
+        css = stylesheets.used_by(css, html_only, sheets)
+        if not css:
+            return ""
+        href = relative(shared.add(css, "css"), page_url)
         return f'<link rel="stylesheet" href="{html.escape(href)}">'
 
     def script(match):
@@ -198,7 +210,7 @@ def finish(page: str, nb, rel: str, *, page_title: str, page_url: str, posts, st
 def render(page: str, nb, *, title: str, page_url: str, head: str,
            shared: SharedFiles) -> str:
     """The notebook page: light, titled ``title``, with ``head`` under the title."""
-    page = share_styles_and_scripts(page, page_url, shared)
+    page = share_styles_and_scripts(page, page_url, shared, added=head)
     page = TAG_CHIPS.sub("", figures_as_files(page, page_url))
     soup = BeautifulSoup(page, "html.parser")
     sanitize_outputs(soup, page_url)

@@ -10,12 +10,14 @@ are `JournalConfig`'s; its state lives on the instance, made afresh in
 import html
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import base, config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from journal import (claim_checks, drift, embed, markdown_source, paths, project_info,
                      safety, sanitize_html, snippet_quotes, vendor, verification)
@@ -45,6 +47,20 @@ class JournalConfig(base.Config):
     # without stop words, parses cached); "stock": Material's own, with only
     # the documented data-search-exclude marks.
     search_index = c.Choice(("journal", "stock"), default="journal")
+
+
+# MathJax, its settings first, on the pages that have maths and on no other.
+MATHJAX_SCRIPTS = ("javascripts/mathjax.js", f"{vendor.SITE_PREFIX}/tex-chtml.js")
+# pymdownx.arithmatex marks the maths of Markdown pages; a notebook's Markdown
+# cells keep TeX between Jupyter's delimiters, which MathJax finds on the page.
+ARITHMATEX = 'class="arithmatex"'
+TEX = re.compile(r"\$\$.+?\$\$|\$[^\s$][^$]*?(?<!\s)\$|\\\(|\\\[|\\begin\{",
+                 re.DOTALL)
+
+
+def notebook_has_maths(nb) -> bool:
+    return any(TEX.search(cell.source) for cell in nb.cells
+               if cell.cell_type == "markdown")
 
 
 def env_flag(name: str) -> bool:
@@ -134,6 +150,20 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         if self.cache.uses("excerpts"):
             excerpts.stop_at_separator(page, config, self.cache)
         return html
+
+    def on_post_page(self, output: str, *, page, config) -> str:
+        """MathJax added to the pages with maths, after the theme's scripts."""
+        if is_notebook(page):
+            rel = page.file.src_uri.removeprefix("projects/")
+            maths = notebook_has_maths(self.notebooks.get(rel, Location(page.file.src_uri)))
+        else:
+            maths = ARITHMATEX in output
+        if not maths:
+            return output
+        tags = "".join(f'<script src="{html.escape(get_relative_url(uri, page.url))}">'
+                       f'</script>' for uri in MATHJAX_SCRIPTS)
+        end = output.rfind("</body>")
+        return output[:end] + tags + "\n" + output[end:] if end >= 0 else output + tags
 
     def on_env(self, env, *, config, files):
         return self.cache.templates(env)
@@ -286,9 +316,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                             live=self.live)
         expanded = embed.expand(markdown, source, cache=self.notebooks, ctx=ctx,
                                 line_offset=offset)
-        controls = [self.live.control(rel, ctx.page_url or "", "post")
-                    for rel in projects.notebooks_named(markdown, source, offset)
+        runnable = [rel for rel in projects.notebooks_named(markdown, source, offset)
                     if self.live.runs(rel)]
+        controls = [self.live.control(rel, ctx.page_url or "", "post") for rel in runnable]
+        if runnable:  # a link to each control, near the top
+            expanded = live.after_excerpt(expanded, "\n\n".join(map(self.live.jump,
+                                                                   runnable)))
         box = rerun.for_post(markdown, offset, ctx, self.notebooks, self.stamps,
                              config.get("repo_url"))
         closing = "\n\n".join(controls + ([box] if box else []))

@@ -57,12 +57,39 @@ def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, si
     before = [u for u in requested if "/live/" in u]
     assert [u.rsplit("/", 2)[-2:] for u in before] == [["live", "live.js"]], \
         "downloaded before the click"
+    # A link near the top leads to the control, before the first output it checks.
+    assert tab.evaluate(f"""() => {{
+        const jump = document.querySelector('.journal-live-jump a[href="#run-{name}"]');
+        const slot = document.querySelector('.journal-live-slot');
+        return !!jump && !!document.getElementById('run-{name}') &&
+               !!(jump.compareDocumentPosition(slot) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }}""")
+    # Every text the status line shows, kept for the checks after the run.
+    tab.evaluate("""() => { window.statuses = [];
+        new MutationObserver(() => {
+            const status = document.querySelector('.journal-live-status');
+            if (status && status.textContent !== window.statuses.at(-1))
+                window.statuses.push(status.textContent);
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
 
     tab.click(".journal-live-button")
+    assert "Results appear under each output" in tab.inner_text(".journal-live-where")
     tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
     control = tab.locator(".journal-live")
     assert control.get_attribute("data-state") == "finished", \
         tab.inner_text(".journal-live-panel")
+    button = tab.locator(".journal-live-button")
+    assert button.inner_text() == "Run again" and button.is_enabled()
+    # One numbering: code cells counted from 1 among all of the notebook's code cells.
+    code_cells = len([c for c in nbformat.read(paths.PROJECTS / name / f"{name}.ipynb",
+                                               4).cells if c.cell_type == "code"])
+    running = [t for t in tab.evaluate("window.statuses") if t.startswith("Running")]
+    assert running, tab.evaluate("window.statuses")
+    for text in running:
+        match = re.fullmatch(rf"Running code cell (\d+) of {code_cells}( · \d+ s)?"
+                             r"( · epoch \d+( of \d+)?)?", text)
+        assert match and 1 <= int(match.group(1)) <= code_cells, text
     assert any(u.endswith("/live/pyodide/pyodide.asm.wasm") for u in requested)
 
     # Outputs in place: every slot the post has for this notebook got its cell.
@@ -71,12 +98,17 @@ def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, si
     for i in range(slots.count()):
         slot = slots.nth(i)
         assert slot.is_visible() and slot.locator(".journal-live-cell").count() == 1
+        # one verdict line under the output; what the browser printed folded under it
+        verdict = slot.locator(".journal-live-cell > summary")
+        assert verdict.count() == 1 and "same as published" in verdict.inner_text()
     assert tab.locator(".journal-live-cell pre, .journal-live-cell img").count() > 0
 
     rows = tab.locator(".journal-live-summary li[data-metric]")
     verdicts = {rows.nth(i).get_attribute("data-metric"): rows.nth(i).get_attribute("class")
                 for i in range(rows.count())}
     assert set(verdicts) == published_metrics(name)
+    for metric in verdicts:  # each listed once on the page
+        assert tab.locator(f'li[data-metric="{metric}"]').count() == 1, metric
     differs = {m for m, cls in verdicts.items() if cls == "journal-live-differs"}
     assert differs == set(KNOWN_DIFFERENCES.get(name, {}))
     summary = tab.inner_text(".journal-live-summary")

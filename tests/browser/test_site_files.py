@@ -1,5 +1,5 @@
-"""The built site's files: no broken internal link, a valid feed, light pages, a
-search index that finds each post.
+"""The built site's files: no broken internal link, a valid feed, a search index
+that finds each post (page weights: test_page_weight.py).
 
 These read the build from disk and need no browser, so they always run.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
-import weight as page_weight  # bench/weight.py
+import weight as page_weight  # bench/weight.py, for where the search index is
 
 from journal import paths
 from journal.site import search
@@ -87,14 +87,6 @@ def test_feed_is_valid_xml_listing_every_post(site_dir):
             assert link.rstrip("/").endswith(built[title].rstrip("/")), (feed, title)
 
 
-def test_every_page_and_the_search_index_are_within_budget(site_dir):
-    report = page_weight.measure(site_dir)
-    assert len(report.of_kind("post")) == len(POSTS)
-    assert len(report.of_kind("notebook")) == len(paths.project_notebooks())
-    assert len(report.pages) == len(list(site_dir.rglob("*.html")))
-    assert report.ok, "\n" + report.table()
-
-
 def test_search_index_finds_each_posts_title_prose_and_tags(site_dir):
     index = json.loads((site_dir / page_weight.SEARCH_INDEX).read_text(encoding="utf-8"))
     config = index["config"]
@@ -119,36 +111,6 @@ def test_search_index_finds_each_posts_title_prose_and_tags(site_dir):
             prose = re.sub(r"<code>.*?</code>|<[^>]*>", " ", d["text"], flags=re.S)
             assert not [w for w in prose.split() if w.lower() in search.DROPPED], \
                 d["location"]
-
-
-def test_page_weight_flags_a_heavy_page(tmp_path):
-    (tmp_path / "search").mkdir()
-    (tmp_path / "search" / "search_index.json").write_text("{}")
-    for name, size in (("light", 1000), ("heavy", page_weight.PAGE_BUDGET + 1)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "index.html").write_text("x" * size)
-    report = page_weight.measure(tmp_path)
-    assert [p.page for p in report.pages if p.total > p.budget] == ["heavy/"]
-    assert not report.ok
-
-
-def test_page_weight_counts_a_posts_own_images_once(tmp_path):
-    post = tmp_path / "2026" / "a-post"
-    (tmp_path / "assets" / "embeds").mkdir(parents=True)
-    (tmp_path / "search").mkdir()
-    (tmp_path / "search" / "search_index.json").write_text("{}")
-    (tmp_path / "assets" / "embeds" / "fig.png").write_bytes(b"x" * 5000)
-    (tmp_path / "assets" / "logo.png").write_bytes(b"x" * 9000)
-    post.mkdir(parents=True)
-    (post / "index.html").write_text(
-        '<img src="../../assets/logo.png"><div class="md-content">'
-        '<a class="md-post__back"></a><nav class="md-post__meta"></nav>'
-        '<img src="../../assets/embeds/fig.png"><img src="../../assets/embeds/fig.png">'
-        '<img src="data:image/png;base64,AAAA"></div>')
-    report = page_weight.measure(tmp_path)
-    [page] = report.pages
-    assert (page.page, page.kind, page.images) == ("2026/a-post/", "post", 5000)
-    assert page.html == (post / "index.html").stat().st_size
 
 
 def test_navigation_is_a_few_sections_entries_first(site_dir):
