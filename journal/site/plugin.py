@@ -266,6 +266,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                             live=self.live)
         expanded = embed.expand(markdown, source, cache=self.notebooks, ctx=ctx,
                                 line_offset=offset)
+        expanded = stamps.after_title(expanded, self.stamps.post_line(
+            markdown, source, offset, self.notebooks, ctx.rel_url(stamps.EXPLAINED)))
         controls = [self.live.control(rel, ctx.page_url or "", "post")
                     for rel in projects.notebooks_named(markdown, source, offset)
                     if self.live.runs(rel)]
@@ -281,7 +283,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         nb = self.notebooks.get(rel, Location(page.file.src_uri))
         posts = [(post.title, file.url) for post in self.used.get(rel, [])
                  if (file := files.get_file_from_path(post.src_uri)) is not None]
-        stamp = self.stamps.stamp(rel, nb)
+        stamp = self.stamps.notebook_line(rel, nb, notebook_page.relative(
+            stamps.EXPLAINED, page.url))
         if self.live.runs(rel):
             stamp += "\n" + self.live.control(rel, page.url, "notebook")
 
