@@ -185,15 +185,21 @@ def image_uri(content: bytes, ext: str) -> str:
     return f"{IMAGE_DIR}/{hashlib.sha256(content).hexdigest()[:16]}.{ext}"
 
 
+def output_image(out) -> tuple[str, bytes] | None:
+    """An image output as ``(site path, bytes)``, or None for any other output."""
+    for mime, ext in IMAGE_TYPES.items():
+        if mime in out.get("data", {}):
+            content = image_bytes(mime, out["data"][mime])
+            return image_uri(content, ext), content
+    return None
+
+
 def images_in(nb):
     """Every image output of a notebook as ``(site path, bytes)``."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            for mime, ext in IMAGE_TYPES.items():
-                if mime in out.get("data", {}):
-                    content = image_bytes(mime, out["data"][mime])
-                    yield image_uri(content, ext), content
-                    break
+            if (image := output_image(out)) is not None:
+                yield image
 
 
 @dataclass

@@ -38,15 +38,13 @@ def _panel(ax: dict) -> str:
         words += f" of {y} against {x}"
     elif y or x:
         words += f" of {y or x}"
-    if title:
-        words = f"{title}: {words}"
     series = [_plain(s) for s in ax.get("legend", []) if _plain(s)]
     if series:
         words += f", one line each for {', '.join(series)}" if kind == "line plot" \
             else f", series {', '.join(series)}"
     elif kind == "line plot" and len(ax.get("lines", [])) > 1:
         words += f", {len(ax['lines'])} lines"
-    return words
+    return f"{title}: {words}" if title else words
 
 
 def alt_text(record: dict | None) -> str:
@@ -66,7 +64,8 @@ def alt_text(record: dict | None) -> str:
         return text + "."
     panels = [_panel(ax) for ax in axes]
     if len(panels) == 1:
-        return f"{lead}A {panels[0]}."
+        head, _, body = panels[0].rpartition(": ")
+        return f"{lead}{head}: a {body}." if head else f"{lead}A {body}."
     return f"{lead}{len(panels)} panels: " + "; ".join(
         f"({k}) {p}" for k, p in enumerate(panels, 1)) + "."
 
@@ -78,8 +77,8 @@ def figure_name(record: dict | None) -> str:
     axes = record["axes"]
     if len(axes) > 1 and all(ax.get("images") for ax in axes):
         return f"the grid of {len(axes)} images"
-    subject = _plain(record.get("suptitle", "")) or _plain(axes[0].get("title", "")) \
-        or _plain(axes[0].get("ylabel", ""))
+    subject = _plain(axes[0].get("title", "")) or _plain(axes[0].get("ylabel", "")) \
+        or _plain(record.get("suptitle", ""))
     return f"the figure of {subject}" if subject else "the figure"
 
 

@@ -137,7 +137,7 @@ class Verification:
             paths.PROJECTS / rel)) or {}
         for record in entry.get("cells", []):
             if record.get("cell") == cell:
-                reasons = [u.rsplit(": ", 1)[-1] for u in record.get("unverified", [])]
+                reasons = [readable.reason(u) for u in record.get("unverified", [])]
                 return list(dict.fromkeys(reasons))
         return []
 
