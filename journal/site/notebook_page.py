@@ -221,6 +221,10 @@ def render(page: str, nb, *, title: str, page_url: str, head: str,
     soup = BeautifulSoup(page, "html.parser")
     sanitize_outputs(soup, page_url)
     describe_figures(soup, nb, page_url)
+    # Code and text that scroll sideways can be scrolled from the keyboard.
+    for box in soup.select(".jp-InputArea-editor .highlight-ipynb, "
+                           f"{OUTPUT} pre"):
+        box["tabindex"] = "0"
     fold_hidden_inputs(soup, nb)
     extra = BeautifulSoup(head, "html.parser")
     h1 = soup.find("h1")

@@ -127,6 +127,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         if is_notebook(page):
             return self.notebook_page(html, page, files)
         html = search.leave_out(html)
+        html = stamps.post_date(html, page)
         self.cache.reading_time(page, html, config)
         self.rebuild.record(page, html, config)
         if self.cache.uses("excerpts"):

@@ -159,6 +159,19 @@ def after_title(markdown: str, html_line: str) -> str:
     return f"{markdown[:at]}\n{html_line}\n\n{markdown[at:].lstrip(chr(10))}"
 
 
+def post_date(page_html: str, page) -> str:
+    """A post's date under its title, for screens on which the theme's sidebar
+    (where Material's blog shows it) is hidden; other pages unchanged."""
+    date = getattr(getattr(page.config, "date", None), "created", None) \
+        if page.file.src_uri.startswith("posts/") else None
+    if date is None or "</h1>" not in page_html:
+        return page_html
+    when = f"{date:%B} {date.day}, {date:%Y}"
+    head, tail = page_html.split("</h1>", 1)
+    return (f'{head}</h1>\n<p class="journal-post-date"><time datetime="{date:%Y-%m-%d}">'
+            f"{when}</time></p>{tail}")
+
+
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
