@@ -288,7 +288,7 @@ def notebook_links(marker: Marker, nb, ctx: Context, shown=()) -> str:
     of the ``shown`` cells), then links to the notebook page and its .ipynb."""
     rel = posixpath.normpath(marker.notebook)
     stem = posixpath.splitext(rel)[0]
-    page = ctx.rel_url(f"projects/{stem}/")
+    page = ctx.rel_url(f"projects/{stem}/") + "/"  # a directory URL keeps its slash
     # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
     download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
     title = html.escape(project_info.title(nb, rel))
