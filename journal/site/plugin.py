@@ -126,8 +126,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_page_content(self, html: str, *, page, config, files) -> str:
         if is_notebook(page):
             return self.notebook_page(html, page, files)
-        html = search.leave_out(html)
-        html = stamps.post_date(html, page)
+        html = search.leave_out(stamps.post_date(html, page))
         self.cache.reading_time(page, html, config)
         self.rebuild.record(page, html, config)
         if self.cache.uses("excerpts"):
