@@ -326,8 +326,8 @@ def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = N
             parts.append(f'<div class="journal-live-slot" data-notebook="{html.escape(rel)}" '
                          f'data-cell="{nb.cells.index(cell)}" hidden></div>')
     if nb is not None:
-        shown = [c for c in cells if show != "code" and not {REMOVE_CELL, REMOVE_OUTPUT}
-                 & tags(c)]
+        removed = {REMOVE_CELL, REMOVE_OUTPUT}
+        shown = [c for c in cells if show != "code" and not removed & tags(c)]
         parts.append(notebook_links(marker, nb, ctx, shown))
     return snippet_quotes.shield("\n\n".join(parts))
 

@@ -18,7 +18,8 @@ import re
 
 from mkdocs.exceptions import PluginError
 
-from journal import claims, embed, markdown_source, paths, provenance, readable, verification
+from journal import (claims, embed, markdown_source, paths, provenance, readable,
+                     verification)
 from journal.errors import Location
 from journal.verification import Status
 
@@ -57,7 +58,8 @@ class Verification:
             notes += self.notes(rel, code.index(cell))
         names, notes = list(dict.fromkeys(names)), list(dict.fromkeys(notes))
         plat = entry.get("platform", {})
-        when = f"{entry.get('date', '?')[:10]} at <code>{html.escape(entry.get('commit') or 'an uncommitted tree')}</code>"
+        commit = html.escape(entry.get("commit") or "an uncommitted tree")
+        when = f"{entry.get('date', '?')[:10]} at <code>{commit}</code>"
         details = []
         if names:
             details.append(f"Re-derived by the test suite on {when}: "
