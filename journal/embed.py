@@ -42,13 +42,16 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from journal import (claim_checks, claims, markdown_source, paths, project_info,
-                     provenance, sanitize_html, snippet_quotes)
+from journal import (claim_checks, claims, figures, markdown_source, paths, project_info,
+                     provenance, readable, sanitize_html, snippet_quotes)
 from journal.errors import Location, NotebookError, PostError
 from journal.nbfile import read as read_notebook
 
 SHOW = ("code", "output", "both")
 LITERAL_TITLE = "Typed by the author: not re-derived by the journal's checks"
+LITERAL_NOTE = "typed by hand, not re-derived"
+# Where a post's verification line explains the dagger (`journal.site.stamps.line`).
+LITERAL_ANCHOR = "journal-hand-typed"
 
 
 class EmbedError(PostError):
@@ -145,7 +148,8 @@ def render_literal(marker: Marker) -> str:
     """A number typed by the author, marked on the page as not verified."""
     text = html.escape(" ".join([marker.notebook, *marker.args]))
     return (f'<span class="journal-literal" title="{LITERAL_TITLE}">{text}'
-            f'<sup aria-hidden="true">†</sup></span>')
+            f'<a class="journal-dagger" href="#{LITERAL_ANCHOR}"><sup aria-hidden="true">'
+            f'†</sup><span class="journal-sr"> ({LITERAL_NOTE})</span></a></span>')
 
 
 HIDE_INPUT, REMOVE_INPUT = "hide-input", "remove-input"
@@ -177,15 +181,21 @@ def image_uri(content: bytes, ext: str) -> str:
     return f"{IMAGE_DIR}/{hashlib.sha256(content).hexdigest()[:16]}.{ext}"
 
 
+def output_image(out) -> tuple[str, bytes] | None:
+    """An image output as ``(site path, bytes)``, or None for any other output."""
+    for mime, ext in IMAGE_TYPES.items():
+        if mime in out.get("data", {}):
+            content = image_bytes(mime, out["data"][mime])
+            return image_uri(content, ext), content
+    return None
+
+
 def images_in(nb):
     """Every image output of a notebook as ``(site path, bytes)``."""
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            for mime, ext in IMAGE_TYPES.items():
-                if mime in out.get("data", {}):
-                    content = image_bytes(mime, out["data"][mime])
-                    yield image_uri(content, ext), content
-                    break
+            if (image := output_image(out)) is not None:
+                yield image
 
 
 @dataclass
@@ -248,7 +258,7 @@ def render_output(out, ctx: Context, alt: str = "figure") -> str | None:
     return None
 
 
-def render_cell(cell, show: str, ctx: Context, notes: list[str] = ()) -> list[str]:
+def render_cell(cell, show: str, ctx: Context) -> list[str]:
     """One cell as Markdown blocks, honouring the remove-*/hide-input tags."""
     cell_tags = tags(cell)
     if REMOVE_CELL in cell_tags:
@@ -261,32 +271,34 @@ def render_cell(cell, show: str, ctx: Context, notes: list[str] = ()) -> list[st
             code = '??? "code"\n\n' + textwrap.indent(code, "    ")
         parts.append(code)
     if show in ("output", "both") and REMOVE_OUTPUT not in cell_tags:
-        alt = f"Figure from cell {cell.get('id', '')}".strip()
         for out in cell.get("outputs", []):
+            alt = markdown_text(readable.alt_text(figures.record_in(out)))
             block = render_output(out, ctx, alt)
             if block:
                 parts.append(block)
-        if notes and cell.get("outputs"):
-            parts.append('<small class="journal-unverified-note">Not verified in this '
-                         'output: ' + "; ".join(html.escape(n) for n in notes) +
-                         '.</small>')
     return parts
 
 
-def notebook_links(marker: Marker, nb, ctx: Context) -> str:
-    """Links to the notebook page and its .ipynb, then the stamp."""
+def notebook_links(marker: Marker, nb, ctx: Context, shown=()) -> str:
+    """The line after an embed: the ✓ of its verification (naming the outputs
+    of the ``shown`` cells), then links to the notebook page and its .ipynb."""
     rel = posixpath.normpath(marker.notebook)
-    page = ctx.rel_file(f"projects/{rel}")
     stem = posixpath.splitext(rel)[0]
+    page = ctx.rel_url(f"projects/{stem}/") + "/"  # a directory URL keeps its slash
     # mkdocs-jupyter (include_source) copies the .ipynb next to the page.
     download = ctx.rel_url(f"projects/{stem}/{posixpath.basename(rel)}")
-    title = markdown_text(project_info.title(nb, rel))
-    head = (f'<small class="journal-source">From the notebook [{title}]({page}) '
-            f'(<a href="{download}" download>.ipynb</a>)</small>')
+    title = html.escape(project_info.title(nb, rel))
+    links = (f'From the notebook <a href="{page}">{title}</a> '
+             f'(<a href="{download}" download>.ipynb</a>)')
     if ctx.verification is not None:
-        return head + "\n\n" + ctx.verification.stamp(rel, nb)
-    stamp = provenance.stamp(nb, paths.PROJECTS / rel)
-    return head + f'\n\n<small class="journal-stamp">{stamp}</small>'
+        stamp = ctx.verification.stamp(rel, nb, shown, marker.options.get("tag"))
+        if 'class="journal-check' not in stamp:  # a "not verified" banner
+            return f'<small class="journal-source" markdown="0">{links}</small>\n\n' \
+                + stamp
+        return f'<div class="journal-source" markdown="0">{stamp} {links}</div>'
+    stamp = html.escape(provenance.stamp(nb, paths.PROJECTS / rel), quote=False)
+    return (f'<small class="journal-source" markdown="0">{links}</small>\n\n'
+            f'<small class="journal-stamp">{stamp}</small>')
 
 
 def markdown_text(text: str) -> str:
@@ -305,15 +317,14 @@ def render_cells(cells, marker: Marker, where: Location, ctx: Context | None = N
     rel = posixpath.normpath(marker.notebook)
     code = [c for c in nb.cells if c.cell_type == "code"] if nb is not None else []
     for cell in cells:
-        notes = []
-        if ctx.verification is not None and cell in code:
-            notes = ctx.verification.notes(rel, code.index(cell))
-        parts += render_cell(cell, show, ctx, notes)
+        parts += render_cell(cell, show, ctx)
         if ctx.live is not None and nb is not None and cell in code and ctx.live.runs(rel):
             parts.append(f'<div class="journal-live-slot" data-notebook="{html.escape(rel)}" '
                          f'data-cell="{nb.cells.index(cell)}" hidden></div>')
     if nb is not None:
-        parts.append(notebook_links(marker, nb, ctx))
+        removed = {REMOVE_CELL, REMOVE_OUTPUT}
+        shown = [c for c in cells if show != "code" and not removed & tags(c)]
+        parts.append(notebook_links(marker, nb, ctx, shown))
     return snippet_quotes.shield("\n\n".join(parts))
 
 

@@ -1,10 +1,12 @@
-"""Third-party browser assets served from the site itself: a pinned MathJax.
+"""Third-party browser assets served locally: a pinned MathJax, a pinned axe-core.
 
 The npm package ``mathjax@3.2.2`` is fetched once with ``npm pack``, checked
 against its pinned SHA-512 integrity, and only what the site uses is unpacked
 into ``.cache/vendor/``; every build then adds those files to the site under
 ``assets/vendor/mathjax/``. ``python -m journal.vendor`` fetches it ahead of
-time. See the site's "How the site is made" page.
+time. ``axe-core`` (the accessibility checker the browser tests run on every
+page) is fetched and checked the same way, into the cache only: the site never
+ships it. See the site's "How the site is made" page.
 """
 
 import base64
@@ -15,6 +17,7 @@ import sys
 import tarfile
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from journal import paths
 
@@ -26,6 +29,32 @@ MATHJAX_KEEP = ("tex-chtml.js", "output/chtml/fonts/woff-v2/", "input/tex/extens
 SITE_PREFIX = "assets/vendor/mathjax"
 CACHE = paths.ROOT / ".cache" / "vendor" / f"mathjax-{MATHJAX_VERSION}"
 
+AXE_VERSION = "4.14.1"
+AXE_INTEGRITY = ("sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76"
+                 "ASyFNNtuFooJpZe37OgudVGtQ==")
+AXE_CACHE = paths.ROOT / ".cache" / "vendor" / f"axe-core-{AXE_VERSION}"
+
+
+class Package(NamedTuple):
+    """An npm package pinned by integrity, and which of its files are kept."""
+
+    name: str
+    version: str
+    integrity: str
+    folder: str            # the folder inside the tarball the kept paths are under
+    keep: tuple[str, ...]  # kept paths (prefixes), relative to ``folder``
+    main: str              # the file that must be there
+
+
+def mathjax() -> Package:
+    return Package("mathjax", MATHJAX_VERSION, MATHJAX_INTEGRITY, "package/es5/",
+                   MATHJAX_KEEP, "tex-chtml.js")
+
+
+def axe() -> Package:
+    return Package("axe-core", AXE_VERSION, AXE_INTEGRITY, "package/", ("axe.min.js",),
+                   "axe.min.js")
+
 
 class VendorError(Exception):
     """The vendored assets could not be fetched or did not match their pin."""
@@ -36,49 +65,60 @@ def integrity_of(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
-def unpack(tarball: Path, dest: Path) -> None:
-    """Check ``tarball`` against the pin and unpack the kept files into ``dest``."""
+def unpack(tarball: Path, dest: Path, package: Package | None = None) -> None:
+    """Check ``tarball`` against the pin of ``package`` (MathJax unless told)
+    and unpack the kept files into ``dest``."""
+    pkg = package or mathjax()
     data = tarball.read_bytes()
-    if integrity_of(data) != MATHJAX_INTEGRITY:
+    if integrity_of(data) != pkg.integrity:
         raise VendorError(f"{tarball}: integrity {integrity_of(data)} does not match "
-                          f"the pinned {MATHJAX_INTEGRITY} for mathjax@{MATHJAX_VERSION}")
-    staging = Path(tempfile.mkdtemp(prefix="mathjax-", dir=dest.parent))
+                          f"the pinned {pkg.integrity} for {pkg.name}@{pkg.version}")
+    staging = Path(tempfile.mkdtemp(prefix=f"{pkg.name}-", dir=dest.parent))
     try:
         with tarfile.open(tarball) as tar:
             for member in tar.getmembers():
-                rel = member.name.removeprefix("package/es5/")
-                if member.isfile() and rel != member.name and rel.startswith(MATHJAX_KEEP):
+                rel = member.name.removeprefix(pkg.folder)
+                if member.isfile() and rel != member.name and rel.startswith(pkg.keep):
                     member.name = rel
                     tar.extract(member, staging, filter="data")
-        if not (staging / "tex-chtml.js").is_file():
-            raise VendorError(f"{tarball}: no es5/tex-chtml.js in the package")
+        if not (staging / pkg.main).is_file():
+            raise VendorError(f"{tarball}: no {pkg.folder.removeprefix('package/')}"
+                              f"{pkg.main} in the package")
         shutil.rmtree(dest, ignore_errors=True)
         staging.rename(dest)  # atomic: a half-unpacked cache is never used
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def ensure_mathjax(cache: Path = CACHE) -> Path:
-    """The folder holding the pinned MathJax files, fetching them on first use."""
-    if (cache / "tex-chtml.js").is_file():
+def ensure(package: Package, cache: Path) -> Path:
+    """The folder holding ``package``'s pinned files, fetching them on first use."""
+    if (cache / package.main).is_file():
         return cache
     npm = shutil.which("npm")
     if npm is None:
         raise VendorError(
-            f"MathJax {MATHJAX_VERSION} is not in {paths.display_path(cache)} and npm is "
-            "not installed to fetch it (Debian: apt-get install npm)")
+            f"{package.name} {package.version} is not in {paths.display_path(cache)} and "
+            "npm is not installed to fetch it (Debian: apt-get install npm)")
     cache.parent.mkdir(parents=True, exist_ok=True)
+    spec = f"{package.name}@{package.version}"
     with tempfile.TemporaryDirectory() as tmp:
-        result = subprocess.run(
-            [npm, "pack", f"mathjax@{MATHJAX_VERSION}", "--pack-destination", tmp,
-             "--silent"],
-            capture_output=True, text=True, timeout=300)
-        tarball = Path(tmp) / f"mathjax-{MATHJAX_VERSION}.tgz"
+        result = subprocess.run([npm, "pack", spec, "--pack-destination", tmp, "--silent"],
+                                capture_output=True, text=True, timeout=300)
+        tarball = Path(tmp) / f"{package.name}-{package.version}.tgz"
         if result.returncode != 0 or not tarball.is_file():
-            raise VendorError(f"npm pack mathjax@{MATHJAX_VERSION} failed:\n"
-                              f"{result.stdout}{result.stderr}")
-        unpack(tarball, cache)
+            raise VendorError(f"npm pack {spec} failed:\n{result.stdout}{result.stderr}")
+        unpack(tarball, cache, package)
     return cache
+
+
+def ensure_mathjax(cache: Path = CACHE) -> Path:
+    """The folder holding the pinned MathJax files, fetching them on first use."""
+    return ensure(mathjax(), cache)
+
+
+def axe_script(cache: Path = AXE_CACHE) -> Path:
+    """The pinned ``axe.min.js``, fetching it on first use."""
+    return ensure(axe(), cache) / "axe.min.js"
 
 
 def site_files(cache: Path = CACHE) -> list[tuple[str, Path]]:

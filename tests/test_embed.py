@@ -117,7 +117,7 @@ def test_remove_and_hide_tags(projects):
 
 def test_links_and_stamp_follow_every_embed(projects):
     text = expand(projects, marker('tag="greeting"'))
-    assert "[Demo](../projects/demo/demo.ipynb)" in text  # the project title
+    assert '/projects/demo/demo/">Demo</a>' in text  # the project's page
     # mkdocs-jupyter's copy of the source, relative to the post's URL
     assert '<a href="../../../../projects/demo/demo/demo.ipynb" download>' in text
     assert "not yet run by `journal run`" in text
@@ -179,7 +179,10 @@ def test_literal_is_marked_visibly_as_not_verified():
                        "posts/x.md")
     assert '<span class="journal-literal" title="Typed by the author: not re-derived' \
         in out
-    assert "12.5 MB<sup" in out and "{%" not in out
+    assert "12.5 MB<a" in out and "{%" not in out
+    # the dagger links to the line that explains it, and says it in words too
+    assert f'href="#{embed.LITERAL_ANCHOR}"' in out
+    assert f'<span class="journal-sr"> ({embed.LITERAL_NOTE})</span>' in out
 
 
 def test_value_with_runs_shows_its_spread():

@@ -59,11 +59,14 @@ def test_post_embeds_code_output_figure_stamp_and_links(site):
     sources = article.select(".journal-source")
     stamps = article.select("details.journal-check")
     assert len(sources) == len(stamps) == 3  # one per embed in the post
+    line = article.select_one(".journal-line").get_text()
+    assert re.match(r"✓ \d+ numbers?(,| and) .*re-derived on \d{4}-\d{2}-\d{2} at \S+ · "
+                    r"what this means", line), line
     for source, stamp in zip(sources, stamps):
         summary = stamp.select_one("summary").get_text()
-        assert re.match(r"verified \d{4}-\d{2}-\d{2} at \S+ on 1 CPU thread: "
-                        r"(\d+)/\1 outputs within tolerance", summary), summary
+        assert summary == "✓Verified: what was checked", summary
         details = stamp.get_text()
+        assert "Re-derived by the test suite on " in details
         assert "Author's run: reproduced on" in details
         assert "re-run with journal run projects/digits-baselines" in details
         hrefs = [a["href"] for a in source.select("a")]
@@ -75,8 +78,9 @@ def test_post_embeds_code_output_figure_stamp_and_links(site):
 
 def test_notebook_page_has_stamp_and_folded_setup_cell(site):
     soup = page(site, NOTEBOOK_URL)
-    stamp = soup.select_one("details.journal-check summary")
-    assert stamp is not None and stamp.get_text().startswith("verified ")
+    line = soup.select_one(".journal-line")
+    assert line is not None and re.match(r"✓ \d+ outputs re-derived on ", line.get_text())
+    assert line.select_one("details.journal-check summary") is not None
     folded = soup.select("details.journal-hidden-input")
     assert len(folded) == 1 and "setup(seed=0)" in folded[0].get_text()
     assert folded[0].get("open") is None

@@ -129,7 +129,8 @@ RENDERED = f"""<script src="clipboard.js"></script>
 <span class="tag-container"><span class="cell-tag">hide-input</span></span>
 </div>
 </div>
-<pre>device = setup(seed=0)</pre></div>
+<div class="jp-InputArea jp-Cell-inputArea"><div class="jp-InputPrompt">In [1]:</div>
+<div class="jp-InputArea-editor"><pre>device = setup(seed=0)</pre></div></div></div>
 <img alt="" src="data:image/png;base64,{base64.b64encode(PNG).decode()}"/>
 </div></div>
 <script type="application/vnd.jupyter.widget-state+json">{{}}</script>
@@ -169,8 +170,11 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     assert after_title.index("journal-used-in") < after_title.index("journal-check")
     post = notebook_page.relative("2026/11/02/a/", "projects/x/x/")
     assert post == "../../../2026/11/02/a/"
-    folded = page.split('<details class="journal-hidden-input">', 1)[1]
-    assert folded.startswith("<summary>code</summary>") and "setup(seed=0)" in folded
+    folded = page.split('<details class="journal-hidden-input">', 1)
+    # the code is folded, its "In [1]:" prompt stays in sight before it
+    assert "In [1]:" in folded[0] and "In [1]:" not in folded[1]
+    assert folded[1].startswith(f"<summary>{notebook_page.FOLDED}</summary>")
+    assert "setup(seed=0)" in folded[1]
 
 
 def test_only_mkdocs_jupyters_own_scripts_are_shared():

@@ -20,7 +20,9 @@ the page is made light and plain, without the theme's help:
   copy of the code styles written as a Python list;
 - tag chips are removed: tags are for authors and stay in the ``.ipynb`` (and
   in each cell's ``celltag_*`` class);
-- ``hide-input`` cells get their code folded into a closed "code" block;
+- ``hide-input`` cells get their code folded into a closed "Show the code"
+  block beside their prompt;
+- figures get alt text from their verified records (`journal.readable`);
 - the title is the project's (`journal.site.projects`), and under it come its
   summary, the posts that use it, the download link and the verification stamp.
 """
@@ -36,10 +38,11 @@ from pathlib import Path
 import mkdocs_jupyter
 from bs4 import BeautifulSoup
 
-from journal import embed, project_info, sanitize_html
+from journal import embed, figures, project_info, readable, sanitize_html
 from journal.site import projects, stylesheets
 
 SHARED_DIR = "assets/notebook"
+FOLDED = "Show the code"  # the summary of a hide-input cell's folded code
 STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>", re.DOTALL)
 SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.DOTALL)
 TYPE = re.compile(r"""\btype=["']([^"']*)["']""")
@@ -163,17 +166,32 @@ def sanitize_outputs(soup: BeautifulSoup, page_url: str) -> None:
             area.append(BeautifulSoup(clean, "html.parser"))
 
 
+def describe_figures(soup: BeautifulSoup, nb, page_url: str) -> None:
+    """Alt text on every figure from its verified record (`journal.readable`),
+    instead of nbconvert's "No description has been provided for this image"."""
+    alts = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if (image := embed.output_image(out)) is not None:
+                alts[relative(image[0], page_url)] = readable.alt_text(
+                    figures.record_in(out))
+    for img in soup.select(f"{OUTPUT} img"):
+        if img.get("src") in alts:
+            img["alt"] = alts[img["src"]]
+
+
 def fold_hidden_inputs(soup: BeautifulSoup, nb) -> None:
-    """Wrap the input of every ``hide-input`` cell in a closed <details>."""
+    """Wrap the code of every ``hide-input`` cell in a closed <details>; its
+    "In [n]:" prompt stays in sight, so the numbering a reader sees starts at 1."""
     if not any("hide-input" in c.get("metadata", {}).get("tags", []) for c in nb.cells):
         return
     # mkdocs-jupyter nests two elements with the cell's classes: fold each input once.
-    for inputs in soup.select(".jp-Cell.celltag_hide-input .jp-Cell-inputWrapper"):
+    for inputs in soup.select(".jp-Cell.celltag_hide-input .jp-InputArea-editor"):
         if inputs.find_parent("details", class_="journal-hidden-input"):
             continue
         details = soup.new_tag("details", attrs={"class": "journal-hidden-input"})
         summary = soup.new_tag("summary")
-        summary.string = "code"
+        summary.string = FOLDED
         inputs.wrap(details)
         details.insert(0, summary)
 
@@ -214,6 +232,11 @@ def render(page: str, nb, *, title: str, page_url: str, head: str,
     page = TAG_CHIPS.sub("", figures_as_files(page, page_url))
     soup = BeautifulSoup(page, "html.parser")
     sanitize_outputs(soup, page_url)
+    describe_figures(soup, nb, page_url)
+    # Code and text that scroll sideways can be scrolled from the keyboard.
+    for box in soup.select(".jp-InputArea-editor .highlight-ipynb, "
+                           f"{OUTPUT} pre"):
+        box["tabindex"] = "0"
     fold_hidden_inputs(soup, nb)
     extra = BeautifulSoup(head, "html.parser")
     h1 = soup.find("h1")

@@ -144,7 +144,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def on_page_content(self, html: str, *, page, config, files) -> str:
         if is_notebook(page):
             return self.notebook_page(html, page, files)
-        html = search.leave_out(handmade.mark(html))  # "not re-derived" under them
+        # hand-made pictures get "not re-derived" under them; phones get the date
+        html = search.leave_out(stamps.post_date(handmade.mark(html), page))
         self.cache.reading_time(page, html, config)
         self.rebuild.record(page, html, config)
         if self.cache.uses("excerpts"):
@@ -316,6 +317,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                             live=self.live)
         expanded = embed.expand(markdown, source, cache=self.notebooks, ctx=ctx,
                                 line_offset=offset)
+        expanded = stamps.after_title(expanded, self.stamps.post_line(
+            markdown, source, offset, self.notebooks, ctx.rel_url(stamps.EXPLAINED)))
         runnable = [rel for rel in projects.notebooks_named(markdown, source, offset)
                     if self.live.runs(rel)]
         controls = [self.live.control(rel, ctx.page_url or "", "post") for rel in runnable]
@@ -334,7 +337,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         nb = self.notebooks.get(rel, Location(page.file.src_uri))
         posts = [(post.title, file.url) for post in self.used.get(rel, [])
                  if (file := files.get_file_from_path(post.src_uri)) is not None]
-        stamp = self.stamps.stamp(rel, nb)
+        stamp = self.stamps.notebook_line(rel, nb, notebook_page.relative(
+            stamps.EXPLAINED, page.url))
         if self.live.runs(rel):
             stamp += "\n" + self.live.control(rel, page.url, "notebook")
 

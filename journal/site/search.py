@@ -60,9 +60,9 @@ from journal.site.internals import Element, Parser, SearchIndex, Section, View
 # Classes of elements the index leaves out (see the module docstring).
 EXCLUDED_CLASSES = frozenset({
     # posts: what an embed inserts around its code
-    "journal-output", "journal-source", "journal-unverified-note",
-    # stamps and banners, on posts and notebook pages
-    "journal-check", "journal-not-verified",
+    "journal-output", "journal-source",
+    # the verification line, marks and banners, on posts and notebook pages
+    "journal-line", "journal-check", "journal-not-verified", "journal-post-date",
     # the "Re-run this post" box closing each post: the same commands every time
     "journal-rerun",
     # the "Run in your browser" control and the empty slots for its outputs
