@@ -730,6 +730,27 @@ def summary_line(drift_report: dict, notebook: str) -> str | None:
     return line
 
 
+def page_line(drift_report: dict, notebooks: list[str]) -> str | None:
+    """`summary_line` for a page that shows ``notebooks`` (a post may quote
+    several): one count over all of them, and each package that moved one."""
+    if len(notebooks) == 1:
+        return summary_line(drift_report, notebooks[0])
+    entries = [e for nb in notebooks if (e := drift_report.get("notebooks", {}).get(nb))]
+    newest = [e["columns"].get(NEWEST) for e in entries]
+    if not entries or any(col is None for col in newest):
+        return None  # not all checked: one notebook's page says which
+    day = md((drift_report.get("date") or "?")[:10])
+    counted = [col["outputs"] for col in newest if col.get("outputs") is not None]
+    parts = [f"{sum(o['reproduced'] for o in counted)}/{sum(o['total'] for o in counted)}"
+             " outputs reproduce"] if counted else []
+    if broken := len(newest) - len(counted):
+        parts.append(f"{broken} notebook{'s' if broken > 1 else ''} did not run")
+    causes = [describe_cause(why) for e in entries
+              if (why := (e.get("moved_by") or {}).get(NEWEST)) and why.get("package")]
+    parts += [md(c, 160) for c in dict.fromkeys(causes) if c]
+    return f"with the newest releases on {day}: " + "; ".join(parts)
+
+
 def browser_versions() -> dict[str, str] | None:
     """The versions Pyodide ships of the packages a browser run uses (None: the
     pinned Pyodide has not been fetched here)."""

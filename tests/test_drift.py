@@ -19,7 +19,7 @@ from packaging.requirements import Requirement
 
 import drift as drift_bench  # bench/drift.py (bench/ is on sys.path: conftest.py)
 from journal import drift, drift_capture, paths
-from journal.site import pages
+from journal.site import pages, stamps
 
 MLP = "projects/digits/digits.ipynb"
 NUMPY_USER = "projects/arrays/arrays.ipynb"
@@ -473,3 +473,16 @@ def test_bench_reads_the_phases_of_the_last_check():
     assert "2 cores" in rows[0]["name"]
     assert "notebook(s) moved" in rows[1]["value"]
     assert "not measured" in drift_bench.rows(drift_bench.from_report(None))[0]["value"]
+
+
+def test_a_page_gets_one_drift_line_for_the_notebooks_it_shows():
+    report = run_check(FakeRunner(), sets=(drift.NEWEST,))
+    verified = stamps.Verification({"notebooks": {}}, strict=False, drift_report=report)
+    one = verified.drift_line(["digits/digits.ipynb"], "../still-reproducible/")
+    assert "2/4 outputs reproduce; scikit-learn 1.9.1 -&gt; 1.10.0 moves" in one
+    assert 'href="../still-reproducible/"' in one
+    both = verified.drift_line(["digits/digits.ipynb", "stable/stable.ipynb"], "x/")
+    assert ": 6/8 outputs reproduce; scikit-learn 1.9.1 -&gt; 1.10.0 moves" in both
+    assert verified.drift_line(["unknown/unknown.ipynb"], "x/") == ""
+    assert stamps.Verification({"notebooks": {}}, False).drift_line(
+        ["digits/digits.ipynb"], "x/") == ""

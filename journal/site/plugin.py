@@ -202,9 +202,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         except ValueError as err:
             raise PluginError(str(err)) from err
         self.notebooks = embed.NotebookCache(read=self.cache.read_notebook)
-        self.stamps = stamps.Verification(report, strict)
+        self.stamps = stamps.Verification(report, strict, self.drift)
         self.shared = notebook_page.SharedFiles()
-        self.cache.start(config, report)
+        self.cache.start(config, {**report, "drift": self.drift})
         try:
             self.live = live.Live(pages.project_notebooks(self.notebooks), self.stamps,
                                   stored=self.cache)
@@ -318,7 +318,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         expanded = embed.expand(markdown, source, cache=self.notebooks, ctx=ctx,
                                 line_offset=offset)
         expanded = stamps.after_title(expanded, self.stamps.post_line(
-            markdown, source, offset, self.notebooks, ctx.rel_url(stamps.EXPLAINED)))
+            markdown, source, offset, self.notebooks, ctx.rel_url(stamps.EXPLAINED),
+            ctx.rel_url(stamps.STILL)))
         runnable = [rel for rel in projects.notebooks_named(markdown, source, offset)
                     if self.live.runs(rel)]
         controls = [self.live.control(rel, ctx.page_url or "", "post") for rel in runnable]
@@ -337,8 +338,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         nb = self.notebooks.get(rel, Location(page.file.src_uri))
         posts = [(post.title, file.url) for post in self.used.get(rel, [])
                  if (file := files.get_file_from_path(post.src_uri)) is not None]
-        stamp = self.stamps.notebook_line(rel, nb, notebook_page.relative(
-            stamps.EXPLAINED, page.url))
+        stamp = self.stamps.notebook_line(
+            rel, nb, notebook_page.relative(stamps.EXPLAINED, page.url),
+            notebook_page.relative(stamps.STILL, page.url))
         if self.live.runs(rel):
             stamp += "\n" + self.live.control(rel, page.url, "notebook")
 

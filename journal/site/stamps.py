@@ -18,7 +18,7 @@ import re
 
 from mkdocs.exceptions import PluginError
 
-from journal import (claims, embed, markdown_source, paths, provenance, readable,
+from journal import (claims, drift, embed, markdown_source, paths, provenance, readable,
                      verification)
 from journal.errors import Location
 from journal.verification import Status
@@ -31,8 +31,9 @@ def _inline(text: str) -> str:
 class Verification:
     """The report as this build reads it, and the policy for unverified pages."""
 
-    def __init__(self, report: dict, strict: bool):
+    def __init__(self, report: dict, strict: bool, drift_report: dict | None = None):
         self.report, self.strict = report, strict
+        self.drift = drift_report  # the last `journal drift`, if any
         self._checks: dict[str, verification.Check] = {}
 
     def check(self, rel: str, nb) -> verification.Check:
@@ -82,7 +83,7 @@ class Verification:
                 f'<ul>{items}</ul></details>')
 
     def post_line(self, markdown: str, source: str, offset: int, notebooks,
-                  explain: str) -> str:
+                  explain: str, still: str = "") -> str:
         """The line at the top of a post: the numbers (``value`` markers), embedded
         outputs and claims it shows, re-derived when, and what this means."""
         values = outputs = literals = 0
@@ -112,16 +113,29 @@ class Verification:
                                                   (found, "claim")) if n]
         if failed:  # banners on the page say which; the line claims nothing
             counts = []
-        return line(counts, list(entries.values()), explain, literals=literals)
+        return line(counts, list(entries.values()), explain, literals=literals) \
+            + self.drift_line(list(entries), still)
 
-    def notebook_line(self, rel: str, nb, explain: str) -> str:
+    def notebook_line(self, rel: str, nb, explain: str, still: str = "") -> str:
         """The one line under a notebook page's title, then its ✓ details."""
         check = self.check(rel, nb)
         if check.status is not Status.VERIFIED:
             return self.banner(check)
         out = check.entry.get("outputs", {})
         counts = [_count(out.get("verified", 0), "output")]
-        return line(counts, [check.entry], explain, self.stamp(rel, nb))
+        return line(counts, [check.entry], explain, self.stamp(rel, nb)) \
+            + self.drift_line([rel], still)
+
+    def drift_line(self, rels: list[str], still: str) -> str:
+        """A second muted line from the last drift check: do these notebooks'
+        results still reproduce with the newest releases, and what moved them.
+        The verified line above stays the lock's."""
+        text = self.drift and rels and drift.page_line(
+            self.drift, [f"projects/{posixpath.normpath(r)}" for r in rels])
+        if not text:
+            return ""
+        return (f'<div class="journal-line journal-drift" markdown="0">{text} · '
+                f'<a href="{html.escape(still)}">still reproducible?</a></div>')
 
     def banner(self, check: verification.Check) -> str:
         if self.strict:
@@ -149,6 +163,7 @@ class Verification:
 
 # The plain-language explanation every verification line links to.
 EXPLAINED = "verification/#what-verified-means"
+STILL = "still-reproducible/"  # the drift check's page (journal.site.pages)
 H1 = re.compile(r"^# .*\n", re.MULTILINE)
 
 
