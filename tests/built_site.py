@@ -66,12 +66,14 @@ def site_copy(root: Path, *, posts=(), projects=()) -> Path:
 
 
 def build_copy(root: Path, dest: Path, *, strict: bool = True, reports: Path | None = None,
-               **env_vars: str) -> subprocess.CompletedProcess:
-    """``mkdocs build`` of a `site_copy` into ``dest``, unverified notebooks
-    allowed, with the copy's own code and caches."""
+               allow_unverified: bool = True, **env_vars: str) -> subprocess.CompletedProcess:
+    """``mkdocs build`` of a `site_copy` into ``dest`` with the copy's own code
+    and caches (unverified notebooks allowed unless told otherwise)."""
     env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
-           "JOURNAL_ALLOW_UNVERIFIED": "1",
            "JOURNAL_REPORTS": str(reports or root / "reports"), **env_vars}
+    env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
+    if allow_unverified:
+        env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
     return subprocess.run([sys.executable, "-m", "mkdocs", "build",
                            *(["--strict"] if strict else []), "-d", str(dest)],
                           cwd=root, env=env, capture_output=True, text=True, timeout=900)
