@@ -1,4 +1,5 @@
-"""The site build the site tests share, and the notebook they verify for it.
+"""The site build the site tests share, the notebook they verify for it, and
+small throwaway copies of the site for tests that need a variant of it.
 
 A module of its own, not conftest.py: tests/browser has a conftest.py too, and
 a test module that imported from "conftest" would get whichever was loaded
@@ -6,6 +7,8 @@ first.
 """
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +16,14 @@ from pathlib import Path
 from journal import paths
 
 VERIFIED_NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"
+
+# What every copy needs to build: the config, the site's own pages, the code
+# the build imports (run from the copy, so its paths point into the copy), the
+# lock (part of what a notebook's stamp records) and the pinned MathJax.
+COPIED = ("mkdocs.yml", "requirements.lock", "pages", "journal", "snippets",
+          ".cache/vendor")
+# A link from one post to another, as posts write it: [text](2026-11-05-slug.md).
+POST_LINK = re.compile(r"\[([^\]]*)\]\((\d{4}-\d{2}-\d{2}-[^)#]+\.md)(#[^)]*)?\)")
 
 
 def build_site(dest: Path, reports: Path, *, allow_unverified: bool = True,
@@ -25,3 +36,44 @@ def build_site(dest: Path, reports: Path, *, allow_unverified: bool = True,
     return subprocess.run([mkdocs, "build", *(["--strict"] if strict else []),
                            "--site-dir", str(dest)], cwd=paths.ROOT,
                           capture_output=True, text=True, timeout=600, env=env)
+
+
+def site_copy(root: Path, *, posts=(), projects=()) -> Path:
+    """A throwaway site in ``root``: this repository's config, pages and code,
+    the posts given (files) and the projects given (folders) and nothing else,
+    so a build there converts only the notebooks a test is about. A link to a
+    post left out keeps its text only (the build refuses a broken link)."""
+    root.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in COPIED:
+        source, target = paths.ROOT / name, root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=ignore)
+        else:
+            shutil.copy2(source, target)
+    (root / "posts").mkdir()
+    posts = [Path(post) for post in posts]
+    kept = {post.name for post in posts}
+    for post in posts:
+        text = POST_LINK.sub(lambda m: m[0] if m[2] in kept else m[1],
+                             post.read_text(encoding="utf-8"))
+        (root / "posts" / post.name).write_text(text, encoding="utf-8")
+    (root / "projects").mkdir()
+    for project in projects:
+        shutil.copytree(project, root / "projects" / Path(project).name, ignore=ignore)
+    return root
+
+
+def build_copy(root: Path, dest: Path, *, strict: bool = True, reports: Path | None = None,
+               allow_unverified: bool = True, **env_vars: str) -> subprocess.CompletedProcess:
+    """``mkdocs build`` of a `site_copy` into ``dest`` with the copy's own code
+    and caches (unverified notebooks allowed unless told otherwise)."""
+    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
+           "JOURNAL_REPORTS": str(reports or root / "reports"), **env_vars}
+    env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
+    if allow_unverified:
+        env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build",
+                           *(["--strict"] if strict else []), "-d", str(dest)],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=900)

@@ -12,7 +12,6 @@ line, (3) every source file byte-identical afterwards.
 """
 
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from built_site import build_copy, site_copy
 from journal import embed, paths, postcheck, publish
 from journal.errors import NotebookError
 
@@ -169,30 +169,12 @@ def test_real_posts_pass_the_checks():
     postcheck.check_posts(paths.POSTS)
 
 
-def site_copy(root: Path, post: Path, project: str) -> Path:
-    """A throwaway site: this repository's config and code, one post, and the
-    one project it uses (each notebook costs the build a conversion)."""
-    for name in ("mkdocs.yml",):
-        shutil.copy(paths.ROOT / name, root / name)
-    for name in ("pages", "journal", "snippets", f"projects/{project}", ".cache/vendor"):
-        shutil.copytree(paths.ROOT / name, root / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    (root / "posts").mkdir()
-    shutil.copy(post, root / "posts" / post.name)
-    return root
-
-
 def test_bad_post_fails_the_strict_build(tmp_path, unchanged_sources):
     name = "unknown-tag.md"
-    root = site_copy(tmp_path, POSTS / name, "digits-baselines")
+    root = site_copy(tmp_path / "repo", posts=[POSTS / name],
+                     projects=[paths.PROJECTS / "digits-baselines"])
     before = tree_digest(root, ("posts", "projects", "pages"))
-    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
-           "JOURNAL_ALLOW_UNVERIFIED": "1", "JOURNAL_REPORTS": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q",
-         "-d", str(tmp_path / "out")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
-    )
+    result = build_copy(root, tmp_path / "out", reports=tmp_path)
     line, message = POST_CASES[name]
     assert result.returncode != 0
     # The build names the line as the author's editor shows it (front matter counted).

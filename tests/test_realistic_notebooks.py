@@ -9,7 +9,6 @@ a cell that raises without saying it should.
 """
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ import sys
 import nbformat
 import pytest
 
+from built_site import build_copy, site_copy
 from journal import cli, compare, errors, execute, nbfile, paths
 
 CORPUS = paths.TESTS / "fixtures" / "realistic"
@@ -189,8 +189,10 @@ def test_published_notebook_needs_title_and_one_line_summary(tmp_path, monkeypat
         execute.check_rules(nb, path)
 
 
-def test_a_committed_notebook_runs_and_verifies_on_one_executor(tmp_path):
+def test_a_committed_notebook_runs_and_verifies_on_one_executor(tmp_path, request):
     """conv-batchnorm: what `journal run` writes, the check accepts unchanged."""
+    if request.config.getoption("no_notebooks"):
+        pytest.skip("runs a project notebook twice; part of the notebook runs")
     source = paths.PROJECTS / "conv-batchnorm" / "conv-batchnorm.ipynb"
     path = shutil.copy(source, tmp_path)
     ran = journal("run", "--force", path)
@@ -231,20 +233,11 @@ def test_the_corpus_builds_strictly_without_a_warning(corpus, tmp_path):
     """What `journal run` wrote, published as project pages: the strict build
     (any warning fails it) finds nothing to clean, escape or refuse."""
     work, _ = corpus
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copy(paths.ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    for name in ("pages", "journal", "snippets", "projects", "posts"):
-        shutil.copytree(paths.ROOT / name, root / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    root = site_copy(tmp_path / "repo", projects=[])
     for name in RUNNABLE:
         (root / "projects" / name).mkdir()
         shutil.copy(work / f"{name}.ipynb", root / "projects" / name / f"{name}.ipynb")
-    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
-           "JOURNAL_ALLOW_UNVERIFIED": "1", "JOURNAL_REPORTS": str(root / "reports")}
-    built = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
-                            "-d", str(root / "site")], cwd=root, env=env,
-                           capture_output=True, text=True, timeout=900)
+    built = build_copy(root, root / "site")
     warnings = [line for line in built.stderr.splitlines()
                 if line.startswith(("WARNING", "ERROR"))]
     assert built.returncode == 0 and not warnings, "\n".join(warnings) or built.stderr[-3000:]

@@ -5,18 +5,14 @@ not look like it holds credentials.
 """
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from built_site import build_copy, site_copy
 from journal import paths, publish, safety
-from journal.live import dist
 
 NO_NAMES = {}  # scans below are independent of this machine's user and host
 
@@ -266,24 +262,13 @@ def test_journal_run_refuses_to_write_a_secret(tmp_path):
 def test_the_strict_site_build_scans_the_notebooks_it_publishes(tmp_path):
     """A leak planted in a project notebook's cell metadata (a field no page shows,
     but the downloadable .ipynb carries) stops the build, naming file and cell."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    shutil.copy(paths.ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    for name in ("pages", "journal", "snippets", "projects"):
-        shutil.copytree(paths.ROOT / name, root / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    (root / "posts").mkdir()
+    root = site_copy(tmp_path / "repo", projects=[paths.PROJECTS / "digits-baselines"])
     notebook = root / "projects" / "digits-baselines" / "digits-baselines.ipynb"
     nb = nbformat.read(notebook, as_version=4)
     code = [c for c in nb.cells if c.cell_type == "code"]
     code[2].metadata["execution"] = {"cwd": "/scratch/alice/journal"}
     nbformat.write(nb, notebook)
-    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
-           "JOURNAL_ALLOW_UNVERIFIED": "1", "JOURNAL_REPORTS": str(tmp_path),
-           "JOURNAL_PYODIDE_CACHE": str(dist.default_cache())}
-    result = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "out")],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    result = build_copy(root, tmp_path / "out")
     assert result.returncode != 0
     assert ("projects/digits-baselines/digits-baselines.ipynb cell 2 metadata execution.cwd: "
             "storage path: '/scratch/alice/journal'; not published") in result.stderr, \

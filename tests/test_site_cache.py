@@ -4,7 +4,9 @@ A build with the cache off (``JOURNAL_NO_CACHE=1``, the override of the
 plugin's ``cache`` option: nothing stored or read,
 mkdocs-jupyter's cache off, excerpts converted whole) and two with it on, the
 second answered from the cache, make the same files byte for byte; only the
-feeds' build dates differ. Timings are for ``make bench`` (bench/scale.py).
+feeds' build dates differ. A copy of the site with one post shows it (every
+kind of page and cache layer, one notebook to convert). Timings are for
+``make bench`` (bench/scale.py).
 """
 
 import json
@@ -17,7 +19,7 @@ from mkdocs.structure.toc import get_toc
 
 from mkdocs.config import load_config
 
-from built_site import build_site
+from built_site import build_copy, site_copy
 from journal import paths
 from journal.site import cache
 from journal.site.plugin import JournalPlugin
@@ -26,6 +28,7 @@ from journal.site.plugin import JournalPlugin
 BUILD_DATE = re.compile(rb"[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} "
                         rb"[-+]\d{4}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?"
                         rb"[-+]\d{2}:\d{2}")
+POST = "2026-11-02-stop-theorising.md"  # embeds digits-baselines
 
 
 def site_files(site) -> dict[str, bytes]:
@@ -37,23 +40,24 @@ def site_files(site) -> dict[str, bytes]:
     return found
 
 
-def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path, reports_dir,
-                                                             site_dir, monkeypatch):
-    """The shared site (``site_dir``) filled the cache; one more build reads it."""
-    monkeypatch.setenv("JOURNAL_NO_CACHE", "1")
-    result = build_site(tmp_path / "uncached", reports_dir)
+def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path):
+    """A site with one post and the notebook it embeds, built three times in a
+    copy: with the cache off, then filling it, then answered from it."""
+    root = site_copy(tmp_path / "repo", posts=[paths.POSTS / POST],
+                     projects=[paths.PROJECTS / "digits-baselines"])
+    result = build_copy(root, tmp_path / "uncached", JOURNAL_NO_CACHE="1")
     assert result.returncode == 0, result.stderr[-3000:]
-    monkeypatch.delenv("JOURNAL_NO_CACHE")
+    assert not list((root / ".cache" / "journal").glob("*.json"))  # nothing stored
     expected = site_files(tmp_path / "uncached")
-    result = build_site(tmp_path / "from-cache", reports_dir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    for name, site in (("filling", site_dir), ("from-cache", tmp_path / "from-cache")):
-        got = site_files(site)
+    for name in ("filling", "from-cache"):
+        result = build_copy(root, tmp_path / name)
+        assert result.returncode == 0, result.stderr[-3000:]
+        got = site_files(tmp_path / name)
         assert sorted(got) == sorted(expected), name
         differ = [rel for rel in expected if got[rel] != expected[rel]]
         assert not differ, f"{name}: {differ[:10]}"
     for kind in ("page", "post", "notebook-page", "search", "notebook"):
-        assert json.loads((cache.FOLDER / f"{kind}.json").read_text()), kind
+        assert json.loads((root / ".cache" / "journal" / f"{kind}.json").read_text()), kind
 
 
 def test_store_keeps_only_what_the_last_build_used(tmp_path):

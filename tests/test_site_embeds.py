@@ -12,7 +12,7 @@ import yaml
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
-from built_site import VERIFIED_NOTEBOOK, build_site
+from built_site import VERIFIED_NOTEBOOK, build_copy, site_copy
 from journal import nbfile, paths
 from journal.site import repository
 from journal.site.plugin import JournalPlugin
@@ -213,8 +213,15 @@ def test_a_quote_outside_snippets_or_of_a_missing_file_names_post_and_line(line,
         demo_post_markdown(f"x\n\n{line}\n")
 
 
+def one_project_site(tmp_path):
+    """A copy of the site with one project and no posts: the refusals below
+    are about notebooks, and one is enough to show them."""
+    return site_copy(tmp_path / "repo", projects=[VERIFIED_NOTEBOOK.parent])
+
+
 def test_strict_build_refuses_a_missing_report(tmp_path):
-    result = build_site(tmp_path / "out", tmp_path / "no-reports", allow_unverified=False)
+    result = build_copy(one_project_site(tmp_path), tmp_path / "out",
+                        reports=tmp_path / "no-reports", allow_unverified=False)
     assert result.returncode != 0
     assert re.search(r"projects/\S+\.ipynb has no entry in the verification report; "
                      r"run `make test` \(a strict build publishes only notebooks that "
@@ -226,7 +233,8 @@ def test_strict_build_refuses_a_failed_report(tmp_path):
     reports.mkdir()
     failed = {"verdict": "failed", "date": "2026-11-23T10:00:00Z"}
     (reports / "verification.json").write_text(json.dumps({"notebooks": {
-        paths.display_path(nb): failed for nb in paths.project_notebooks()}}))
-    result = build_site(tmp_path / "out", reports, allow_unverified=False)
+        paths.display_path(VERIFIED_NOTEBOOK): failed}}))
+    result = build_copy(one_project_site(tmp_path), tmp_path / "out", reports=reports,
+                        allow_unverified=False)
     assert result.returncode != 0
     assert "failed verification on 2026-11-23" in result.stderr, result.stderr[-2000:]

@@ -3,21 +3,22 @@ nothing other pages show of it changed, every page otherwise
 (journal/site/rebuild.py).
 
 The rebuilds run as ``mkdocs serve`` runs them (one process, plugins kept,
-``dirty=True``) in a copy of the site's sources, so the repository's posts are
-never edited. How long they take is for ``make bench`` (bench/scale.py).
+``dirty=True``) in a copy of the site with two posts, so the repository's
+posts are never edited. How long they take is for ``make bench`` (bench/scale.py).
 """
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
+from built_site import site_copy
 from journal import paths
 
-SOURCES = ("mkdocs.yml", "requirements.lock", "pages", "posts", "projects", "snippets",
-           "journal", "reports", ".cache/vendor")
 POST = "posts/2026-11-02-stop-theorising.md"
+# A second entry of the same year, so the views list more than one post; its
+# notebook is the smallest to convert.
+OTHER_POST = "posts/2026-11-21-machine-learning-is-software-engineering.md"
 TITLE = "# I stopped reading and fitted four models"
 
 # Run in the copy: build, save the post with a new last paragraph, build, save it
@@ -65,20 +66,10 @@ print(json.dumps(report))
 '''
 
 
-def copy_sources(dest):
-    for rel in SOURCES:
-        source = paths.ROOT / rel
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, dest / rel, ignore=shutil.ignore_patterns(
-                "__pycache__", "*.pyc"))
-        elif source.is_file():
-            shutil.copy2(source, dest / rel)
-    return dest
-
-
 def test_saved_post_is_rebuilt_alone_and_a_new_title_rebuilds_every_page(tmp_path):
-    root = copy_sources(tmp_path / "repo")
+    root = site_copy(tmp_path / "repo", posts=[paths.ROOT / POST, paths.ROOT / OTHER_POST],
+                     projects=[paths.PROJECTS / "digits-baselines",
+                               paths.PROJECTS / "shipping-a-model"])
     env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
            "JOURNAL_ALLOW_UNVERIFIED": "1"}
     result = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / "site"),
@@ -97,7 +88,7 @@ def test_saved_post_is_rebuilt_alone_and_a_new_title_rebuilds_every_page(tmp_pat
     assert listed == body["listed"] > 1  # the views still list every post
     # what the other pages were made from stays cached for the next whole build
     assert body["cached"] == report["cached"]
-    assert report["cached"]["conversions"] == len(paths.project_notebooks())
+    assert report["cached"]["conversions"] == len(paths.project_notebooks(root / "projects"))
     locations = [loc for loc, _ in body["index"]]
     assert len(locations) == len(set(locations))
     # (no stop words in it: the index holds it as written)
