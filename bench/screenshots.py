@@ -21,6 +21,7 @@ built site instead of a fresh build).
 import argparse
 import contextlib
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,6 +71,18 @@ def targets(site_dir: Path, post_name=None, notebook_name=None) -> dict[str, str
     return found
 
 
+def wait_until(page, expression: str, timeout_s: float = 30.0) -> None:
+    """Poll ``expression`` until it is true. Playwright's ``wait_for_function``
+    compiles its predicate in the page, which the site's Content-Security-Policy
+    (no 'unsafe-eval') refuses; ``evaluate`` runs it from outside the page."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{page.url}: still false after {timeout_s:.0f} s: "
+                               f"{expression}")
+        page.wait_for_timeout(50)
+
+
 def capture(browser, url, site_dir, out, post_name, notebook_name) -> list[Path]:
     saved = []
     origin = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
@@ -84,12 +97,12 @@ def capture(browser, url, site_dir, out, post_name, notebook_name) -> list[Path]
             page = context.new_page()
             for name, path in targets(site_dir, post_name, notebook_name).items():
                 page.goto(path, wait_until="networkidle")
-                page.wait_for_function(
-                    f"document.body.getAttribute('data-md-color-scheme') === '{scheme}'")
-                page.wait_for_function("[...document.images].every(i => i.complete)")
+                wait_until(page, f"document.body.getAttribute('data-md-color-scheme') "
+                                 f"=== '{scheme}'")
+                wait_until(page, "[...document.images].every(i => i.complete)")
                 # Material fades the tabs in: let its transitions finish first.
-                page.wait_for_function(
-                    "document.getAnimations().every(a => a.playState !== 'running')")
+                wait_until(page, "document.getAnimations().every(a => a.playState "
+                                 "!== 'running')")
                 target = out / f"{name}-{screen}{theme}.png"
                 page.screenshot(path=str(target), full_page=True)
                 saved.append(target)
