@@ -102,6 +102,8 @@ class Verification:
             entries[rel] = check.entry
             if marker.kind == "value":
                 values += 1
+            elif marker.kind != "embed":
+                continue  # claims are counted below; a dot plot is not an output
             elif marker.options.get("show", "both") != "code":
                 outputs += sum(1 for cell in embed.select_cells(nb, marker, where)
                                if not {embed.REMOVE_CELL, embed.REMOVE_OUTPUT}
