@@ -318,8 +318,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         expanded = embed.expand(markdown, source, cache=self.notebooks, ctx=ctx,
                                 line_offset=offset)
         expanded = stamps.after_title(expanded, self.stamps.post_line(
-            markdown, source, offset, self.notebooks, ctx.rel_url(stamps.EXPLAINED),
-            ctx.rel_url(stamps.STILL)))
+            markdown, source, offset, self.notebooks,
+            stamps.source_link(stamps.EXPLAINED_SOURCE, source),
+            stamps.source_link(stamps.STILL_SOURCE, source)))
         runnable = [rel for rel in projects.notebooks_named(markdown, source, offset)
                     if self.live.runs(rel)]
         controls = [self.live.control(rel, ctx.page_url or "", "post") for rel in runnable]

@@ -136,8 +136,8 @@ class Verification:
             self.drift, [f"projects/{posixpath.normpath(r)}" for r in rels])
         if not text:
             return ""
-        return (f'<div class="journal-line journal-drift" markdown="0">{text} · '
-                f'<a href="{html.escape(still)}">still reproducible?</a></div>')
+        return (f'<div class="journal-line journal-drift" markdown="{_mode(still)}">'
+                f'{text} · {_link(still, "still reproducible?")}</div>')
 
     def banner(self, check: verification.Check) -> str:
         if self.strict:
@@ -166,6 +166,14 @@ class Verification:
 # The plain-language explanation every verification line links to.
 EXPLAINED = "verification/#what-verified-means"
 STILL = "still-reproducible/"  # the drift check's page (journal.site.pages)
+# The same two pages as a post's Markdown names them (`source_link`).
+EXPLAINED_SOURCE = "verification.md#what-verified-means"
+STILL_SOURCE = "still-reproducible.md"
+
+
+def source_link(target: str, post: str) -> str:
+    """``target`` (a page's source under pages/) relative to the post ``post``."""
+    return posixpath.relpath(target, posixpath.dirname(post) or ".")
 H1 = re.compile(r"^# .*\n", re.MULTILINE)
 
 
@@ -221,6 +229,19 @@ def line(counts: list[str], entries: list[dict], explain: str, after: str = "",
                      f'{_count(literals, "number")} typed by hand, not re-derived</span>')
     if not parts:
         return ""
-    parts.append(f'<a href="{html.escape(explain)}">what this means</a>')
-    return (f'<div class="journal-line" markdown="0">{" · ".join(parts)}{after}'
-            f'</div>')
+    parts.append(_link(explain, "what this means"))
+    return (f'<div class="journal-line" markdown="{_mode(explain)}">'
+            f'{" · ".join(parts)}{after}</div>')
+
+
+def _mode(url: str) -> str:
+    """A post's line is Markdown whose links name pages by source file, which
+    MkDocs resolves for the post and for every view that shows its excerpt; a
+    notebook page's line is HTML with a URL."""
+    return "span" if ".md" in url else "0"
+
+
+def _link(url: str, text: str) -> str:
+    if _mode(url) == "span":
+        return f"[{text}]({url})"
+    return f'<a href="{html.escape(url)}">{text}</a>'

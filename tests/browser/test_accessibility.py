@@ -6,6 +6,8 @@ evaluation, never fetched from a CDN and never shipped with the site. The test
 fails on any violation axe rates serious or critical against WCAG 2.2 A/AA.
 """
 
+import time
+
 import pytest
 
 from conftest import new_tab
@@ -33,6 +35,17 @@ def violations(tab, script: str) -> list[dict]:
     return tab.evaluate(RUN_AXE, TAGS)
 
 
+def settle(tab, timeout_s: float = 10.0) -> None:
+    """Wait until the theme's fade-ins are over (the header's repository facts
+    fade in): axe measures colours as they are, mid-transition too. Polled from
+    outside the page, whose policy refuses compiled predicates."""
+    deadline = time.monotonic() + timeout_s
+    while not tab.evaluate("document.getAnimations().every(a => a.playState !== "
+                           "'running')"):
+        assert time.monotonic() < deadline, f"{tab.url}: animations still running"
+        tab.wait_for_timeout(50)
+
+
 def pages_to_check(site_dir) -> list[str]:
     # The 404 page is served for missing paths; its URL is not a page of its own.
     return [p for p in html_pages(site_dir) if p != "404.html"]
@@ -54,6 +67,7 @@ def test_no_serious_violation_on_any_page(browser, site_url, site_dir, axe_scrip
     try:
         for path in pages_to_check(site_dir):
             tab.goto(path)
+            settle(tab)
             scheme = tab.evaluate("document.body.getAttribute('data-md-color-scheme')")
             assert scheme == THEMES[theme], f"{path}: {scheme} instead of {theme}"
             for v in violations(tab, axe_script):
