@@ -6,11 +6,10 @@ evaluation, never fetched from a CDN and never shipped with the site. The test
 fails on any violation axe rates serious or critical against WCAG 2.2 A/AA.
 """
 
-import time
-
 import pytest
 
 from conftest import new_tab
+from screenshots import wait_until  # bench/screenshots.py (bench/ is on sys.path)
 from journal import vendor
 from sitemap_helpers import html_pages
 
@@ -35,15 +34,13 @@ def violations(tab, script: str) -> list[dict]:
     return tab.evaluate(RUN_AXE, TAGS)
 
 
-def settle(tab, timeout_s: float = 10.0) -> None:
-    """Wait until the theme's fade-ins are over (the header's repository facts
-    fade in): axe measures colours as they are, mid-transition too. Polled from
-    outside the page, whose policy refuses compiled predicates."""
-    deadline = time.monotonic() + timeout_s
-    while not tab.evaluate("document.getAnimations().every(a => a.playState !== "
-                           "'running')"):
-        assert time.monotonic() < deadline, f"{tab.url}: animations still running"
-        tab.wait_for_timeout(50)
+def settle(tab) -> None:
+    """Colours as they end, not mid-fade: axe measures what is on screen, and the
+    theme fades some elements in (the header's repository facts, whenever they
+    arrive). Transitions are switched off, then running animations awaited."""
+    tab.add_style_tag(content="*, *::before, *::after { transition: none !important; "
+                              "animation: none !important; }")
+    wait_until(tab, "document.getAnimations().every(a => a.playState !== 'running')")
 
 
 def pages_to_check(site_dir) -> list[str]:
