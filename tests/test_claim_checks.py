@@ -259,9 +259,10 @@ def test_the_test_run_fails_and_records_claims_on_the_rederived_runs(demo, tmp_p
     out_report = tmp_path / "verification.json"
     env = {**os.environ, "PYTHONPATH": str(paths.ROOT.parent)}
     env.pop("PYTEST_XDIST_WORKER", None)
+    # -rN: no short summary, which repeats each message in full on CI machines
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
-         "no:cacheprovider", "-p", "no:xdist", "-q", f"--journal-report={out_report}",
+         "no:cacheprovider", "-p", "no:xdist", "-q", "-rN", f"--journal-report={out_report}",
          "--rootdir", str(demo), str(demo / "projects" / NB)],
         cwd=demo, capture_output=True, text=True, timeout=300, env=env)
     out = result.stdout + result.stderr
