@@ -8,7 +8,7 @@ Generic over content: posts come from ``posts/*.md`` and notebooks from
 import pytest
 
 from journal import nbfile, paths
-from sitemap_helpers import html_pages, notebook_url, post_pages, source_posts
+from sitemap_helpers import notebook_url, post_pages, source_posts
 
 pytestmark = pytest.mark.browser
 
@@ -193,19 +193,5 @@ def test_phone_width_page_fits_and_figures_are_readable(phone, site_dir, which):
     assert phone.problems.errors == []
 
 
-def test_no_console_errors_on_any_other_page(page, site_dir, posts_by_title):
-    """Every page the tests above do not open: console errors (CSP violations
-    among them), exceptions and failed requests, once the network is idle."""
-    opened = {post_path(posts_by_title, post) for post in POSTS}
-    opened |= {notebook_url(notebook) for notebook in NOTEBOOKS}
-    pages = html_pages(site_dir)
-    assert opened <= set(pages)  # the addresses agree: nothing is skipped unseen
-    others = [path for path in pages if path not in opened]
-    problems = {}
-    for path in others:
-        page.problems.errors.clear()
-        visit(page, path)
-        page.wait_for_load_state("networkidle")
-        if page.problems.errors:
-            problems[path] = list(page.problems.errors)
-    assert problems == {}
+# Console errors on every page, in both themes, are checked by the accessibility
+# sweep (test_accessibility.py), which opens every page anyway.

@@ -6,6 +6,7 @@ from collections import defaultdict
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 
 from figure_check import MIN_CONTRAST, contrast, image_bytes, ink_colour, is_transparent
 from journal import paths
@@ -78,24 +79,41 @@ def figure_pages(site_dir):
     return pages + [notebook_url(nb) for nb in paths.project_notebooks()]
 
 
+def built_figures(site_dir, path: str) -> dict[str, bytes]:
+    """The content images of one built page, read from the built files: the
+    same bytes the browser is sent, without loading the page."""
+    html = (site_dir / path / "index.html").read_text(encoding="utf-8")
+    content = BeautifulSoup(html, "html.parser").select_one(".md-content")
+    base = f"http://site/{path}"
+    found = {}
+    for img in content.select("img") if content else ():
+        src = img["src"]
+        found[f"{path} {src[:60]}"] = image_bytes(
+            src, lambda url: (site_dir / urlsplit(urljoin(base, url)).path.lstrip("/"))
+            .read_bytes())
+    return found
+
+
 def test_palette_toggle_switches_scheme_and_figures_stay_legible(page, site_dir):
+    """The toggle switches both ways (theme colours are site-wide, so one page
+    shows it), and every figure's ink reads on both backgrounds."""
     scheme = "document.body.getAttribute('data-md-color-scheme')"
     toggle = "form[data-md-component='palette'] label:not([hidden])"
-    backgrounds, figures = {}, {}
-    for path in figure_pages(site_dir):
-        page.goto(path)
-        assert page.evaluate(scheme) == "default"
-        backgrounds["default"] = page.evaluate(BG_COLOUR)
-        page.click(toggle)
-        page.wait_for_function(f"{scheme} === 'slate'")
-        backgrounds["slate"] = page.evaluate(BG_COLOUR)
-        page.click(toggle)
-        page.wait_for_function(f"{scheme} === 'default'")
-        for src in page.eval_on_selector_all(FIGURES, "imgs => imgs.map(i => i.src)"):
-            figures[f"{path} {src[:60]}"] = image_bytes(
-                src, lambda url: page.request.get(url).body())
+    pages = figure_pages(site_dir)
+    page.goto(pages[0])
+    assert page.evaluate(scheme) == "default"
+    backgrounds = {"default": page.evaluate(BG_COLOUR)}
+    page.click(toggle)
+    page.wait_for_function(f"{scheme} === 'slate'")
+    backgrounds["slate"] = page.evaluate(BG_COLOUR)
+    page.click(toggle)
+    page.wait_for_function(f"{scheme} === 'default'")
     assert backgrounds["default"] != backgrounds["slate"]
     assert contrast(backgrounds["default"], backgrounds["slate"]) > 5
+    figures = {}
+    for path in pages:
+        figures.update(built_figures(site_dir, path))
+    assert figures, "no figure found on any post or notebook page"
     illegible = []
     for name, data in figures.items():
         ink = ink_colour(data)
