@@ -6,12 +6,10 @@ from the site. Each run takes tens of seconds in headless Chromium.
 """
 
 import re
-import shutil
 
 import nbformat
 import pytest
 from conftest import new_tab
-import preview  # bench/preview.py
 
 from journal import paths, report
 from journal.live import plan
@@ -119,57 +117,65 @@ def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, si
     context.close()
 
 
-def failed_run_on_a_changed_copy(browser, site_dir, tmp_path, rel: str, flip: int) -> str:
-    """Run the digits post on a copy of the site with one byte of ``rel`` changed;
-    the run must fail before any cell, and its summary is returned."""
-    copy = tmp_path / "site"
-    shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
-    changed = copy / rel
-    content = bytearray(changed.read_bytes())
+def changed_in_transit(context, site_dir, rel: str, flip: int) -> None:
+    """Serve ``rel`` with one byte changed (the middle one, XOR ``flip``), as a
+    tampering server or cache would; every other file as built."""
+    content = bytearray((site_dir / rel).read_bytes())
     content[len(content) // 2] ^= flip
-    changed.write_bytes(bytes(content))
-    with preview.serve(copy) as url:
-        context, tab = new_tab(browser, url)
-        tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
-        tab.click(".journal-live-button")
-        tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
-        assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
-        text = tab.inner_text(".journal-live-summary")
-        assert tab.locator(".journal-live-cell").count() == 0
-        context.close()
+
+    def handle(route):
+        response = route.fetch()
+        route.fulfill(response=response, body=bytes(content))
+
+    # registered after new_tab's catch-all, so it answers this path first
+    context.route(f"**/{rel}", handle)
+
+
+def failed_run_with_a_changed_file(browser, site_url, site_dir, rel: str, flip: int) -> str:
+    """Run the digits post with one byte of ``rel`` changed on the way; the run
+    must fail before any cell, and its summary is returned."""
+    context, tab = new_tab(browser, site_url)
+    changed_in_transit(context, site_dir, rel, flip)
+    tab.goto(post_with_control(site_dir, "digits-baselines"), wait_until="load")
+    tab.click(".journal-live-button")
+    tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
+    assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
+    text = tab.inner_text(".journal-live-summary")
+    assert tab.locator(".journal-live-cell").count() == 0
+    context.close()
     return text
 
 
-def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_dir, tmp_path):
+def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_url,
+                                                                  site_dir):
     # one byte of the compressed images
-    text = failed_run_on_a_changed_copy(browser, site_dir, tmp_path,
-                                        "live/data/digits.npz", 0xFF)
+    text = failed_run_with_a_changed_file(browser, site_url, site_dir,
+                                          "live/data/digits.npz", 0xFF)
     assert "live/data/digits.npz: SHA-256" in text and "nothing was run" in text
 
 
 @pytest.mark.parametrize("name", ["pyodide.asm.js", "pyodide.asm.wasm"])
-def test_a_runtime_file_that_is_not_the_pinned_one_stops_the_run(browser, site_dir,
-                                                                 tmp_path, name):
+def test_a_runtime_file_that_is_not_the_pinned_one_stops_the_run(browser, site_url,
+                                                                 site_dir, name):
     """Subresource Integrity in the worker: the script it imports (fetched, checked,
     then run from the checked bytes) and a file Pyodide fetches itself."""
-    text = failed_run_on_a_changed_copy(browser, site_dir, tmp_path,
-                                        f"live/pyodide/{name}", 0x01)
+    text = failed_run_with_a_changed_file(browser, site_url, site_dir,
+                                          f"live/pyodide/{name}", 0x01)
     assert f"live/pyodide/{name}: not the pinned file (integrity sha256-" in text
 
 
-def test_a_changed_live_script_is_refused_by_the_page(browser, site_dir, tmp_path):
+def test_a_changed_live_script_is_refused_by_the_page(browser, site_url, site_dir):
     """Subresource Integrity on the page: live.js altered, the button does nothing."""
-    copy = tmp_path / "site"
-    shutil.copytree(site_dir, copy, copy_function=shutil.copy)  # not hard links
-    script = copy / "live" / "live.js"
-    script.write_text(script.read_text() + "\ndocument.title = 'changed';\n")
-    with preview.serve(copy) as url:
-        context, tab = new_tab(browser, url)
-        tab.goto(post_with_control(copy, "digits-baselines"), wait_until="load")
-        tab.click(".journal-live-button")
-        tab.wait_for_timeout(1000)
-        assert tab.title() != "changed"
-        assert tab.locator(".journal-live").get_attribute("data-state") is None
-        assert any("integrity" in e for e in tab.problems.errors), tab.problems.errors
-        tab.problems.errors.clear()
-        context.close()
+    context, tab = new_tab(browser, site_url)
+    script = (site_dir / "live" / "live.js").read_text(encoding="utf-8")
+    body = script + "\ndocument.title = 'changed';\n"
+    context.route("**/live/live.js", lambda route: route.fulfill(
+        response=route.fetch(), body=body))
+    tab.goto(post_with_control(site_dir, "digits-baselines"), wait_until="load")
+    tab.click(".journal-live-button")
+    tab.wait_for_timeout(1000)
+    assert tab.title() != "changed"
+    assert tab.locator(".journal-live").get_attribute("data-state") is None
+    assert any("integrity" in e for e in tab.problems.errors), tab.problems.errors
+    tab.problems.errors.clear()
+    context.close()
