@@ -330,6 +330,7 @@ def scan_site(site_dir: Path, names: dict[str, str] | None = None) -> list[Findi
     """Leaks in a built site's HTML, JSON and XML files (the theme's assets and the
     pinned Pyodide, files checked by their digests, skipped)."""
     site_dir = Path(site_dir)
+    names = local_names() if names is None else names  # once, not once a line
     findings = []
     for path in sorted(site_dir.rglob("*")):
         if path.suffix not in SITE_SUFFIXES or not path.is_file():
