@@ -40,6 +40,8 @@ def test_arithmatex_maths_becomes_mathml_keeping_its_tex():
     assert inline.find("annotation", encoding="application/x-tex").text == "a < b"
     assert block.find("mfrac") is not None and block.find("munder") is not None
     assert "\\(" not in out.text.replace(inline.text, "")
+    # converting again changes nothing: the blog's excerpts pass through twice
+    assert maths.convert_arithmatex(str(out), "posts/a.md") == str(out)
 
 
 def test_a_formula_the_converter_refuses_names_the_page_and_the_formula():
@@ -94,6 +96,8 @@ def test_a_post_with_maths_builds_to_mathml_with_no_script(tmp_path):
     article = soup.select_one("article")
     found = article.find_all("math")
     assert [m.get("display") for m in found] == [None, None, "block"]
+    assert [m.annotation.text for m in found] == [
+        "z_1, \\dots, z_C", "y", POST.split("$$")[1].strip()]
     assert "\\(" not in article.text.replace("".join(m.text for m in found), "")
     scripts = [s.get("src", "inline") for s in soup.find_all("script")]
     assert not [s for s in scripts if "math" in s.lower()], scripts

@@ -20,8 +20,9 @@ from journal.errors import JournalError
 
 CONVERTER = math_core.LatexToMathML(annotation=True, fancy_error=False)
 
-# arithmatex's generic output: the TeX between \( \) or \[ \], escaped as text.
-ARITHMATEX = re.compile(r'(<(span|div) class="arithmatex">)(.*?)(</\2>)', re.DOTALL)
+# arithmatex's generic output: the TeX between \( \) or \[ \], escaped as text
+# (no tag inside: maths already made MathML is not converted twice).
+ARITHMATEX = re.compile(r'(<(span|div) class="arithmatex">)([^<]*)(</\2>)')
 WRAPPED = re.compile(r"\A\s*\\[(\[](.*)\\[)\]]\s*\Z", re.DOTALL)
 # TeX as Jupyter leaves it in a rendered Markdown cell: display first.
 NOTEBOOK_TEX = re.compile(
