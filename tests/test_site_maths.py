@@ -37,6 +37,7 @@ def test_arithmatex_maths_becomes_mathml_keeping_its_tex():
     inline, block = out.find_all("math")
     assert inline.parent.name == "span" and inline.get("display") is None
     assert block.parent.name == "div" and block["display"] == "block"
+    assert block.parent["tabindex"] == "0"  # scrolls sideways on a phone
     assert inline.find("annotation", encoding="application/x-tex").text == "a < b"
     assert block.find("mfrac") is not None and block.find("munder") is not None
     assert "\\(" not in out.text.replace(inline.text, "")

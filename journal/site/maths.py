@@ -45,11 +45,14 @@ def to_mathml(tex: str, *, display: bool, where: str) -> str:
 
 def convert_arithmatex(page_html: str, where: str) -> str:
     """A Markdown page's HTML with arithmatex's maths as MathML (the marked
-    ``span``/``div`` kept, so the theme's layout of maths still applies)."""
+    ``span``/``div`` kept, so the theme's layout of maths still applies; a
+    display formula wider than a phone scrolls, so it can take the focus)."""
     def replace(match: re.Match) -> str:
         start, tag, text, end = match.groups()
         tex = html.unescape(text)
         wrapped = WRAPPED.match(tex)
+        if tag == "div":
+            start = '<div class="arithmatex" tabindex="0">'
         return start + to_mathml(wrapped.group(1) if wrapped else tex,
                                  display=tag == "div", where=where) + end
 
