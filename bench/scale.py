@@ -10,7 +10,7 @@ at copied notebooks). For each journal, and for a plain-Markdown site with the
 same number of pages, it measures
 
 - a cold build: ``mkdocs build --strict`` in a new process with no build cache
-  (``.cache/`` emptied, the vendored MathJax kept);
+  (``.cache/`` emptied);
 - a warm build: the same command again, with the cache the build before left;
 - a rebuild inside one process after a warm-up, as ``mkdocs serve`` rebuilds,
   and the pages per second it makes;
@@ -70,7 +70,7 @@ TARGETS = {
 
 # The post edited under `mkdocs serve`: the first one, which embeds outputs.
 EDITED_POST = "2026-11-02-stop-theorising.md"
-# Caches a cold build starts without; the vendored MathJax is a download, kept.
+# Caches a cold build starts without.
 BUILD_CACHES = (".cache/mkdocs-jupyter", ".cache/journal", ".cache/plugins")
 
 
@@ -92,9 +92,6 @@ def copy_repository(dest: Path) -> Path:
         if source.is_file():
             (dest / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / rel)
-    vendor = ROOT / ".cache" / "vendor"
-    if vendor.is_dir():  # saves every copy the npm download
-        shutil.copytree(vendor, dest / ".cache" / "vendor")
     return dest
 
 

@@ -6,7 +6,7 @@ context per page), waiting until its load event and then until the server
 has sent nothing for a second and a half. The server counts every
 response it sends: the HTML, stylesheets, scripts (workers included), images,
 fonts and anything else the page fetches (the search index Material's search
-worker loads, MathJax's fonts). Text is sent gzip-compressed, as a static host
+worker loads). Text is sent gzip-compressed, as a static host
 such as GitHub Pages sends it, and the budget is on those bytes (bodies,
 without headers); the table also gives the files' size on disk. The one
 off-site request, the header's GitHub API call, is refused and not counted.

@@ -1,12 +1,8 @@
-"""Third-party browser assets served locally: a pinned MathJax, a pinned axe-core.
+"""A pinned axe-core, the accessibility checker the browser tests run on every page.
 
-The npm package ``mathjax@3.2.2`` is fetched once with ``npm pack``, checked
-against its pinned SHA-512 integrity, and only what the site uses is unpacked
-into ``.cache/vendor/``; every build then adds those files to the site under
-``assets/vendor/mathjax/``. ``python -m journal.vendor`` fetches it ahead of
-time. ``axe-core`` (the accessibility checker the browser tests run on every
-page) is fetched and checked the same way, into the cache only: the site never
-ships it. See the site's "How the site is made" page.
+The npm package is fetched once with ``npm pack``, checked against its pinned
+SHA-512 integrity, and only ``axe.min.js`` is unpacked into ``.cache/vendor/``;
+the site never ships it. ``python -m journal.vendor`` fetches it ahead of time.
 """
 
 import base64
@@ -20,14 +16,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from journal import paths
-
-MATHJAX_VERSION = "3.2.2"
-MATHJAX_INTEGRITY = ("sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/"
-                     "FEsPsjKPZGJvtRZM1vO+geW0OhGw==")
-# Paths inside the package's es5/ folder that the site serves.
-MATHJAX_KEEP = ("tex-chtml.js", "output/chtml/fonts/woff-v2/", "input/tex/extensions/")
-SITE_PREFIX = "assets/vendor/mathjax"
-CACHE = paths.ROOT / ".cache" / "vendor" / f"mathjax-{MATHJAX_VERSION}"
 
 AXE_VERSION = "4.14.1"
 AXE_INTEGRITY = ("sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76"
@@ -46,11 +34,6 @@ class Package(NamedTuple):
     main: str              # the file that must be there
 
 
-def mathjax() -> Package:
-    return Package("mathjax", MATHJAX_VERSION, MATHJAX_INTEGRITY, "package/es5/",
-                   MATHJAX_KEEP, "tex-chtml.js")
-
-
 def axe() -> Package:
     return Package("axe-core", AXE_VERSION, AXE_INTEGRITY, "package/", ("axe.min.js",),
                    "axe.min.js")
@@ -65,10 +48,10 @@ def integrity_of(data: bytes) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()
 
 
-def unpack(tarball: Path, dest: Path, package: Package | None = None) -> None:
-    """Check ``tarball`` against the pin of ``package`` (MathJax unless told)
-    and unpack the kept files into ``dest``."""
-    pkg = package or mathjax()
+def unpack(tarball: Path, dest: Path, package: Package) -> None:
+    """Check ``tarball`` against the pin of ``package`` and unpack the kept
+    files into ``dest``."""
+    pkg = package
     data = tarball.read_bytes()
     if integrity_of(data) != pkg.integrity:
         raise VendorError(f"{tarball}: integrity {integrity_of(data)} does not match "
@@ -111,28 +94,15 @@ def ensure(package: Package, cache: Path) -> Path:
     return cache
 
 
-def ensure_mathjax(cache: Path = CACHE) -> Path:
-    """The folder holding the pinned MathJax files, fetching them on first use."""
-    return ensure(mathjax(), cache)
-
-
 def axe_script(cache: Path = AXE_CACHE) -> Path:
     """The pinned ``axe.min.js``, fetching it on first use."""
     return ensure(axe(), cache) / "axe.min.js"
 
 
-def site_files(cache: Path = CACHE) -> list[tuple[str, Path]]:
-    """(URL path in the site, file on disk) for every vendored file."""
-    root = ensure_mathjax(cache)
-    return [(f"{SITE_PREFIX}/{p.relative_to(root).as_posix()}", p)
-            for p in sorted(root.rglob("*")) if p.is_file()]
-
-
 if __name__ == "__main__":
     try:
-        files = site_files()
+        script = axe_script()
     except VendorError as err:
         sys.exit(f"error: {err}")
-    size = sum(p.stat().st_size for _, p in files)
-    print(f"MathJax {MATHJAX_VERSION}: {len(files)} files, {size / 1024:.0f} KB "
-          f"in {paths.display_path(CACHE)}")
+    print(f"axe-core {AXE_VERSION}: {script.stat().st_size / 1024:.0f} KB "
+          f"in {paths.display_path(script)}")

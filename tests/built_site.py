@@ -18,10 +18,9 @@ from journal import paths
 VERIFIED_NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"
 
 # What every copy needs to build: the config, the site's own pages, the code
-# the build imports (run from the copy, so its paths point into the copy), the
-# lock (part of what a notebook's stamp records) and the pinned MathJax.
-COPIED = ("mkdocs.yml", "requirements.lock", "pages", "journal", "snippets",
-          ".cache/vendor")
+# the build imports (run from the copy, so its paths point into the copy) and the
+# lock (part of what a notebook's stamp records).
+COPIED = ("mkdocs.yml", "requirements.lock", "pages", "journal", "snippets")
 # A link from one post to another, as posts write it: [text](2026-11-05-slug.md).
 POST_LINK = re.compile(r"\[([^\]]*)\]\((\d{4}-\d{2}-\d{2}-[^)#]+\.md)(#[^)]*)?\)")
 

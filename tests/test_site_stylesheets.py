@@ -1,12 +1,6 @@
-"""Notebook pages' stylesheets cut to what the page can use, and MathJax only on
-pages with maths (journal/site/stylesheets.py, journal/site/plugin.py)."""
-
-from types import SimpleNamespace
-
-import nbformat
+"""Notebook pages' stylesheets cut to what the page can use (journal/site/stylesheets.py)."""
 
 from journal.site import stylesheets
-from journal.site.plugin import JournalPlugin, notebook_has_maths
 
 PAGE = ('<div class="jupyter-wrapper"><div class="jp-Cell jp-CodeCell">'
         '<pre class="out">1</pre></div><table><tr><td>x</td></tr></table></div>')
@@ -65,29 +59,3 @@ def test_custom_properties_are_kept_when_a_kept_rule_reads_them():
 
 def test_a_stylesheet_the_page_cannot_use_at_all_is_empty():
     assert stylesheets.used_by(".jp-Mermaid { display: none }", PAGE) == ""
-
-
-def page(url: str, src_uri: str):
-    return SimpleNamespace(url=url, file=SimpleNamespace(src_uri=src_uri))
-
-
-def test_mathjax_is_added_only_to_pages_with_maths():
-    plugin = JournalPlugin()
-    plain = "<html><body><p>No maths, $5 and $6.</p></body></html>"
-    assert plugin.on_post_page(plain, page=page("about/", "about.md"), config=None) == plain
-    maths = '<html><body><span class="arithmatex">\\(x\\)</span></body></html>'
-    out = plugin.on_post_page(maths, page=page("2026/01/01/a/", "posts/a.md"), config=None)
-    assert out.endswith('<script src="../../../../javascripts/mathjax.js"></script>'
-                        '<script src="../../../../assets/vendor/mathjax/tex-chtml.js">'
-                        '</script>\n</body></html>')
-
-
-def test_a_notebook_has_maths_when_a_markdown_cell_has_tex():
-    def nb(*sources):
-        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(s)
-                                               for s in sources]
-                                        + [nbformat.v4.new_code_cell("x = '$a$'")])
-    assert not notebook_has_maths(nb("It costs $5 and $6 a month.", "No maths."))
-    for tex in ("the loss $L = -\\log p$", "$$\\sum_i x_i$$", "\\(x\\)",
-                "\\begin{align} a \\end{align}"):
-        assert notebook_has_maths(nb("Text.", tex)), tex

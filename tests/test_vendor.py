@@ -1,4 +1,4 @@
-"""The pinned MathJax copy: checked against its integrity, only kept files unpacked."""
+"""The pinned axe-core copy: checked against its integrity, only kept files unpacked."""
 
 import io
 import tarfile
@@ -18,26 +18,34 @@ def make_tarball(path, files):
 
 
 FILES = {
-    "package/es5/tex-chtml.js": b"// mathjax",
-    "package/es5/output/chtml/fonts/woff-v2/MathJax_Zero.woff": b"font",
-    "package/es5/tex-svg-full.js": b"// not served",
-    "package/README.md": b"readme",
+    "package/axe.min.js": b"// axe",
+    "package/axe.js": b"// not kept",
+    "package/locales/de.json": b"{}",
+    "README.md": b"outside the package folder",
 }
 
 
-def test_unpack_keeps_only_the_served_files(tmp_path, monkeypatch):
-    tarball = make_tarball(tmp_path / "mathjax.tgz", FILES)
-    monkeypatch.setattr(vendor, "MATHJAX_INTEGRITY", vendor.integrity_of(tarball.read_bytes()))
-    dest = tmp_path / "mathjax"
-    vendor.unpack(tarball, dest)
+def pinned_to(tarball):
+    return vendor.axe()._replace(integrity=vendor.integrity_of(tarball.read_bytes()))
+
+
+def test_unpack_keeps_only_the_kept_files(tmp_path):
+    tarball = make_tarball(tmp_path / "axe.tgz", FILES)
+    dest = tmp_path / "axe"
+    vendor.unpack(tarball, dest, pinned_to(tarball))
     found = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*") if p.is_file())
-    assert found == ["output/chtml/fonts/woff-v2/MathJax_Zero.woff", "tex-chtml.js"]
-    urls = [url for url, _ in vendor.site_files(dest)]
-    assert urls == [f"{vendor.SITE_PREFIX}/{name}" for name in found]
+    assert found == ["axe.min.js"]
 
 
 def test_a_tarball_that_is_not_the_pinned_one_is_refused(tmp_path):
-    tarball = make_tarball(tmp_path / "mathjax.tgz", FILES)
+    tarball = make_tarball(tmp_path / "axe.tgz", FILES)
     with pytest.raises(vendor.VendorError, match="does not match the pinned"):
-        vendor.unpack(tarball, tmp_path / "mathjax")
-    assert not (tmp_path / "mathjax").exists()
+        vendor.unpack(tarball, tmp_path / "axe", vendor.axe())
+    assert not (tmp_path / "axe").exists()
+
+
+def test_a_package_without_its_main_file_is_refused(tmp_path):
+    tarball = make_tarball(tmp_path / "axe.tgz", {"package/axe.js": b"// not the main"})
+    with pytest.raises(vendor.VendorError, match="no axe.min.js in the package"):
+        vendor.unpack(tarball, tmp_path / "axe", pinned_to(tarball))
+    assert not (tmp_path / "axe").exists()

@@ -65,7 +65,7 @@ LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
-             "mkdocs-jupyter", "nbconvert", "jinja2", "beautifulsoup4")
+             "mkdocs-jupyter", "nbconvert", "jinja2", "beautifulsoup4", "math-core")
 # Python-Markdown's placeholder for stashed raw HTML: output that holds one
 # refers to the converter's state, so it is never stored.
 STASH_MARK = "\x02"

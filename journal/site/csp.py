@@ -5,10 +5,9 @@ After a build, every HTML page is read as written:
 - `problems` lists each inline event handler (``onclick=``...), each
   ``javascript:`` URL, and each script that is not the site's own: a script
   file must be one of the theme's (``assets/javascripts/``), the journal's
-  (``javascripts/``, ``assets/notebook/``, ``live/``) or MathJax's
-  (``assets/vendor/mathjax/``); an inline script must be the theme's, outside
-  the page's content (``.md-content``), where nothing of a post or notebook
-  lands. A strict build fails on any of them, naming page and element.
+  (``javascripts/``, ``assets/notebook/``, ``live/``); an inline script must be
+  the theme's, outside the page's content (``.md-content``), where nothing of a
+  post or notebook lands. A strict build fails on any of them, naming page and element.
 - `protect` puts a ``<meta http-equiv="Content-Security-Policy">`` first in
   each page's head: scripts from the site itself and the page's own inline
   scripts by their SHA-256 (computed from the HTML written), WebAssembly for
@@ -26,8 +25,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup
 
-SCRIPT_DIRS = ("assets/javascripts/", "javascripts/", "assets/notebook/", "live/",
-               "assets/vendor/mathjax/")
+SCRIPT_DIRS = ("assets/javascripts/", "javascripts/", "assets/notebook/", "live/")
 SCRIPT_TYPES = {"", "text/javascript", "module", "application/javascript"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster"}
 TEXT_ONLY = ["title", "textarea"]  # their content is text in a browser

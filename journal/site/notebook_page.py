@@ -15,9 +15,10 @@ the page is made light and plain, without the theme's help:
   kilobytes), and the scripts mkdocs-jupyter's own template writes (its copy
   button), move into files under ``assets/notebook/``, named by their content,
   so notebook pages that use the same rules share one copy (`SharedFiles`); any other
-  script is dropped, never run; so are a MathJax 2 configuration (the site
-  runs MathJax 3, `journal.vendor`), an empty ``<script src="">`` and a second
+  script is dropped, never run; so are a MathJax configuration (the maths is
+  MathML, made at build time), an empty ``<script src="">`` and a second
   copy of the code styles written as a Python list;
+- the TeX in Markdown cells becomes MathML (`journal.site.maths`);
 - tag chips are removed: tags are for authors and stay in the ``.ipynb`` (and
   in each cell's ``celltag_*`` class);
 - ``hide-input`` cells get their code folded into a closed "Show the code"
@@ -39,7 +40,7 @@ import mkdocs_jupyter
 from bs4 import BeautifulSoup
 
 from journal import embed, figures, project_info, readable, sanitize_html
-from journal.site import projects, stylesheets
+from journal.site import maths, projects, stylesheets
 
 SHARED_DIR = "assets/notebook"
 FOLDED = "Show the code"  # the summary of a hide-input cell's folded code
@@ -222,12 +223,14 @@ def finish(page: str, nb, rel: str, *, page_title: str, page_url: str, posts, st
     links = [(title, relative(url, page_url)) for title, url in posts]
     download = relative(projects.source_url(rel), page_url)
     head = header(project_info.summary(nb), links, download, stamp)
-    return render(page, nb, title=page_title, page_url=page_url, head=head, shared=shared)
+    return render(page, nb, title=page_title, page_url=page_url, head=head, shared=shared,
+                  where=f"projects/{rel}")
 
 
 def render(page: str, nb, *, title: str, page_url: str, head: str,
-           shared: SharedFiles) -> str:
-    """The notebook page: light, titled ``title``, with ``head`` under the title."""
+           shared: SharedFiles, where: str = "") -> str:
+    """The notebook page: light, titled ``title``, with ``head`` under the title;
+    ``where`` (the notebook's path, else ``page_url``) names it in errors."""
     page = share_styles_and_scripts(page, page_url, shared, added=head)
     page = TAG_CHIPS.sub("", figures_as_files(page, page_url))
     soup = BeautifulSoup(page, "html.parser")
@@ -238,6 +241,7 @@ def render(page: str, nb, *, title: str, page_url: str, head: str,
                            f"{OUTPUT} pre"):
         box["tabindex"] = "0"
     fold_hidden_inputs(soup, nb)
+    maths.convert_notebook_markdown(soup, nb, where or page_url)
     extra = BeautifulSoup(head, "html.parser")
     h1 = soup.find("h1")
     if h1 is None:

@@ -10,20 +10,18 @@ are `JournalConfig`'s; its state lives on the instance, made afresh in
 import html
 import logging
 import os
-import re
 from pathlib import Path
 
 from mkdocs.config import base, config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files
-from mkdocs.utils import get_relative_url
+from mkdocs.structure.files import Files
 
 from journal import (claim_checks, drift, embed, markdown_source, paths, project_info,
-                     safety, sanitize_html, snippet_quotes, vendor, verification)
+                     safety, sanitize_html, snippet_quotes, verification)
 from journal.errors import JournalError, Location
-from journal.site import (cache, csp, excerpts, handmade, live, mount, notebook_page, pages,
-                          projects, repository, rerun, search, stamps)
+from journal.site import (cache, csp, excerpts, handmade, live, maths, mount, notebook_page,
+                          pages, projects, repository, rerun, search, stamps)
 from journal.site.cache import LAYERS
 from journal.site.rebuild import Rebuild
 
@@ -47,20 +45,6 @@ class JournalConfig(base.Config):
     # without stop words, parses cached); "stock": Material's own, with only
     # the documented data-search-exclude marks.
     search_index = c.Choice(("journal", "stock"), default="journal")
-
-
-# MathJax, its settings first, on the pages that have maths and on no other.
-MATHJAX_SCRIPTS = ("javascripts/mathjax.js", f"{vendor.SITE_PREFIX}/tex-chtml.js")
-# pymdownx.arithmatex marks the maths of Markdown pages; a notebook's Markdown
-# cells keep TeX between Jupyter's delimiters, which MathJax finds on the page.
-ARITHMATEX = 'class="arithmatex"'
-TEX = re.compile(r"\$\$.+?\$\$|\$[^\s$][^$]*?(?<!\s)\$|\\\(|\\\[|\\begin\{",
-                 re.DOTALL)
-
-
-def notebook_has_maths(nb) -> bool:
-    return any(TEX.search(cell.source) for cell in nb.cells
-               if cell.cell_type == "markdown")
 
 
 def env_flag(name: str) -> bool:
@@ -143,7 +127,14 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     @event_priority(50)  # before the blog plugin measures a post's reading time
     def on_page_content(self, html: str, *, page, config, files) -> str:
         if is_notebook(page):
-            return self.notebook_page(html, page, files)
+            try:
+                return self.notebook_page(html, page, files)
+            except JournalError as err:  # a formula the maths converter refuses
+                raise PluginError(str(err)) from None
+        try:  # the maths as MathML, made here so no page needs a script for it
+            html = maths.convert_arithmatex(html, page.file.src_uri)
+        except JournalError as err:
+            raise PluginError(str(err)) from None
         # hand-made pictures get "not re-derived" under them; phones get the date
         html = search.leave_out(stamps.post_date(handmade.mark(html), page))
         self.cache.reading_time(page, html, config)
@@ -153,18 +144,14 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         return html
 
     def on_post_page(self, output: str, *, page, config) -> str:
-        """MathJax added to the pages with maths, after the theme's scripts."""
+        """The maths the blog's excerpts bring to index pages, as MathML too
+        (they are rendered apart from their posts' ``on_page_content``)."""
         if is_notebook(page):
-            rel = page.file.src_uri.removeprefix("projects/")
-            maths = notebook_has_maths(self.notebooks.get(rel, Location(page.file.src_uri)))
-        else:
-            maths = ARITHMATEX in output
-        if not maths:
             return output
-        tags = "".join(f'<script src="{html.escape(get_relative_url(uri, page.url))}">'
-                       f'</script>' for uri in MATHJAX_SCRIPTS)
-        end = output.rfind("</body>")
-        return output[:end] + tags + "\n" + output[end:] if end >= 0 else output + tags
+        try:
+            return maths.convert_arithmatex(output, page.file.src_uri)
+        except JournalError as err:
+            raise PluginError(str(err)) from None
 
     def on_env(self, env, *, config, files):
         return self.cache.templates(env)
@@ -272,19 +259,17 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             raise PluginError(str(err)) from err
 
     def add_generated_files(self, files: Files, config) -> None:
-        """Figure files, the Projects and Notebooks pages (`pages`), the pinned
-        MathJax (`journal.vendor`), the files of browser runs (`live`)."""
+        """Figure files, the Projects and Notebooks pages (`pages`), the files of
+        browser runs (`live`)."""
         try:
             notebooks = list(pages.project_notebooks(self.notebooks))
             for file in pages.generated_files(config, notebooks, self.stamps, self.used,
                                               self.drift):
                 if files.get_file_from_path(file.src_uri) is None:
                     files.append(file)
-            for uri, path in vendor.site_files():
-                files.append(File.generated(config, uri, abs_src_path=str(path)))
             for file in self.live.files(config):
                 files.append(file)
-        except (vendor.VendorError, JournalError) as err:
+        except JournalError as err:
             raise PluginError(str(err)) from err
 
     def write_shared_files(self, site: Path) -> None:

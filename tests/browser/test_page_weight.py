@@ -1,87 +1,33 @@
-"""What a first visit to each page transfers (bench/weight.py), and MathJax only
-where there is maths. Every page is opened in headless Chromium with an empty cache."""
+"""What a first visit to each page transfers (bench/weight.py), every page within
+its budget. Every page is opened in headless Chromium with an empty cache."""
 
 import base64
 import gzip
 import os
-import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import weight as page_weight  # bench/weight.py
-import preview  # bench/preview.py
 
-from journal import nbfile, paths
-from journal.site.plugin import ARITHMATEX, JournalPlugin, notebook_has_maths
+from journal import paths
 from sitemap_helpers import source_posts
 
 pytestmark = pytest.mark.browser
 
-MATHJAX = "/assets/vendor/mathjax/tex-chtml.js"
 
-
-def mathjax_bytes(site_dir: Path) -> int:
-    """What sending MathJax costs, compressed as the server sends it."""
-    script = site_dir / MATHJAX.lstrip("/")
-    return len(gzip.compress(script.read_bytes()))
-
-
-def has_maths(site_dir: Path, page: page_weight.PageWeight) -> bool:
-    """Maths on a built page: arithmatex's markup, or TeX in the notebook's Markdown."""
-    if page.kind == "notebook":  # projects/x/x/ is the page of projects/x/x.ipynb
-        return notebook_has_maths(nbfile.read(paths.ROOT / (page.page.rstrip("/") + ".ipynb")))
-    html = (site_dir / page.page / "index.html" if page.page.endswith("/")
-            else site_dir / page.page).read_text(encoding="utf-8")
-    return ARITHMATEX in html
-
-
-def test_every_page_is_within_its_first_visit_budget_and_loads_mathjax_only_for_maths(
-        browser, site_dir):
+def test_every_page_is_within_its_first_visit_budget(browser, site_dir):
     report = page_weight.measure(site_dir, browser)
     assert len(report.of_kind("post")) == len([p for p in source_posts() if not p.draft])
     assert len(report.of_kind("notebook")) == len(paths.project_notebooks())
     assert len(report.pages) == len(list(site_dir.rglob("*.html")))
-    # Known gap: MathJax alone sends about 260 KB compressed, which takes the two
-    # posts with equations over the 500 KB budget (make bench prints them as NO).
-    # Every other page must be within budget, and those two only by MathJax.
-    mathjax = mathjax_bytes(site_dir)
-    over = [p for p in report.pages if not p.ok]
-    assert report.search_index <= report.search_budget, "\n" + report.table()
-    for page in over:
-        assert any(r.endswith(MATHJAX) for r in page.requested) and not page.failed \
-            and page.total - mathjax <= page.budget, "\n" + report.table()
+    # Maths is MathML written at build time: no page fetches a script for it.
+    assert report.ok and report.search_index <= report.search_budget, \
+        "\n" + report.table()
     for page in report.pages:
         assert page.bytes["html"] > 0 and page.bytes["css"] > 0 and page.bytes["js"] > 0, \
             f"{page.page}: {dict(page.bytes)}"
-        loads = any(r.endswith(MATHJAX) for r in page.requested)
-        assert loads == has_maths(site_dir, page), page.page
-
-
-def test_a_page_with_maths_loads_and_typesets_mathjax(browser, site_dir, tmp_path):
-    """The plugin's hook on a copy of the About page with maths added to it."""
-    copy = tmp_path / "site"
-    shutil.copytree(site_dir, copy)
-    about = copy / "about" / "index.html"
-    text = about.read_text(encoding="utf-8").replace(
-        '<article class="md-content__inner md-typeset">',
-        '<article class="md-content__inner md-typeset">'
-        '<p><span class="arithmatex">\\(x^2 + 1\\)</span></p>', 1)
-    assert ARITHMATEX in text
-    page = SimpleNamespace(url="about/", file=SimpleNamespace(src_uri="about.md"))
-    about.write_text(JournalPlugin().on_post_page(text, page=page, config=None),
-                     encoding="utf-8")
-    weight = page_weight.PageWeight("about/")
-    with preview.serve(copy, handler=page_weight.CountingHandler) as url:
-        page_weight.first_visit(browser, url + "about/", weight)
-        context = browser.new_context()
-        tab = context.new_page()
-        tab.goto(url + "about/")
-        tab.wait_for_selector("mjx-container", timeout=15_000)
-        context.close()
-    assert [r for r in weight.requested if "mathjax" in r.lower()][:2] == [
-        preview.site_prefix() + "javascripts/mathjax.js", preview.site_prefix() + MATHJAX[1:]]
-    assert weight.failed == []
+        assert not page.failed, f"{page.page}: {page.failed}"
+        assert not [r for r in page.requested if "mathjax" in r.lower()], page.page
 
 
 def small_site(root: Path, pages: dict[str, str], files: dict[str, bytes]) -> Path:

@@ -96,12 +96,14 @@ def test_post_shows_its_code_outputs_and_figures(page, post, posts_by_title):
             f"{post.title!r} has code or embedded cells but the page shows no code block")
     assert broken_images(page) == []
     assert cut_code_blocks(page) == []
-    # Maths (pymdownx.arithmatex) is typeset by the vendored MathJax.
-    maths = page.query_selector_all("article .arithmatex")
-    if maths:
-        page.wait_for_function("document.querySelectorAll('article .arithmatex').length"
-                               " === document.querySelectorAll("
-                               "'article .arithmatex mjx-container').length")
+    # Maths (pymdownx.arithmatex) is MathML written at build time, laid out by
+    # the browser itself: every formula has a box, with no TeX left as text.
+    for maths in page.query_selector_all("article .arithmatex"):
+        formula = maths.query_selector("math")
+        assert formula is not None, f"{post.title!r}: {maths.inner_text()!r} is not MathML"
+        box = formula.bounding_box()
+        assert box and box["width"] > 0 and box["height"] > 0, maths.inner_html()[:200]
+        assert "\\(" not in maths.inner_text() and "\\[" not in maths.inner_text()
     page.wait_for_load_state("networkidle")
     assert page.problems.errors == []
 
