@@ -16,7 +16,7 @@ import runpy
 import shutil
 
 import pytest
-from plugin_run import run_plugin
+from in_process import run_plugin
 from verdicts import judge, rerun
 
 from journal import errors, nbfile, paths

@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import date
 
+import in_process
 import nbformat
 import pytest
 
@@ -25,21 +26,6 @@ FIXTURES = paths.TESTS / "fixtures" / "run"
 def journal(*args, cwd=paths.ROOT, timeout=300):
     return subprocess.run([sys.executable, "-m", "journal.cli", *map(str, args)],
                           cwd=cwd, capture_output=True, text=True, timeout=timeout)
-
-
-def journal_here(capture, *args):
-    """`journal ARGS` through its entry point in this process: (status, out, err)
-    as ``capture`` (capsys, or capfd for what processes it starts print) saw them.
-
-    `journal run` takes over SIGTERM for its own run; this process gets its
-    handler back afterwards."""
-    handler = signal.getsignal(signal.SIGTERM)
-    try:
-        status = cli.main([str(a) for a in args])
-    finally:
-        signal.signal(signal.SIGTERM, handler)
-    out, err = capture.readouterr()
-    return status, out, err
 
 
 # --- new ------------------------------------------------------------------------
@@ -115,14 +101,14 @@ def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
 
 def test_unchanged_notebook_is_skipped_until_forced(ran_quick, capsys):
     before = ran_quick.read_bytes()
-    status, out, err = journal_here(capsys, "run", ran_quick)
+    status, out, err = in_process.journal(capsys, "run", ran_quick)
     assert status == 0
     assert "up to date (inputs unchanged since" in out
     assert "skipped" in out and "nothing to run" in out
     assert "code cell 1 of 2" not in err
     assert ran_quick.read_bytes() == before
 
-    status, out, err = journal_here(capsys, "run", "--force", ran_quick)
+    status, out, err = in_process.journal(capsys, "run", "--force", ran_quick)
     assert status == 0 and "stamped" in out
     assert "code cell 2 of 2" in err
 
@@ -139,7 +125,7 @@ def test_failing_run_leaves_file_unchanged(quick, capsys):
     nb.cells[2].source = "1 / 0"
     nbformat.write(nb, quick)
     before = quick.read_bytes()
-    status, _, err = journal_here(capsys, "run", quick)
+    status, _, err = in_process.journal(capsys, "run", quick)
     assert status == 1
     assert "quick.ipynb, code cell 2 of 2 (tag double): raised ZeroDivisionError" in err
     assert "left unchanged" in err
@@ -184,7 +170,7 @@ def test_killing_run_mid_cell_leaves_file_unchanged(tmp_path, sig):
 
 def test_bad_path_is_refused(tmp_path, capsys):
     with pytest.raises(SystemExit, match="missing.ipynb: not a notebook"):
-        journal_here(capsys, "run", tmp_path / "missing.ipynb")
+        in_process.journal(capsys, "run", tmp_path / "missing.ipynb")
 
 
 # --- check ----------------------------------------------------------------------
@@ -198,7 +184,7 @@ def test_check_agrees_with_the_test_suite(ran_quick, tmp_path, capfd):
     raw["cells"][1]["outputs"][0]["text"] = ["46\n"]
     edited.write_text(json.dumps(raw, indent=1))
     before = ran_quick.read_bytes(), edited.read_bytes()
-    status, out, _ = journal_here(capfd, "check", ran_quick, edited)
+    status, out, _ = in_process.journal(capfd, "check", ran_quick, edited)
     assert status == 1
     assert f"{ran_quick}: 2 code cells re-executed and matched" in out, out[-2000:]
     assert (f"{edited}, code cell 1 of 2 (tag total): stream stdout differs: "
