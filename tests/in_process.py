@@ -33,6 +33,9 @@ def run_plugin(pytester, monkeypatch, *args):
     monkeypatch.setattr(pytest_notebooks, "_session_cells", [])
     monkeypatch.setattr(pytest_notebooks, "_session_claims", [])
     monkeypatch.setattr(pytest_notebooks, "_session_collect_errors", {})
+    # Plugins the notebooks do not use stay off: pytester forgets the modules a
+    # run imported, and Hypothesis's would be imported and rewritten again each time.
     return pytester.runpytest_inprocess(
-        "-p", "journal.pytest_notebooks", "-p", "no:cacheprovider", "-q", "-rA",
+        "-p", "journal.pytest_notebooks", "-p", "no:cacheprovider", "-p", "no:xdist",
+        "-p", "no:hypothesispytest", "-q", "-rA",
         f"--journal-report={pytester.path / 'verification.json'}", *map(str, args))
