@@ -19,7 +19,6 @@ import nbformat
 import pytest
 
 from built_site import build_copy, site_copy
-from in_process import run_plugin
 from journal import cli, compare, errors, execute, nbfile, paths
 
 CORPUS = paths.TESTS / "fixtures" / "realistic"
@@ -70,7 +69,8 @@ def test_run_is_quiet_and_stamps_every_notebook(corpus):
 
 def test_what_run_wrote_passes_verification(corpus, pytester, monkeypatch):
     work, _ = corpus
-    checked = run_plugin(pytester, monkeypatch, *sorted(work.glob("*.ipynb")))
+    notebooks = sorted(work.glob("*.ipynb"))
+    checked = in_process.run_plugin(pytester, monkeypatch, *notebooks)
     stdout = checked.stdout.str()
     assert checked.ret == 0, stdout[-4000:]
     for name in RUNNABLE:
@@ -149,7 +149,7 @@ def test_error_not_declared_stops_the_run_naming_the_cell(tmp_path, capsys):
 
 def test_unexecuted_cell_is_refused_by_the_check_until_run(pytester, monkeypatch):
     path = shutil.copy(CORPUS / "unexecuted-cell.ipynb", pytester.path)
-    result = run_plugin(pytester, monkeypatch, path)
+    result = in_process.run_plugin(pytester, monkeypatch, path)
     assert result.ret != 0
     assert (f"{path}, code cell 2 of 2 (id step-2): committed without outputs "
             f"(1 code cell(s) never run); run `journal run {path}`") \
