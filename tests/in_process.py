@@ -2,12 +2,14 @@
 command through its entry point, and the notebook plugin through pytester.
 Each saves the seconds a Python process of its own spends on imports.
 
-The plugin gathers a run's cells and collection errors in module-level lists;
-an inner run gets fresh ones (restored afterwards), so what it verifies never
-reaches the report of the run that hosts it, and it writes its report into the
-pytester folder, never into the repository's reports/.
+The plugin gathers a run's cells and collection errors in module-level lists,
+and exports its kernels' thread settings into the environment; an inner run
+gets fresh lists and its environment is put back afterwards, so neither what
+it verifies nor its --journal-threads reaches the run that hosts it. It writes
+its report into the pytester folder, never into the repository's reports/.
 """
 
+import os
 import signal
 
 from journal import cli, pytest_notebooks
@@ -33,9 +35,14 @@ def run_plugin(pytester, monkeypatch, *args):
     monkeypatch.setattr(pytest_notebooks, "_session_cells", [])
     monkeypatch.setattr(pytest_notebooks, "_session_claims", [])
     monkeypatch.setattr(pytest_notebooks, "_session_collect_errors", {})
-    # Plugins the notebooks do not use stay off: pytester forgets the modules a
-    # run imported, and Hypothesis's would be imported and rewritten again each time.
-    return pytester.runpytest_inprocess(
-        "-p", "journal.pytest_notebooks", "-p", "no:cacheprovider", "-p", "no:xdist",
-        "-p", "no:hypothesispytest", "-q", "-rA",
-        f"--journal-report={pytester.path / 'verification.json'}", *map(str, args))
+    environ = dict(os.environ)
+    try:
+        # Plugins the notebooks do not use stay off: pytester forgets the modules
+        # a run imported, and Hypothesis's would be imported and rewritten each time.
+        return pytester.runpytest_inprocess(
+            "-p", "journal.pytest_notebooks", "-p", "no:cacheprovider",
+            "-p", "no:xdist", "-p", "no:hypothesispytest", "-q", "-rA",
+            f"--journal-report={pytester.path / 'verification.json'}", *map(str, args))
+    finally:
+        os.environ.clear()
+        os.environ.update(environ)
