@@ -1,8 +1,8 @@
 """The `journal` command: new post/project, run (cached, atomic, interruptible), check.
 
-Most of it is called through `journal.cli.main` in this process; a first run,
-the interrupted runs and the check (which starts pytest itself) are processes
-of their own, as the command is when someone types it.
+Most of it is called through `journal.cli.main` in this process. The first run
+and the interrupted runs are processes of their own, as the command is when
+someone types it: what reaches the terminal, signals, a killed run.
 """
 
 import json
