@@ -5,7 +5,8 @@ and nothing it names runs or writes anything.
 Each case is loaded from a copy inside a temporary folder that is also the
 working directory, where the payloads would create ``payload-ran``; the test
 checks that the folder is byte-for-byte what it was before. A representative
-subset also goes through the command line in another process.
+subset also goes through the command line's entry point with the program's own
+registry, and one refusal of each exit status through a process of its own.
 """
 
 import builtins
@@ -296,20 +297,26 @@ def test_output_overflow_is_refused_when_predicting(workdir, capsys):
                               f"gives NaN or infinity for image 1\n")
 
 
+def run_command_line(args, capsys):
+    """``python -m snippets.predict ARGS`` in this process, with the program's
+    own registry: (exit status, stdout, stderr)."""
+    status = predict.main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
 @pytest.mark.parametrize("name", THROUGH_CLI)
-def test_command_line_refuses_bad_artifacts(name, workdir):
-    """From another process, with the program's own registry: exit status 1, one
-    line on stderr naming the folder, nothing on stdout, no marker."""
+def test_command_line_refuses_bad_artifacts(name, workdir, capsys):
+    """With the program's own registry: exit status 1, one line on stderr naming
+    the folder, nothing on stdout, no marker."""
     folder = copy_case(name, workdir)
     np.save(workdir / "x.npy", np.zeros((1, 28, 28), np.float32))
     before = snapshot(workdir)
-    run = subprocess.run([sys.executable, "-m", "snippets.predict", folder.name,
-                          "x.npy"], cwd=workdir, capture_output=True, text=True,
-                         timeout=120)
-    assert (run.returncode, run.stdout) == (1, "")
+    status, out, err = run_command_line([folder.name, "x.npy"], capsys)
+    assert (status, out) == (1, "")
     shown = ESCAPED_SHOWN if name == ESCAPED else name
-    assert run.stderr.startswith(f"error: {shown}/")
-    assert run.stderr.count("\n") == 1 and "\x1b" not in run.stderr
+    assert err.startswith(f"error: {shown}/")
+    assert err.count("\n") == 1 and "\x1b" not in err
     assert not (workdir / MARKER).exists()
     assert snapshot(workdir) == before
 
@@ -375,7 +382,7 @@ def digits(tmp_path_factory):
 
 @pytest.mark.parametrize("name", ["eps.png", "npz.npy",
                                   "claims-1e10x784.npy", ESCAPED + ".npy"])
-def test_command_line_refuses_bad_input(name, digits, workdir):
+def test_command_line_refuses_bad_input(name, digits, workdir, capsys):
     if name.startswith(ESCAPED):
         (workdir / name).write_bytes(b"\x93NUMPY\x09\x00")
         line = f"error: {ESCAPED_SHOWN}.npy: not a readable .npy array"
@@ -383,10 +390,27 @@ def test_command_line_refuses_bad_input(name, digits, workdir):
         shutil.copy(INPUTS / name, workdir / name)
         line = INPUT_REFUSALS[name]
     before = snapshot(workdir)
-    run = subprocess.run([sys.executable, "-m", "snippets.predict", str(digits), name],
-                         cwd=workdir, capture_output=True, text=True, timeout=120)
-    assert (run.returncode, run.stdout) == (2, "")
-    assert run.stderr.startswith(line) and run.stderr.count("\n") == 1
-    assert "\x1b" not in run.stderr
+    status, out, err = run_command_line([digits, name], capsys)
+    assert (status, out) == (2, "")
+    assert err.startswith(line) and err.count("\n") == 1 and "\x1b" not in err
     assert not (workdir / MARKER).exists()
+    assert snapshot(workdir) == before
+
+
+@pytest.mark.parametrize("case, status", [("artifact", 1), ("input", 2)])
+def test_command_process_exits_with_one_escaped_line(case, status, digits, workdir):
+    """As a command in a process of its own: the exit status, one line on
+    stderr with the terminal's control characters escaped, nothing on stdout."""
+    np.save(workdir / "x.npy", np.zeros((1, 28, 28), np.float32))
+    if case == "artifact":
+        args, shown = [copy_case(ESCAPED, workdir).name, "x.npy"], ESCAPED_SHOWN + "/"
+    else:
+        (workdir / f"{ESCAPED}.npy").write_bytes(b"\x93NUMPY\x09\x00")
+        args, shown = [str(digits), f"{ESCAPED}.npy"], ESCAPED_SHOWN + ".npy: "
+    before = snapshot(workdir)
+    run = subprocess.run([sys.executable, "-m", "snippets.predict", *args],
+                         cwd=workdir, capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout) == (status, "")
+    assert run.stderr.startswith(f"error: {shown}") and run.stderr.count("\n") == 1
+    assert "\x1b" not in run.stderr
     assert snapshot(workdir) == before

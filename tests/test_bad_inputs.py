@@ -13,13 +13,12 @@ line, (3) every source file byte-identical afterwards.
 
 import hashlib
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from built_site import build_copy, site_copy
+from in_process import run_plugin
 from journal import embed, paths, postcheck, publish
 from journal.errors import NotebookError
 
@@ -72,29 +71,18 @@ NOTEBOOK_CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def plugin_run(tmp_path_factory):
-    """One pytest run of the plugin over copies of every bad notebook."""
-    work = tmp_path_factory.mktemp("bad-notebooks")
-    copies = [shutil.copy(NOTEBOOKS / name, work / name) for name in NOTEBOOK_CASES]
-    before = {c: Path(c).read_bytes() for c in copies}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks",
-         "-p", "no:cacheprovider", "-q", "-rA", "--continue-on-collection-errors",
-         f"--nbval-cell-timeout={CELL_TIMEOUT_S}", *map(str, copies)],
-        cwd=work, capture_output=True, text=True, timeout=300,
-    )
-    return work, result, before
-
-
 @pytest.mark.parametrize("name", NOTEBOOK_CASES)
-def test_bad_notebook_fails_verification(plugin_run, name):
-    work, result, before = plugin_run
-    assert result.returncode != 0
-    path = work / name
-    assert f"{path}: {NOTEBOOK_CASES[name]}" in result.stdout \
-        or f"{path}, {NOTEBOOK_CASES[name]}" in result.stdout, result.stdout[-4000:]
-    assert path.read_bytes() == before[path]
+def test_bad_notebook_fails_verification(name, pytester, monkeypatch):
+    """One case per run of the plugin (in process), each in a folder of its own."""
+    path = Path(shutil.copy(NOTEBOOKS / name, pytester.path / name))
+    before = path.read_bytes()
+    result = run_plugin(pytester, monkeypatch, "--continue-on-collection-errors",
+                        f"--nbval-cell-timeout={CELL_TIMEOUT_S}", path)
+    assert result.ret != 0
+    stdout = result.stdout.str()
+    assert f"{path}: {NOTEBOOK_CASES[name]}" in stdout \
+        or f"{path}, {NOTEBOOK_CASES[name]}" in stdout, stdout[-4000:]
+    assert path.read_bytes() == before
 
 
 def test_every_notebook_case_is_committed():

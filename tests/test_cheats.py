@@ -14,10 +14,9 @@ The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
 
 import runpy
 import shutil
-import subprocess
-import sys
 
 import pytest
+from in_process import run_plugin
 from verdicts import judge, rerun
 
 from journal import errors, nbfile, paths
@@ -80,13 +79,11 @@ def test_honest_notebook_passes_on_one_thread(honest_rerun):
     assert judge(CHEATS / "honest.ipynb", honest_rerun) == []
 
 
-def test_honest_notebook_passes_the_plugin_on_four_threads(tmp_path):
+def test_honest_notebook_passes_the_plugin_on_four_threads(pytester, monkeypatch):
     """The plugin end to end: collection, nbval's run, the verdict, no writes."""
-    copy = shutil.copy(CHEATS / "honest.ipynb", tmp_path)
+    copy = shutil.copy(CHEATS / "honest.ipynb", pytester.path)
     before = open(copy, "rb").read()
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
-         "no:cacheprovider", "-p", "no:xdist", "-q", "--journal-threads=4", copy],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:]
+    result = run_plugin(pytester, monkeypatch, "--journal-threads=4", copy)
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    result.assert_outcomes(passed=len(nbfile.code_cells(nbfile.read(copy))))
     assert open(copy, "rb").read() == before, "verification wrote to the notebook"

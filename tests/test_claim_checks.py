@@ -3,15 +3,13 @@ strict build and failed by the test run when they do not hold, naming post:line
 and both numbers; the dot-plot marker; numbers inside markers are not prose."""
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from in_process import run_plugin
 from mkdocs.exceptions import PluginError
 
 from journal import claim_checks, embed, markdown_source, paths, postcheck, report
@@ -235,15 +233,8 @@ def test_the_plugin_refuses_a_strict_build_and_warns_a_preview(tmp_path, monkeyp
 
 # -- the test run ----------------------------------------------------------------------
 
-CONFTEST = """
-from pathlib import Path
-from journal import paths
-root = Path(__file__).parent
-paths.ROOT, paths.PROJECTS, paths.POSTS = root, root / "projects", root / "posts"
-"""
-
-
-def test_the_test_run_fails_and_records_claims_on_the_rederived_runs(demo, tmp_path):
+def test_the_test_run_fails_and_records_claims_on_the_rederived_runs(demo, pytester,
+                                                                     monkeypatch):
     """One re-run of a tiny notebook: each planted claim fails as its own item,
     named by post:line with both numbers; the controls pass; every verdict is
     in the report."""
@@ -255,18 +246,12 @@ def test_the_test_run_fails_and_records_claims_on_the_rederived_runs(demo, tmp_p
     nbformat.write(nb, demo / "projects" / NB)
     planted = [t for t, _ in FLIPPED[:2]] + [t for t, _ in INSUFFICIENT[:2]]
     write_post(demo, *CONTROLS[:2], *planted)
-    (demo / "conftest.py").write_text(CONFTEST, encoding="utf-8")
-    out_report = tmp_path / "verification.json"
-    env = {**os.environ, "PYTHONPATH": str(paths.ROOT.parent)}
-    env.pop("PYTEST_XDIST_WORKER", None)
     # -rN: no short summary, which repeats each message in full on CI machines
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "journal.pytest_notebooks", "-p",
-         "no:cacheprovider", "-p", "no:xdist", "-q", "-rN", f"--journal-report={out_report}",
-         "--rootdir", str(demo), str(demo / "projects" / NB)],
-        cwd=demo, capture_output=True, text=True, timeout=300, env=env)
-    out = result.stdout + result.stderr
-    assert result.returncode == 1, out[-3000:]
+    result = run_plugin(pytester, monkeypatch, "-rN", "--rootdir", demo,
+                        demo / "projects" / NB)
+    out_report = pytester.path / "verification.json"
+    out = result.stdout.str() + result.stderr.str()
+    assert result.ret == 1, out[-3000:]
     assert "4 failed, 5 passed" in out, out[-3000:]
     assert out.count("does not hold on the re-derived runs") == 2, out[-3000:]
     for text, numbers in FLIPPED[:2]:

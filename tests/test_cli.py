@@ -1,4 +1,9 @@
-"""The `journal` command: new post/project, run (cached, atomic, interruptible), check."""
+"""The `journal` command: new post/project, run (cached, atomic, interruptible), check.
+
+Most of it is called through `journal.cli.main` in this process. The first run
+and the interrupted runs are processes of their own, as the command is when
+someone types it: what reaches the terminal, signals, a killed run.
+"""
 
 import json
 import os
@@ -9,6 +14,7 @@ import sys
 import time
 from datetime import date
 
+import in_process
 import nbformat
 import pytest
 
@@ -93,18 +99,18 @@ def test_run_executes_with_progress_and_stamps(first_run, ran_quick):
     assert provenance.status(nb) is provenance.Freshness.UP_TO_DATE
 
 
-def test_unchanged_notebook_is_skipped_until_forced(ran_quick):
+def test_unchanged_notebook_is_skipped_until_forced(ran_quick, capsys):
     before = ran_quick.read_bytes()
-    second = journal("run", ran_quick)
-    assert second.returncode == 0
-    assert "up to date (inputs unchanged since" in second.stdout
-    assert "skipped" in second.stdout and "nothing to run" in second.stdout
-    assert "code cell 1 of 2" not in second.stderr
+    status, out, err = in_process.journal(capsys, "run", ran_quick)
+    assert status == 0
+    assert "up to date (inputs unchanged since" in out
+    assert "skipped" in out and "nothing to run" in out
+    assert "code cell 1 of 2" not in err
     assert ran_quick.read_bytes() == before
 
-    forced = journal("run", "--force", ran_quick)
-    assert forced.returncode == 0 and "stamped" in forced.stdout
-    assert "code cell 2 of 2" in forced.stderr
+    status, out, err = in_process.journal(capsys, "run", "--force", ran_quick)
+    assert status == 0 and "stamped" in out
+    assert "code cell 2 of 2" in err
 
 
 def test_changed_code_cell_makes_it_stale(ran_quick):
@@ -114,15 +120,15 @@ def test_changed_code_cell_makes_it_stale(ran_quick):
     assert provenance.status(nbformat.read(ran_quick, 4)) is provenance.Freshness.STALE
 
 
-def test_failing_run_leaves_file_unchanged(quick):
+def test_failing_run_leaves_file_unchanged(quick, capsys):
     nb = nbformat.read(quick, 4)
     nb.cells[2].source = "1 / 0"
     nbformat.write(nb, quick)
     before = quick.read_bytes()
-    result = journal("run", quick)
-    assert result.returncode == 1
-    assert "quick.ipynb, code cell 2 of 2 (tag double): raised ZeroDivisionError" in result.stderr
-    assert "left unchanged" in result.stderr
+    status, _, err = in_process.journal(capsys, "run", quick)
+    assert status == 1
+    assert "quick.ipynb, code cell 2 of 2 (tag double): raised ZeroDivisionError" in err
+    assert "left unchanged" in err
     assert quick.read_bytes() == before
     assert sorted(p.name for p in quick.parent.iterdir()) == ["quick.ipynb"]
 
@@ -162,22 +168,25 @@ def test_killing_run_mid_cell_leaves_file_unchanged(tmp_path, sig):
     assert sorted(p.name for p in copy.parent.iterdir()) == ["slow.ipynb"]
 
 
-def test_bad_path_is_refused(tmp_path):
-    result = journal("run", tmp_path / "missing.ipynb")
-    assert result.returncode != 0 and "missing.ipynb: not a notebook" in result.stderr
+def test_bad_path_is_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="missing.ipynb: not a notebook"):
+        in_process.journal(capsys, "run", tmp_path / "missing.ipynb")
 
 
 # --- check ----------------------------------------------------------------------
 
-def test_check_agrees_with_the_test_suite(ran_quick):
-    ok = journal("check", ran_quick)
-    assert ok.returncode == 0, ok.stdout[-2000:]
-    assert "code cells re-executed and matched" in ok.stdout
+def test_check_agrees_with_the_test_suite(ran_quick, tmp_path, capfd):
+    """One check of two notebooks: the one `journal run` wrote passes, a copy
+    with one output edited fails naming its cell, and neither is written to."""
+    edited = tmp_path / "edited" / "quick.ipynb"
+    edited.parent.mkdir()
     raw = json.loads(ran_quick.read_text())
     raw["cells"][1]["outputs"][0]["text"] = ["46\n"]
-    ran_quick.write_text(json.dumps(raw, indent=1))
-    before = ran_quick.read_bytes()
-    bad = journal("check", ran_quick)
-    assert bad.returncode == 1
-    assert "quick.ipynb, code cell 1 of 2 (tag total): stream stdout differs: published '46\\n'" in bad.stdout
-    assert ran_quick.read_bytes() == before
+    edited.write_text(json.dumps(raw, indent=1))
+    before = ran_quick.read_bytes(), edited.read_bytes()
+    status, out, _ = in_process.journal(capfd, "check", ran_quick, edited)
+    assert status == 1
+    assert f"{ran_quick}: 2 code cells re-executed and matched" in out, out[-2000:]
+    assert (f"{edited}, code cell 1 of 2 (tag total): stream stdout differs: "
+            f"published '46\\n'") in out, out[-2000:]
+    assert (ran_quick.read_bytes(), edited.read_bytes()) == before

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 
+import in_process
 import nbformat
 import pytest
 
@@ -52,12 +53,6 @@ def corpus(tmp_path_factory):
     return work, ran
 
 
-@pytest.fixture(scope="module")
-def checked(corpus):
-    work, _ = corpus
-    return verify(sorted(work.glob("*.ipynb")), work, work / "verification.json")
-
-
 def test_every_pattern_is_in_the_corpus():
     notebooks = {p.stem for p in CORPUS.glob("*.ipynb")}
     assert notebooks == set(RUNNABLE) | {"no-setup"}
@@ -72,14 +67,17 @@ def test_run_is_quiet_and_stamps_every_notebook(corpus):
     assert noise == [], noise
 
 
-def test_what_run_wrote_passes_verification(corpus, checked):
+def test_what_run_wrote_passes_verification(corpus, pytester, monkeypatch):
     work, _ = corpus
-    assert checked.returncode == 0, checked.stdout[-4000:]
+    notebooks = sorted(work.glob("*.ipynb"))
+    checked = in_process.run_plugin(pytester, monkeypatch, *notebooks)
+    stdout = checked.stdout.str()
+    assert checked.ret == 0, stdout[-4000:]
     for name in RUNNABLE:
         count = len(nbfile.code_cells(nbfile.read(work / f"{name}.ipynb")))
         assert f"{work / name}.ipynb: {count} code cells re-executed and matched" \
-            in checked.stdout, checked.stdout[-4000:]
-    assert "FAILED" not in checked.stdout and "SKIPPED" not in checked.stdout
+            in stdout, stdout[-4000:]
+    assert "FAILED" not in stdout and "SKIPPED" not in stdout
 
 
 def test_trailing_semicolon_hides_the_result(corpus):
@@ -135,26 +133,27 @@ def test_error_on_purpose_is_published_and_verified(corpus):
     assert after[0].output_type == "execute_result"
 
 
-def test_error_not_declared_stops_the_run_naming_the_cell(tmp_path):
+def test_error_not_declared_stops_the_run_naming_the_cell(tmp_path, capsys):
     path = shutil.copy(CORPUS / "raises-on-purpose.ipynb", tmp_path)
     nb = nbformat.read(path, 4)
     nb.cells[2].metadata["tags"] = []
     nbformat.write(nb, path)
     before = open(path, "rb").read()
-    result = journal("run", path)
-    assert result.returncode == 1
+    status, _, err = in_process.journal(capsys, "run", path)
+    assert status == 1
     assert (f"{path}, code cell 2 of 3 (id step-2): raised ValueError: expected a "
-            f"matrix, got shape (3, 4, 5)") in result.stderr
-    assert result.stderr.count("raised ValueError") == 1  # shown once
+            f"matrix, got shape (3, 4, 5)") in err
+    assert err.count("raised ValueError") == 1  # shown once
     assert open(path, "rb").read() == before
 
 
-def test_unexecuted_cell_is_refused_by_the_check_until_run(tmp_path):
-    path = shutil.copy(CORPUS / "unexecuted-cell.ipynb", tmp_path)
-    result = verify([path], tmp_path, tmp_path / "verification.json")
-    assert result.returncode != 0
+def test_unexecuted_cell_is_refused_by_the_check_until_run(pytester, monkeypatch):
+    path = shutil.copy(CORPUS / "unexecuted-cell.ipynb", pytester.path)
+    result = in_process.run_plugin(pytester, monkeypatch, path)
+    assert result.ret != 0
     assert (f"{path}, code cell 2 of 2 (id step-2): committed without outputs "
-            f"(1 code cell(s) never run); run `journal run {path}`") in result.stdout
+            f"(1 code cell(s) never run); run `journal run {path}`") \
+        in result.stdout.str()
 
 
 def test_published_notebook_without_setup_cell_is_refused_before_running(

@@ -14,7 +14,7 @@ from mkdocs.exceptions import PluginError
 
 from built_site import VERIFIED_NOTEBOOK, build_copy, site_copy
 from journal import nbfile, paths
-from journal.site import repository
+from journal.site import repository, stamps
 from journal.site.plugin import JournalPlugin
 
 POST_URL = "2026/11/02/i-stopped-reading-and-fitted-four-models/"
@@ -228,13 +228,15 @@ def test_strict_build_refuses_a_missing_report(tmp_path):
                      r"passed `make test`", result.stderr), result.stderr[-2000:]
 
 
-def test_strict_build_refuses_a_failed_report(tmp_path):
-    reports = tmp_path / "reports"
-    reports.mkdir()
+def test_strict_build_refuses_a_failed_report():
+    """The same refusal as above, from a report whose verdict is "failed" (the
+    build above shows that a strict build stops on it)."""
+    nb = nbfile.read(VERIFIED_NOTEBOOK)
     failed = {"verdict": "failed", "date": "2026-11-23T10:00:00Z"}
-    (reports / "verification.json").write_text(json.dumps({"notebooks": {
-        paths.display_path(VERIFIED_NOTEBOOK): failed}}))
-    result = build_copy(one_project_site(tmp_path), tmp_path / "out", reports=reports,
-                        allow_unverified=False)
-    assert result.returncode != 0
-    assert "failed verification on 2026-11-23" in result.stderr, result.stderr[-2000:]
+    report = {"notebooks": {paths.display_path(VERIFIED_NOTEBOOK): failed}}
+    rel = VERIFIED_NOTEBOOK.relative_to(paths.PROJECTS).as_posix()
+    with pytest.raises(PluginError, match="failed verification on 2026-11-23"):
+        stamps.Verification(report, strict=True).stamp(rel, nb)
+    shown = stamps.Verification(report, strict=False).stamp(rel, nb)
+    assert "journal-not-verified" in shown
+    assert "failed verification on 2026-11-23" in shown
