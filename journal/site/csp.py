@@ -61,9 +61,12 @@ def page_problems(site: Path, page: Path, soup: BeautifulSoup,
     rel = page.relative_to(site).as_posix()
     page_dir = posixpath.dirname(rel)
     found = []
+    # a browser reads what is inside <title> as text
+    as_text = {id(inner) for outer in soup.find_all(TEXT_ONLY)
+               for inner in outer.find_all(True)}
     for element in soup.find_all(True):
-        if element.find_parent(TEXT_ONLY) is not None:
-            continue  # a browser reads what is inside <title> as text
+        if id(element) in as_text:
+            continue
         for attribute, value in element.attrs.items():
             value = " ".join(value) if isinstance(value, list) else value
             if attribute.lower().startswith("on"):

@@ -100,12 +100,13 @@ def share_styles_and_scripts(page: str, page_url: str, shared: SharedFiles,
     sheets = tuple(css.strip() for css in STYLE.findall(page)
                    if not css.strip().startswith("['"))
     html_only = STYLE.sub("", page) + added
+    cut = stylesheets.used_by_each(sheets, html_only)
 
     def style(match):
         css = match.group(1).strip()
         if css.startswith("['"):  # mkdocs-jupyter's code styles again, as a list's repr
             return ""
-        css = stylesheets.used_by(css, html_only, sheets)
+        css = cut[css]
         if not css:
             return ""
         href = relative(shared.add(css, "css"), page_url)

@@ -158,17 +158,26 @@ def _write(kept, needed: set[str], names_used: str) -> list[str]:
     return out
 
 
-def used_by(css: str, html: str, together: tuple[str, ...] = ()) -> str:
-    """``css`` without the rules and custom properties ``html`` cannot use.
+def used_by_each(sheets: tuple[str, ...], html: str) -> dict[str, str]:
+    """Each of a page's stylesheets without the rules and custom properties
+    ``html`` cannot use, keyed by the stylesheet's text.
 
-    ``together`` are the page's other stylesheets: a custom property one of
-    them defines may be read by rules of another (a theme's colours).
+    The sheets are cut together: a custom property one of them defines may be
+    read by rules of another (a theme's colours). Each sheet is read once.
     """
     page = Page(html)
-    kept = _kept_rules(_parse(css), page)
-    needed = _needed_properties(kept + [rule for other in together if other != css
-                                        for rule in _kept_rules(_parse(other), page)])
-    names_used = " ".join(tinycss2.serialize(content) for _, content in _walk(kept)
-                          if "animation" in tinycss2.serialize(content))
-    body = "\n".join(_write(kept, needed, names_used))
-    return body + "\n" if body else ""
+    kept = {css: _kept_rules(_parse(css), page) for css in dict.fromkeys(sheets)}
+    needed = _needed_properties([rule for rules in kept.values() for rule in rules])
+    cut = {}
+    for css, rules in kept.items():
+        names_used = " ".join(tinycss2.serialize(content) for _, content in _walk(rules)
+                              if "animation" in tinycss2.serialize(content))
+        body = "\n".join(_write(rules, needed, names_used))
+        cut[css] = body + "\n" if body else ""
+    return cut
+
+
+def used_by(css: str, html: str, together: tuple[str, ...] = ()) -> str:
+    """``css`` without the rules and custom properties ``html`` cannot use;
+    ``together`` are the page's other stylesheets (see `used_by_each`)."""
+    return used_by_each((css, *together), html)[css]
