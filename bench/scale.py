@@ -18,15 +18,15 @@ same number of pages, it measures
   with the page that shows the new text (the post is edited ``--edits`` times);
 - the size of the search index;
 - what each layer of the build cache and each trim of the search index is
-  worth: the same rebuild in one process (``--layer-repeats`` times, after a
-  warm-up) with that layer switched off through the journal plugin's options
+  worth: a warm build in a new process (``--layer-repeats`` times; the first
+  starts from a copy of the warm cache) with that layer switched off through the journal plugin's options
   (``cache_off``, ``cache: false``, ``search_trim_off``, ``search_index:
   stock``), and the index size each makes (``--layers`` chooses which;
   ``none`` skips); and what the dirty rebuild saves (``mkdocs serve`` with
   and without ``--dirty``). A layer within the noise says it saves nothing
   measurable.
 
-Timings are medians of ``--repeats`` runs (one cold build each). Targets, on a
+Timings are medians of ``--repeats`` runs (one cold build). Targets, on a
 2-core machine: at the grown size a warm build <= 8 s, a saved post served
 again <= 2 s and a search index <= 1 MB; today's journal rebuilt within 1.5x
 the time of the plain site. Builds show unverified notebooks with their banner
@@ -194,23 +194,26 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 logging.disable(logging.WARNING)
 config_file, site_dir, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+warmup = int(sys.argv[4])
 times = []
-for _ in range(repeats + 1):  # the first build warms caches and imports
+for _ in range(repeats + warmup):  # a warm-up build loads caches and imports
     config = load_config(config_file, site_dir=site_dir)
     config.plugins.on_startup(command="build", dirty=False)
     start, cpu = time.perf_counter(), time.process_time()
     build(config)
     times.append((time.perf_counter() - start, time.process_time() - cpu))
     config.plugins.on_shutdown()
-print(json.dumps(times[1:]))
+print(json.dumps(times[warmup:]))
 """
 
 
-def rebuild_seconds(root: Path, site: Path, repeats: int,
-                    config: str = "mkdocs.yml") -> list[list[float]]:
-    """(wall, CPU) seconds of each rebuild after the first, in one process."""
+def rebuild_seconds(root: Path, site: Path, repeats: int, config: str = "mkdocs.yml",
+                    warmup: bool = True) -> list[list[float]]:
+    """(wall, CPU) seconds of ``repeats`` builds in one process, after a warm-up
+    build unless ``warmup`` is false."""
     result = subprocess.run([sys.executable, "-c", REBUILD_TIMER, config, str(site),
-                             str(repeats)], cwd=root, env=build_env(root),
+                             str(repeats), str(int(warmup))], cwd=root,
+                            env=build_env(root),
                             capture_output=True, text=True, timeout=1200)
     if result.returncode != 0:
         raise SystemExit(f"site build failed in {root}:\n{result.stderr[-3000:]}")
@@ -279,19 +282,20 @@ def variant_config(root: Path, name: str, options: dict) -> str:
 
 
 def measure_layers(root: Path, out: Path, repeats: int, names) -> dict:
-    """{layer: rebuild seconds and index bytes without it}, and the same with all
-    (a trim: index bytes only)."""
+    """{layer: warm-build seconds and index bytes without it}, and the same with
+    all (a trim: index bytes only)."""
     found = {}
     for name, options in [("all on", {})] + [(n, LAYERS[n]) for n in names]:
         config = variant_config(root, name, options)
         site = out / f"layer-{re.sub(r'[^a-z]+', '-', name)}"
-        times = rebuild_seconds(root, site, 0 if name in TRIMS else repeats, config)
+        times = rebuild_seconds(root, site, 1 if name in TRIMS else repeats, config,
+                                warmup=False)
         found[name] = {"search_index_bytes": (site / weight.SEARCH_INDEX).stat().st_size}
-        if times:
+        if name not in TRIMS:
             found[name]["rebuild_s"] = median(w for w, _ in times)
             found[name]["rebuild_cpu_s"] = median(c for _, c in times)
         print(f"  {name}: " + (f"{found[name]['rebuild_s']:.2f} s, "
-                               f"{found[name]['rebuild_cpu_s']:.2f} s CPU, " if times
+                               f"{found[name]['rebuild_cpu_s']:.2f} s CPU, " if name not in TRIMS
                                else "") +
               f"index {found[name]['search_index_bytes'] / 1024:.0f} KB", flush=True)
     return found
@@ -417,11 +421,9 @@ def plain_site(root: Path, pages: int) -> Path:
 
 def measure_journal(root: Path, out: Path, repeats: int, edits: int,
                     layers=tuple(LAYERS), layer_repeats: int = 1) -> dict:
-    cold, warm = [], []
-    for n in range(repeats):
-        clear_build_cache(root)
-        cold.append(cli_build(root, out / f"cold-{n}"))
-        warm.append(cli_build(root, out / f"warm-{n}"))
+    clear_build_cache(root)  # one cold build: it is long and has no target
+    cold = [cli_build(root, out / "cold-0")]
+    warm = [cli_build(root, out / f"warm-{n}") for n in range(repeats)]
     site = out / "warm-0"
     rebuild = rebuild_seconds(root, out / "rebuild", repeats)
     pages = count_pages(site)
@@ -537,7 +539,7 @@ def rows(r: dict) -> list[dict]:
 
 def layer_rows(r: dict) -> list[dict]:
     """Per cache layer, the dirty rebuild and each index trim: what it saves,
-    today -> grown. A cache layer's saving is the rebuild CPU time without it
+    today -> grown. A cache layer's saving is a warm build's CPU time without it
     less with it (wall time follows the machine's load); the dirty rebuild's,
     a saved post served under ``mkdocs serve`` and ``--dirty``; a trim's, the
     index bytes. One that saves nothing measurable says so."""
