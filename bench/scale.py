@@ -562,7 +562,7 @@ def layer_rows(r: dict) -> list[dict]:
             # a trim: what it takes off the index
             value = (f"index {off[0]['search_index_bytes'] / 1024:.0f} -> "
                      f"{off[1]['search_index_bytes'] / 1024:.0f} KB without it "
-                     f"(saves {index[0] / 1024:.0f} -> {index[1] / 1024:.0f} KB)")
+                     f"(saves {index[0] / 1024:.1f} -> {index[1] / 1024:.1f} KB)")
             out.append(saving_row(name, value, index, [
                 b["search_index_bytes"] for b in off], unit="bytes"))
             continue

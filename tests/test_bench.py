@@ -210,7 +210,7 @@ def test_each_layer_shows_its_saving_and_one_that_saves_nothing_says_so(tmp_path
     assert "saves +0.50 -> +1.00 s CPU" in lines["scale: cache layer highlight"]
     assert "nothing measurable" not in lines["scale: cache layer highlight"]
     assert lines["scale: cache layer page"].endswith("saves nothing measurable")
-    assert "saves 98 -> 391 KB" in lines["scale: trim stop-words"]
+    assert "saves 97.7 -> 390.6 KB" in lines["scale: trim stop-words"]
     assert lines["scale: trim utf-8"].endswith("saves nothing measurable")
     dirty = lines["scale: dirty rebuild (make serve --dirty)"]
     assert "saves 0.02 -> 4.00 s per saved post" in dirty
