@@ -19,12 +19,12 @@ same number of pages, it measures
 - the size of the search index;
 - what each layer of the build cache and each trim of the search index is
   worth: a warm build in a new process (``--layer-repeats`` times; the first
-  starts from a copy of the warm cache) with that layer switched off through the journal plugin's options
-  (``cache_off``, ``cache: false``, ``search_trim_off``, ``search_index:
-  stock``), and the index size each makes (``--layers`` chooses which;
-  ``none`` skips); and what the dirty rebuild saves (``mkdocs serve`` with
-  and without ``--dirty``). A layer within the noise says it saves nothing
-  measurable.
+  starts from a copy of the warm cache) with that layer switched off through
+  the journal plugin's options (``cache_off``, ``cache: false``,
+  ``search_trim_off``, ``search_index: stock``), and the index size each
+  makes (``--layers`` chooses which; ``none`` skips); and what the dirty
+  rebuild saves (``mkdocs serve`` with and without ``--dirty``). A layer
+  within the noise says it saves nothing measurable.
 
 Timings are medians of ``--repeats`` runs (one cold build). Targets, on a
 2-core machine: at the grown size a warm build <= 8 s, a saved post served
@@ -294,10 +294,10 @@ def measure_layers(root: Path, out: Path, repeats: int, names) -> dict:
         if name not in TRIMS:
             found[name]["rebuild_s"] = median(w for w, _ in times)
             found[name]["rebuild_cpu_s"] = median(c for _, c in times)
-        print(f"  {name}: " + (f"{found[name]['rebuild_s']:.2f} s, "
-                               f"{found[name]['rebuild_cpu_s']:.2f} s CPU, " if name not in TRIMS
-                               else "") +
-              f"index {found[name]['search_index_bytes'] / 1024:.0f} KB", flush=True)
+        timing = "" if name in TRIMS else (f"{found[name]['rebuild_s']:.2f} s, "
+                                           f"{found[name]['rebuild_cpu_s']:.2f} s CPU, ")
+        print(f"  {name}: {timing}index "
+              f"{found[name]['search_index_bytes'] / 1024:.0f} KB", flush=True)
     return found
 
 
