@@ -1,7 +1,7 @@
 """Benchmarks of the journal: how long verification and site builds take, and
 what each page weighs, against their targets. One table, one run:
 
-    make bench                                     # everything, about 15 min on 2 cores
+    make bench                                     # everything; says how long it took
     .venv/bin/python bench/run.py --no-notebooks   # all but the notebook verification
 
 Writes ``bench/results.json`` and the site page ``pages/benchmarks.md`` from the
