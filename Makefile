@@ -40,7 +40,7 @@ site: setup ## strict build of the static site into site/
 test: setup ## unit tests, then every notebook re-executed and compared
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
-bench: setup ## timings and sizes against their targets; writes bench/results.json
+bench: setup ## timings and sizes against their targets; bench/results.json, pages/benchmarks.md
 	$(BIN)/python bench/run.py
 
 screenshots: setup ## PNGs of home, a post and a notebook, light and dark, in screenshots/

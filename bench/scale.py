@@ -17,12 +17,16 @@ same number of pages, it measures
 - under ``mkdocs serve``, the time from saving a post to the server answering
   with the page that shows the new text (the post is edited ``--edits`` times);
 - the size of the search index;
-- what each layer of the build cache and the index trim is worth: the same
-  rebuild in one process with that layer switched off through the journal
-  plugin's options (``cache_off``, ``search_index: stock``, ``cache: false``),
-  and the index size each makes (``--layers`` chooses which; ``none`` skips).
+- what each layer of the build cache and each trim of the search index is
+  worth: a warm build in a new process (``--layer-repeats`` times; the first
+  starts from a copy of the warm cache) with that layer switched off through
+  the journal plugin's options (``cache_off``, ``cache: false``,
+  ``search_trim_off``, ``search_index: stock``), and the index size each
+  makes (``--layers`` chooses which; ``none`` skips); and what the dirty
+  rebuild saves (``mkdocs serve`` with and without ``--dirty``). A layer
+  within the noise says it saves nothing measurable.
 
-Timings are medians of ``--repeats`` runs (one cold build each). Targets, on a
+Timings are medians of ``--repeats`` runs (one cold build). Targets, on a
 2-core machine: at the grown size a warm build <= 8 s, a saved post served
 again <= 2 s and a search index <= 1 MB; today's journal rebuilt within 1.5x
 the time of the plain site. Builds show unverified notebooks with their banner
@@ -187,23 +191,26 @@ from mkdocs.commands.build import build
 from mkdocs.config import load_config
 logging.disable(logging.WARNING)
 config_file, site_dir, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+warmup = int(sys.argv[4])
 times = []
-for _ in range(repeats + 1):  # the first build warms caches and imports
+for _ in range(repeats + warmup):  # a warm-up build loads caches and imports
     config = load_config(config_file, site_dir=site_dir)
     config.plugins.on_startup(command="build", dirty=False)
     start, cpu = time.perf_counter(), time.process_time()
     build(config)
     times.append((time.perf_counter() - start, time.process_time() - cpu))
     config.plugins.on_shutdown()
-print(json.dumps(times[1:]))
+print(json.dumps(times[warmup:]))
 """
 
 
-def rebuild_seconds(root: Path, site: Path, repeats: int,
-                    config: str = "mkdocs.yml") -> list[list[float]]:
-    """(wall, CPU) seconds of each rebuild after the first, in one process."""
+def rebuild_seconds(root: Path, site: Path, repeats: int, config: str = "mkdocs.yml",
+                    warmup: bool = True) -> list[list[float]]:
+    """(wall, CPU) seconds of ``repeats`` builds in one process, after a warm-up
+    build unless ``warmup`` is false."""
     result = subprocess.run([sys.executable, "-c", REBUILD_TIMER, config, str(site),
-                             str(repeats)], cwd=root, env=build_env(root),
+                             str(repeats), str(int(warmup))], cwd=root,
+                            env=build_env(root),
                             capture_output=True, text=True, timeout=1200)
     if result.returncode != 0:
         raise SystemExit(f"site build failed in {root}:\n{result.stderr[-3000:]}")
@@ -219,6 +226,11 @@ def count_pages(site: Path) -> int:
 
 # name -> the journal plugin's options for a build without it. "jupyter" is
 # mkdocs-jupyter's own cache; "small" the cheap ones that keep file reads.
+# Each variant starts from a copy of the warm build cache, so only its own
+# layer is missing. A trim changes what the index holds, not what a build
+# stores, so a trim's variant also re-parses every page and re-finishes every
+# notebook page (its caches keep what the trim shapes): its row is the index
+# size, built once.
 LAYERS = {
     "every cache": {"cache": False},
     "page": {"cache_off": ["page"]},
@@ -233,6 +245,13 @@ LAYERS = {
                             "live-plan", "live-sha256"]},
     "index trim": {"search_index": "stock"},
 }
+TRIMS = {f"trim {name}": {"search_trim_off": [name], "cache_off": ["search",
+                                                                  "notebook-page"]}
+         for name in ("leave-out", "code-names", "stop-words", "later-pages", "utf-8")}
+LAYERS.update(TRIMS)
+# A layer that saves less build CPU time than either of these at the grown size
+# saves nothing measurable (builds vary by about this much).
+MEASURABLE_S, MEASURABLE_FRACTION = 0.05, 0.03
 
 
 def variant_config(root: Path, name: str, options: dict) -> str:
@@ -246,26 +265,36 @@ def variant_config(root: Path, name: str, options: dict) -> str:
             break
     else:
         raise SystemExit(f"{root / 'mkdocs.yml'} names no journal plugin")
-    # Its own cache folder, so the variant neither reads nor spoils the others'.
+    # Its own cache folder, a copy of the warm one, so the variant neither
+    # spoils the others' nor starts cold.
     slug = re.sub(r"[^a-z]+", "-", name)
-    config["plugins"][i]["journal"]["cache_dir"] = f".cache/journal-{slug}"
+    own = root / ".cache" / f"journal-{slug}"
+    shutil.rmtree(own, ignore_errors=True)
+    if (root / ".cache" / "journal").is_dir():
+        shutil.copytree(root / ".cache" / "journal", own)
+    config["plugins"][i]["journal"]["cache_dir"] = own.relative_to(root).as_posix()
     out = f"mkdocs-bench-{slug}.yml"
     (root / out).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return out
 
 
 def measure_layers(root: Path, out: Path, repeats: int, names) -> dict:
-    """{layer: rebuild seconds and index bytes without it}, and the same with all."""
+    """{layer: warm-build seconds and index bytes without it}, and the same with
+    all (a trim: index bytes only)."""
     found = {}
     for name, options in [("all on", {})] + [(n, LAYERS[n]) for n in names]:
         config = variant_config(root, name, options)
         site = out / f"layer-{re.sub(r'[^a-z]+', '-', name)}"
-        times = rebuild_seconds(root, site, repeats, config)
-        found[name] = {"rebuild_s": median(w for w, _ in times),
-                       "rebuild_cpu_s": median(c for _, c in times),
-                       "search_index_bytes": (site / weight.SEARCH_INDEX).stat().st_size}
-        print(f"  {name}: {found[name]['rebuild_s']:.2f} s, "
-              f"{found[name]['rebuild_cpu_s']:.2f} s CPU", flush=True)
+        times = rebuild_seconds(root, site, 1 if name in TRIMS else repeats, config,
+                                warmup=False)
+        found[name] = {"search_index_bytes": (site / weight.SEARCH_INDEX).stat().st_size}
+        if name not in TRIMS:
+            found[name]["rebuild_s"] = median(w for w, _ in times)
+            found[name]["rebuild_cpu_s"] = median(c for _, c in times)
+        timing = "" if name in TRIMS else (f"{found[name]['rebuild_s']:.2f} s, "
+                                           f"{found[name]['rebuild_cpu_s']:.2f} s CPU, ")
+        print(f"  {name}: {timing}index "
+              f"{found[name]['search_index_bytes'] / 1024:.0f} KB", flush=True)
     return found
 
 
@@ -388,12 +417,10 @@ def plain_site(root: Path, pages: int) -> Path:
 
 
 def measure_journal(root: Path, out: Path, repeats: int, edits: int,
-                    layers=tuple(LAYERS)) -> dict:
-    cold, warm = [], []
-    for n in range(repeats):
-        clear_build_cache(root)
-        cold.append(cli_build(root, out / f"cold-{n}"))
-        warm.append(cli_build(root, out / f"warm-{n}"))
+                    layers=tuple(LAYERS), layer_repeats: int = 1) -> dict:
+    clear_build_cache(root)  # one cold build: it is long and has no target
+    cold = [cli_build(root, out / "cold-0")]
+    warm = [cli_build(root, out / f"warm-{n}") for n in range(repeats)]
     site = out / "warm-0"
     rebuild = rebuild_seconds(root, out / "rebuild", repeats)
     pages = count_pages(site)
@@ -410,7 +437,7 @@ def measure_journal(root: Path, out: Path, repeats: int, edits: int,
     }
     result["pages_per_s"] = pages / result["rebuild_s"]
     if layers:
-        result["layers"] = measure_layers(root, out, repeats, layers)
+        result["layers"] = measure_layers(root, out, layer_repeats, layers)
     if edits:
         url = post_url(site, root / "posts" / EDITED_POST)
         for key, dirty in (("serve_s", True), ("serve_full_s", False)):
@@ -430,9 +457,9 @@ def measure_plain(folder: Path, pages: int, repeats: int) -> dict:
 
 
 def measure(posts: int = 100, notebooks: int = 30, repeats: int = 3,
-            edits: int = 5, layers=tuple(LAYERS)) -> dict:
+            edits: int = 5, layers=tuple(LAYERS), layer_repeats: int = 1) -> dict:
     """Today's journal and the grown one, each with its plain-Markdown twin."""
-    results = {"repeats": repeats, "edits": edits}
+    results = {"repeats": repeats, "edits": edits, "layer_repeats": layer_repeats}
     with tempfile.TemporaryDirectory(prefix="journal-scale-") as tmp:
         tmp = Path(tmp)
         for name, grown in (("today", False), ("grown", True)):
@@ -440,7 +467,8 @@ def measure(posts: int = 100, notebooks: int = 30, repeats: int = 3,
             root = copy_repository(tmp / name / "repo")
             if grown:
                 grow(root, posts, notebooks)
-            journal = measure_journal(root, tmp / name, repeats, edits, layers)
+            journal = measure_journal(root, tmp / name, repeats, edits, layers,
+                                      layer_repeats)
             plain = measure_plain(tmp / name / "plain", journal["pages"], repeats)
             journal["plain"] = plain
             journal["plain_rebuild_s"] = plain["rebuild_s"]
@@ -507,24 +535,60 @@ def rows(r: dict) -> list[dict]:
 
 
 def layer_rows(r: dict) -> list[dict]:
-    """Per cache layer (and the index trim): the rebuild without it, and what it
-    saves in CPU time (wall time follows the machine's load), today -> grown;
-    the index size where the layer shapes it."""
-    today, grown = r["today"].get("layers"), r["grown"].get("layers")
-    if not today or not grown:
-        return []
+    """Per cache layer, the dirty rebuild and each index trim: what it saves,
+    today -> grown. A cache layer's saving is a warm build's CPU time without it
+    less with it (wall time follows the machine's load); the dirty rebuild's,
+    a saved post served under ``mkdocs serve`` and ``--dirty``; a trim's, the
+    index bytes. One that saves nothing measurable says so."""
+    today, grown = r["today"], r["grown"]
     out = []
-    for name in [n for n in today if n != "all on" and n in grown]:
-        saved = [size[name]["rebuild_cpu_s"] - size["all on"]["rebuild_cpu_s"]
-                 for size in (today, grown)]
-        value = (f"{today[name]['rebuild_s']:.2f} s -> {grown[name]['rebuild_s']:.2f} s "
+    if "serve_s" in today and "serve_s" in grown:
+        saved = [size["serve_full_s"] - size["serve_s"] for size in (today, grown)]
+        out.append(saving_row("dirty rebuild (make serve --dirty)",
+                              f"saves {saved[0]:.2f} -> {saved[1]:.2f} s per saved post",
+                              saved, [today["serve_full_s"], grown["serve_full_s"]]))
+    layers = [today.get("layers"), grown.get("layers")]
+    if not all(layers):
+        return out
+    for name in [n for n in layers[0] if n != "all on" and n in layers[1]]:
+        on = [size["all on"] for size in layers]
+        off = [size[name] for size in layers]
+        index = [b["search_index_bytes"] - a["search_index_bytes"]
+                 for a, b in zip(on, off)]
+        if "rebuild_cpu_s" not in off[0] or "rebuild_cpu_s" not in off[1]:
+            # a trim: what it takes off the index
+            value = (f"index {off[0]['search_index_bytes'] / 1024:.0f} -> "
+                     f"{off[1]['search_index_bytes'] / 1024:.0f} KB without it "
+                     f"(saves {index[0] / 1024:.1f} -> {index[1] / 1024:.1f} KB)")
+            out.append(saving_row(name, value, index, [
+                b["search_index_bytes"] for b in off], unit="bytes"))
+            continue
+        saved = [b["rebuild_cpu_s"] - a["rebuild_cpu_s"] for a, b in zip(on, off)]
+        value = (f"{off[0]['rebuild_s']:.2f} s -> {off[1]['rebuild_s']:.2f} s without it "
                  f"(saves {saved[0]:+.2f} -> {saved[1]:+.2f} s CPU)")
-        if today[name]["search_index_bytes"] != today["all on"]["search_index_bytes"]:
-            value += (f"; index {today[name]['search_index_bytes'] / 1024:.0f} -> "
-                      f"{grown[name]['search_index_bytes'] / 1024:.0f} KB")
-        out.append({"name": f"scale: rebuild without {name}", "value": value,
-                    "target": None, "ok": None})
+        if any(index):
+            value += (f"; index {off[0]['search_index_bytes'] / 1024:.0f} -> "
+                      f"{off[1]['search_index_bytes'] / 1024:.0f} KB")
+        label = "every index trim (stock index)" if name == "index trim" \
+            else f"cache layer {name}"
+        out.append(saving_row(label, value, saved, [b["rebuild_cpu_s"] for b in off]))
     return out
+
+
+def saves_nothing(saved: list[float], without: list[float], unit: str = "s") -> bool:
+    """Whether a saving (today, grown) is within the noise at the grown size, the
+    one the layers are for: under MEASURABLE_S seconds or MEASURABLE_FRACTION
+    of the time without it. Bytes: none saved at any size (an index is the
+    same size every build)."""
+    if unit == "bytes":
+        return all(s <= 0 for s in saved)
+    return saved[-1] < MEASURABLE_S or saved[-1] < MEASURABLE_FRACTION * without[-1]
+
+
+def saving_row(name: str, value: str, saved, without, unit: str = "s") -> dict:
+    if saves_nothing(saved, without, unit):
+        value += ": saves nothing measurable"
+    return {"name": f"scale: {name}", "value": value, "target": None, "ok": None}
 
 
 def record(results: dict, path: Path = RESULTS) -> None:
@@ -547,6 +611,9 @@ def main(argv=None) -> int:
     parser.add_argument("--edits", type=int, default=5,
                         help="saves of a post under mkdocs serve (default: 5; "
                              "0 skips serving)")
+    parser.add_argument("--layer-repeats", type=int, default=1,
+                        help="rebuilds timed per cache layer, after a warm-up "
+                             "(default: 1)")
     parser.add_argument("--layers", default=",".join(LAYERS),
                         help="cache layers to time switched off, comma-separated, "
                              "or 'none' (default: all: " + ", ".join(LAYERS) + ")")
@@ -557,7 +624,8 @@ def main(argv=None) -> int:
     unknown = [name for name in layers if name not in LAYERS]
     if unknown:
         parser.error(f"unknown layer(s) {', '.join(unknown)}; known: {', '.join(LAYERS)}")
-    results = measure(args.posts, args.notebooks, args.repeats, args.edits, layers)
+    results = measure(args.posts, args.notebooks, args.repeats, args.edits, layers,
+                      args.layer_repeats)
     print()
     print(table(rows(results), "value (today -> grown)"))
     if not args.no_write:

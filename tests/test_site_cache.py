@@ -169,6 +169,10 @@ def test_the_plugin_options_are_typed_and_a_wrong_one_is_refused():
     assert errors and errors[0][0] == "cache_off" and "highlight" in str(errors[0][1])
     errors, _ = plugin.load_config({"cache": "yes"})
     assert errors and errors[0][0] == "cache"
+    errors, _ = plugin.load_config({"search_trim_off": ["stop-words"]})
+    assert not errors and plugin.config.search_trim_off == ["stop-words"]
+    errors, _ = plugin.load_config({"search_trim_off": ["stopwords"]})
+    assert errors and errors[0][0] == "search_trim_off" and "utf-8" in str(errors[0][1])
 
 
 def test_mkdocs_yml_names_the_plugin_by_its_entry_point():

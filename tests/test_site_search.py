@@ -233,3 +233,22 @@ def test_shortened_excerpt_converts_to_the_same_html_before_the_separator():
         "\n".join(excerpts.shorten(POST, SEPARATOR)))
     assert short.split(SEPARATOR)[0] == whole.split(SEPARATOR)[0]
     assert short.split(SEPARATOR)[1].strip()  # the view still has more to link to
+
+
+def test_each_trim_can_be_undone_on_its_own():
+    # search_trim_off: the benchmark measures what each trim saves
+    def first_text(*off):
+        index = search.JournalIndex(lang=["en"], separator=SEARCH["separator"],
+                                    pipeline=["stopWordFilter"], fields={}, off=off)
+        index.add_entry_from_context(page(PROSE))
+        return index.entries[0]["text"]
+
+    trimmed = first_text()
+    assert "<pre><code>fit np.linalg.lstsq</code></pre>" in trimmed
+    whole_code = first_text("code-names")
+    assert "def fit(X, y):" in whole_code and "It is not" not in whole_code
+    with_stop_words = first_text("stop-words")
+    assert with_stop_words.startswith("<p>It is not the model that is wrong;")
+    assert "fit np.linalg.lstsq" in with_stop_words
+    assert set(search.TRIMS) == {"leave-out", "code-names", "stop-words", "later-pages",
+                                 "utf-8"}

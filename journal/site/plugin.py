@@ -45,6 +45,9 @@ class JournalConfig(base.Config):
     # without stop words, parses cached); "stock": Material's own, with only
     # the documented data-search-exclude marks.
     search_index = c.Choice(("journal", "stock"), default="journal")
+    # Trims of the journal's index undone one by one (journal.site.search.TRIMS),
+    # for measuring what each saves (bench/scale.py).
+    search_trim_off = c.ListOfItems(c.Choice(search.TRIMS), default=[])
 
 
 def env_flag(name: str) -> bool:
@@ -92,7 +95,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.check_claims(config)          # comparisons judged on the runs
         self.add_notebooks_to_nav(config)  # after the projects index
         if self.config.search_index == "journal":
-            search.install(config, self.cache, lambda: self.rebuild.dirty)
+            search.install(config, self.cache, lambda: self.rebuild.dirty,
+                           off=frozenset(self.config.search_trim_off))
         self.rebuild.plan(config, lambda body, source, offset: self.post_markdown(
             repository.expand_links(body, config.get("repo_url")), source, None, offset,
             config))
@@ -136,7 +140,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         except JournalError as err:
             raise PluginError(str(err)) from None
         # hand-made pictures get "not re-derived" under them; phones get the date
-        html = search.leave_out(stamps.post_date(handmade.mark(html), page))
+        html = self.leave_out(stamps.post_date(handmade.mark(html), page))
         self.cache.reading_time(page, html, config)
         self.rebuild.record(page, html, config)
         if self.cache.uses("excerpts"):
@@ -272,6 +276,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         except JournalError as err:
             raise PluginError(str(err)) from err
 
+    def leave_out(self, page_html: str) -> str:
+        """`journal.site.search.leave_out`, unless that trim is off."""
+        if "leave-out" in self.config.search_trim_off:
+            return page_html
+        return search.leave_out(page_html)
+
     def write_shared_files(self, site: Path) -> None:
         """The styles and scripts notebook pages share, written once."""
         for uri, text in self.shared.files.items():
@@ -335,7 +345,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
             html_out = notebook_page.finish(html, nb, rel, page_title=page.title,
                                             page_url=page.url, posts=posts, stamp=stamp,
                                             shared=shared)
-            return {"html": search.leave_out(html_out), "shared": shared.files}
+            return {"html": self.leave_out(html_out), "shared": shared.files}
 
         key = self.cache.notebook_page_key(html, rel, page.title, page.url, posts, stamp)
         done = self.cache.memo("notebook-page", key, finish)

@@ -75,6 +75,11 @@ EXCLUDED_CLASSES = frozenset({
     "journal-used-in",
 })
 ATTRIBUTE = ' data-search-exclude="journal"'
+# What the index trims, each of which the plugin's ``search_trim_off`` can
+# undo (the benchmark measures each one's saving): the elements `leave_out`
+# marks, code blocks as names, prose without stop words, later pages of a blog
+# view, characters as UTF-8.
+TRIMS = ("leave-out", "code-names", "stop-words", "later-pages", "utf-8")
 OPENING_TAG = re.compile(r'<(?P<tag>[a-zA-Z][\w-]*)(?=\s[^>]*?\bclass="(?P<classes>[^"]*)")')
 
 # What is left of a paragraph whose figure or output the index leaves out, or
@@ -188,8 +193,10 @@ def drop_stop_words(text: str, separator: re.Pattern) -> str:
     return "".join(pieces)
 
 
-def sections(page_html: str, separator: re.Pattern | None = None) -> list[dict]:
-    """The indexed sections of a page: id, title and text, code blocks as names.
+def sections(page_html: str, separator: re.Pattern | None = None,
+             code_as_names: bool = True) -> list[dict]:
+    """The indexed sections of a page: id, title and text, code blocks as names
+    (whole with ``code_as_names`` false).
 
     With ``separator`` (the search worker's, when it drops stop words), the
     prose of the text goes without them (`drop_stop_words`).
@@ -207,7 +214,9 @@ def sections(page_html: str, separator: re.Pattern | None = None) -> list[dict]:
     for s in parser.data:
         if s.is_excluded():
             continue
-        text = CODE_BLOCK.sub(names, "".join(s.text))
+        text = "".join(s.text)
+        if code_as_names:
+            text = CODE_BLOCK.sub(names, text)
         if separator is not None:
             text = drop_stop_words(text, separator)
         text = BETWEEN_BLOCKS.sub(r"\1", EMPTY.sub("", text))
@@ -238,26 +247,30 @@ class JournalIndex(SearchIndex):
     a page's tags on its first entry only.
 
     ``stored`` is the build cache; ``dirty()`` says whether this build is a
-    dirty rebuild of a few posts (`journal.site.rebuild`).
+    dirty rebuild of a few posts (`journal.site.rebuild`); ``off`` the `TRIMS`
+    undone.
     """
 
     def __init__(self, stored: cache.BuildCache | None = None, dirty=lambda: False,
-                 **config):
+                 off=frozenset(), **config):
         super().__init__(**config)
-        self.separator = stop_word_separator(config)
+        self.off = frozenset(off)
+        self.separator = None if "stop-words" in self.off else stop_word_separator(config)
         self.stored = stored or cache.BuildCache(on=False)
         self.dirty = dirty
 
     # Subclassed: the plugin parses every page again each build, with no option
     # to keep a parse or to shorten code; this replaces only that step.
     def add_entry_from_context(self, page):
-        if (page.meta.get("search") or {}).get("exclude") or is_later_page(page):
+        if (page.meta.get("search") or {}).get("exclude") or \
+                (is_later_page(page) and "later-pages" not in self.off):
             return
         pattern = self.separator.pattern if self.separator is not None else ""
-        key = cache.digest(cache.SALT, "search", pattern, page.content)
+        names = "code-names" not in self.off
+        key = cache.digest(cache.SALT, "search", pattern, names, page.content)
         first = len(self.entries)
-        for stored in self.stored.memo("search", key,
-                                       lambda: sections(page.content, self.separator)):
+        for stored in self.stored.memo("search", key, lambda: sections(
+                page.content, self.separator, code_as_names=names)):
             section = Section(Element("hx"))
             section.id = stored["id"]
             section.title = [stored["title"]] if stored["title"] else []
@@ -278,10 +291,10 @@ class JournalIndex(SearchIndex):
                             ] + self.entries
         # Characters as they are (UTF-8), not as \u escapes of six bytes each.
         return json.dumps(json.loads(super().generate_search_index(None)),
-                          separators=(",", ":"), ensure_ascii=False)
+                          separators=(",", ":"), ensure_ascii="utf-8" in self.off)
 
 
-def install(config, stored: cache.BuildCache, dirty) -> None:
+def install(config, stored: cache.BuildCache, dirty, off=frozenset()) -> None:
     """At ``on_config``, after the search plugin's: it indexes with `JournalIndex`."""
     internals.install_search_index(
-        config, lambda **options: JournalIndex(stored, dirty, **options))
+        config, lambda **options: JournalIndex(stored, dirty, off, **options))
