@@ -65,7 +65,7 @@ def displayed_title_px(fig, content_px: int) -> float:
 @pytest.mark.parametrize("grid", GRIDS, ids=str)
 def test_grid_titles_are_readable_on_a_phone_and_a_desktop(grid):
     n, ncols, size, title = GRIDS[grid]
-    with plt.style.context(runtime.STYLE_FILE):
+    with plt.style.context(["default", runtime.STYLE_FILE]):
         images = np.random.default_rng(0).random((n, 8, 8))
         fig = image_grid(images, titles=[title] * n, ncols=ncols, size=size)
         sizes = {screen: displayed_title_px(fig, px) for screen, px in CONTENT_WIDTH.items()}
@@ -85,7 +85,7 @@ def test_grid_titles_are_readable_on_a_phone_and_a_desktop(grid):
 
 def test_a_grid_too_small_to_read_fails_the_measure():
     """The measure can fail: eight columns at the old 8 pt titles are under 9 px."""
-    with plt.style.context(runtime.STYLE_FILE):
+    with plt.style.context(["default", runtime.STYLE_FILE]):
         fig, axes = plt.subplots(3, 8, figsize=(8 * 0.9, 3 * 1.15))
         for ax in axes.flat:
             ax.imshow(np.zeros((8, 8)))
