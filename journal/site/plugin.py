@@ -7,6 +7,7 @@ are `JournalConfig`'s; its state lives on the instance, made afresh in
 ``mkdocs serve`` keeps it in memory between rebuilds).
 """
 
+import contextlib
 import html
 import logging
 import os
@@ -48,6 +49,16 @@ class JournalConfig(base.Config):
     # Trims of the journal's index undone one by one (journal.site.search.TRIMS),
     # for measuring what each saves (bench/scale.py).
     search_trim_off = c.ListOfItems(c.Choice(search.TRIMS), default=[])
+
+
+@contextlib.contextmanager
+def as_plugin_error():
+    """A `JournalError` raised inside stops the build as MkDocs reports its
+    plugins' errors: the one-line message, without a traceback."""
+    try:
+        yield
+    except JournalError as err:
+        raise PluginError(str(err)) from None
 
 
 def env_flag(name: str) -> bool:
@@ -130,15 +141,11 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     @event_priority(50)  # before the blog plugin measures a post's reading time
     def on_page_content(self, html: str, *, page, config, files) -> str:
-        if is_notebook(page):
-            try:
+        with as_plugin_error():  # e.g. a formula the maths converter refuses
+            if is_notebook(page):
                 return self.notebook_page(html, page, files)
-            except JournalError as err:  # a formula the maths converter refuses
-                raise PluginError(str(err)) from None
-        try:  # the maths as MathML, made here so no page needs a script for it
+            # the maths as MathML, made here so no page needs a script for it
             html = maths.convert_arithmatex(html, page.file.src_uri)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
         # hand-made pictures get "not re-derived" under them; phones get the date
         html = self.leave_out(stamps.post_date(handmade.mark(html), page))
         self.cache.reading_time(page, html, config)
@@ -152,10 +159,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         (they are rendered apart from their posts' ``on_page_content``)."""
         if is_notebook(page):
             return output
-        try:
+        with as_plugin_error():
             return maths.convert_arithmatex(output, page.file.src_uri)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
 
     def on_env(self, env, *, config, files):
         return self.cache.templates(env)
@@ -196,30 +201,24 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         self.stamps = stamps.Verification(report, strict, self.drift)
         self.shared = notebook_page.SharedFiles()
         self.cache.start(config, {**report, "drift": self.drift})
-        try:
+        with as_plugin_error():
             self.live = live.Live(pages.project_notebooks(self.notebooks), self.stamps,
                                   stored=self.cache)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
 
     def check_posts(self) -> None:
         """`journal.postcheck` on every post, and which notebooks each quotes."""
-        try:
+        with as_plugin_error():
             self.cache.check_posts(paths.POSTS)
             self.used = projects.posts_using(paths.POSTS, quoted=self.cache.quoted_by)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
 
     def check_claims(self, config) -> None:
         """Every claim in the posts judged on the published runs and on the verdicts
         `make test` recorded (`journal.claim_checks`): a strict build fails on
         those that do not hold, naming post, line and both numbers; a preview
         warns and shows them marked as not supported."""
-        try:
+        with as_plugin_error():
             found = claim_checks.problems(self.notebooks.get, self.stamps.report,
                                           judged=self.stamps.strict)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
         if found and config.get("strict"):
             raise PluginError("\n".join(found))
         for problem in found:
@@ -228,11 +227,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     def add_notebooks_to_nav(self, config) -> None:
         """Every notebook page after the projects index, under its project's title,
         in the order posts first use them."""
-        try:
+        with as_plugin_error():
             notebooks = projects.in_reading_order(
                 pages.project_notebooks(self.notebooks), self.used)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
         # The theme inserts nav titles as they are: a notebook's title is text.
         titles = [(rel, html.escape(project_info.title(nb, rel))) for rel, nb in notebooks]
         if config["nav"] is not None and not projects.add_to_nav(config["nav"], titles):
@@ -243,11 +240,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         """The privacy scan on every notebook the site publishes (`journal.safety`),
         and what cleaning changes in their outputs (`journal.sanitize_html`) as
         warnings, so a strict build fails naming notebook and cell."""
-        try:
+        with as_plugin_error():
             notebooks = list(pages.project_notebooks(self.notebooks))
             safety.check_notebooks(notebooks)
-        except JournalError as err:
-            raise PluginError(str(err)) from None
         for rel, nb in notebooks:
             for finding in sanitize_html.findings(nb, rel):
                 log.warning(finding)
@@ -256,16 +251,14 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                              offset: int) -> None:
         """Every ``--8<--`` quote in a page's own Markdown names a file under
         snippets/ that exists (`journal.snippet_quotes`), named by post and line."""
-        try:
+        with as_plugin_error():
             snippet_quotes.check(markdown, paths.display_path(source) if source
                                  else page.file.src_uri, offset)
-        except JournalError as err:
-            raise PluginError(str(err)) from err
 
     def add_generated_files(self, files: Files, config) -> None:
         """Figure files, the Projects and Notebooks pages (`pages`), the files of
         browser runs (`live`)."""
-        try:
+        with as_plugin_error():
             notebooks = list(pages.project_notebooks(self.notebooks))
             for file in pages.generated_files(config, notebooks, self.stamps, self.used,
                                               self.drift):
@@ -273,8 +266,6 @@ class JournalPlugin(BasePlugin[JournalConfig]):
                     files.append(file)
             for file in self.live.files(config):
                 files.append(file)
-        except JournalError as err:
-            raise PluginError(str(err)) from err
 
     def leave_out(self, page_html: str) -> str:
         """`journal.site.search.leave_out`, unless that trim is off."""
@@ -291,14 +282,12 @@ class JournalPlugin(BasePlugin[JournalConfig]):
 
     def post_page_markdown(self, markdown: str, page, config, offset: int) -> str:
         """A post's markers expanded, kept by content in the cache."""
-        try:
+        with as_plugin_error():
             key = self.cache.post_key(markdown, page.file.src_uri, page.url, offset,
                                       config.get("repo_url"), self.stamps,
                                       self.notebooks, self.live.key)
             return self.cache.memo("post", key, lambda: self.post_markdown(
                 markdown, page.file.src_uri, page.url, offset, config))
-        except JournalError as err:
-            raise PluginError(str(err)) from err
 
     def post_markdown(self, markdown: str, source: str, page_url: str | None,
                       offset: int, config) -> str:
