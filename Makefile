@@ -13,6 +13,12 @@ PYTEST_ARGS ?=
 # `make test PYTEST_WORKERS=0` runs everything in one process.
 PYTEST_WORKERS ?= auto
 
+# The suite starts Python well over a hundred times (kernels, builds, the
+# command line): each compiles the journal's modules once and keeps the
+# bytecode in __pycache__/ (ignored by git), even where the environment asks
+# Python not to write it.
+unexport PYTHONDONTWRITEBYTECODE
+
 # Material for MkDocs prints an end-of-life banner about MkDocs 2 on every run.
 export NO_MKDOCS_2_WARNING := 1
 # The CPU build of torch: keeps installs small on machines without a GPU index.

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from filelock import FileLock
+from hypothesis import settings
 
 from journal import paths
 from journal.live import dist
@@ -23,6 +24,12 @@ sys.path.insert(0, str(paths.ROOT / "bench"))
 from built_site import VERIFIED_NOTEBOOK, build_site  # noqa: E402
 
 pytest_plugins = ["pytester"]
+
+# Property tests check what is computed, never how fast: Hypothesis's default
+# deadline per example turns a busy machine into a failure (speed lives in
+# `make bench`).
+settings.register_profile("journal", deadline=None)
+settings.load_profile("journal")
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
 collect_ignore_glob = ["fixtures/*"]

@@ -10,7 +10,7 @@ from snippets.autograd import Tensor, TorchBackend
 from snippets.nn_autograd import ResidualMLP, cross_entropy
 
 ATOL, RTOL = 1e-9, 1e-7  # float64 on both sides
-SETTINGS = settings(max_examples=25, deadline=None)
+SETTINGS = settings(max_examples=25)
 
 dims = st.integers(1, 5)
 shapes = st.lists(dims, min_size=1, max_size=3).map(tuple)

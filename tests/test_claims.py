@@ -169,7 +169,7 @@ def test_a_single_value_is_insufficient():
     assert verdict.method == "insufficient" and "'a' has no runs" in verdict.words
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=3, max_size=8),
        st.booleans())
 def test_the_rule_is_symmetric_and_never_contradicts_itself(pairs, paired):
