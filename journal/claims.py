@@ -1,24 +1,12 @@
 """Comparisons in posts, judged from the runs of the metrics they compare.
 
-A post states a comparison between two published metrics of one notebook
-(`journal.report`, recorded with ``runs``, one value per seed) with a marker,
-which may run over several lines:
-
-    {% claim "convnet/convnet.ipynb" "three blocks / validation accuracy" >
-             "two blocks / validation accuracy" paired format=".1%" %}
-
-The relation is ``>`` (greater), ``<`` (smaller) or ``~`` (no evidence of a
-difference; ``same`` is a synonym); ``~`` with ``within=0.01`` claims instead
-that the difference lies within ±0.01. ``paired`` (both metrics ran with the
-same seeds, in the same order) or ``unpaired`` is always stated; ``format`` is
-a Python format spec for the numbers, as in the ``value`` marker.
-
-`judge` applies the one rule, which the verification page states for readers:
-a two-sided 95% t-interval for the mean difference, on the per-seed
-differences when paired, Welch's when not; the claim holds when the interval
-lies where the relation needs it. The verdict's ``words`` are rendered from
-the numbers alone, so a page never says more than the runs do, and
-`failure_message` is the line a strict build fails with.
+`parse_marker` and `find_claims` read a post's ``{% claim %}`` markers: a
+relation (``>``, ``<``, ``~``, ``~`` with ``within=``) between two metrics of
+one notebook, each published with ``runs`` (`journal.report`). `judge` applies
+the one rule, a 95% t-interval for the difference (per seed when paired,
+Welch's when not); a verdict's ``words`` are written from the numbers alone,
+and `failure_message` is the line a strict build fails with. The marker and the
+rule: the site's "How the numbers are checked" page (pages/verification.md).
 """
 
 import dataclasses

@@ -5,6 +5,7 @@
     journal run [PATH ...]       execute notebooks in place (atomically) and stamp
                                  them; skips those whose inputs did not change
     journal check [PATH ...]     verify notebooks without writing (same as the tests)
+    journal drift [PATH ...]     verify them with other releases (`journal.drift`)
 
 Paths default to every notebook under projects/.
 """

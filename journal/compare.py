@@ -1,11 +1,9 @@
 """The one place that decides whether a re-run reproduced a published cell.
 
 `compare_cell(published, reproduced)` compares two lists of outputs kind by
-kind (metrics within their declared tolerance, figures by their record and by
-a perceptual fingerprint, stored errors by type, text exactly after the
-sanitizer; a metric or a figure may carry no type not checked against its
-record, and a figure's declared picture tolerance covers only the marks its
-data moved, `unexplained_region`) and returns a `Verdict`: the problems, what was checked and what was
+kind (metrics within their declared tolerance, figures by their record and a
+perceptual fingerprint, stored errors by type, text exactly after the
+sanitizer) and returns a `Verdict`: the problems, what was checked and what was
 not. The tolerance arithmetic, ``max(abs, rel * |x|)``, is `allowed`. Used by
 the pytest plugin, `journal check`, the browser runs and the benchmarks; never
 imported by a notebook's kernel, so changing it makes no notebook stale. The

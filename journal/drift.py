@@ -2,26 +2,13 @@
 
     journal drift [PATH ...]        (make drift)
 
-The notebooks are verified exactly as ``make test`` verifies them (the pytest
-plugin, `journal.pytest_notebooks`) in throwaway virtual environments under
-``.cache/drift/``, each reused while its resolved versions stay the same:
-
-- **newest**: the newest releases the ranges in pyproject.toml allow;
-- **oldest**: every direct dependency at the lower bound of its range
-  (``name==lower``), the rest as pip resolves it.
-
-The verdicts under the lock come from ``reports/verification.json``. For each
-notebook that reproduces under the lock but not with the newest releases, the
-direct dependencies are upgraded one at a time from the lock (cumulatively, in
-pyproject.toml's order, re-running only those notebooks) and the first upgrade
-that moves a published output is named, with its versions and the size of the
-move. A set of versions that cannot be resolved is reported with the packages
-at fault; a notebook that fails to run is reported with its error.
-
-Writes ``reports/drift.json`` and ``reports/still-reproducible.md`` (the page,
-`render_page`) and prints which notebooks to re-run and which claims in posts
-to re-read (`advice`): run it after ``make lock``, before committing the lock.
-A moved result is not a failure of the site: the verified stamp stays the lock's.
+Verifies the notebooks as ``make test`` does, in throwaway venvs under
+``.cache/drift/``, with the newest and the oldest releases pyproject.toml
+allows; for each output that moves, names the first direct dependency whose
+upgrade from the lock moves it (`attribute`). Writes ``reports/drift.json`` and
+the "Still reproducible?" page (`render_page`) and prints what to re-run and
+re-read (`advice`). How it works and when to run it: the site's "How the
+numbers are checked" page (pages/verification.md).
 """
 
 import argparse
@@ -452,7 +439,7 @@ def attribute(runner: Runner, targets: dict[str, list[dict]], lock_columns: dict
 def check(runner: Runner, notebooks: list[str], lock_report: dict,
           direct: list[Requirement], lock_pins: dict[str, str],
           sets: tuple[str, ...] = SETS, attribution: bool = True, log=print) -> dict:
-    """The drift report (see the module docstring) as plain data."""
+    """The drift report as plain data (the site's "How the numbers are checked" page)."""
     started = time.perf_counter()
     date = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     columns: dict[str, dict[str, dict]] = {LOCK: {}}

@@ -1,36 +1,14 @@
-"""Embedding notebook results in posts.
+"""Embedding notebook results in posts: markers expanded into ordinary Markdown.
 
-Markers, each on the notebook path relative to ``projects/``:
-
-    {% embed "digits-baselines/digits-baselines.ipynb" tag="accuracy-table" show="output" %}
-    {% value "digits-baselines/digits-baselines.ipynb" "SVM (RBF kernel) / test accuracy" format=".1%" %}
-
-``embed`` (on a line of its own) inserts the cell(s) carrying the tag (or the
-cell with ``id="..."``); ``show`` is ``code``, ``output`` or ``both`` (default).
-Code becomes a ```python block, streams and plain results ```text blocks,
-figures image files (`images_in` lists them so the site can write them under
-``assets/embeds/``; SVG cleaned first), HTML and Markdown results HTML passed
-through `journal.sanitize_html`. Everything inserted is shielded from
-pymdownx.snippets (`journal.snippet_quotes`), so an output that prints a
-``--8<--`` line shows it as text. The cell tags ``remove-cell``,
-``remove-input``, ``remove-output`` and ``hide-input`` (code folded into a
-closed ``??? "code"`` block) are honoured. Each embed ends with links to the
-notebook page and its ``.ipynb`` and the provenance stamp
-(`journal.provenance`).
-
-``value`` inserts one published metric (recorded with `journal.report`),
-formatted with a Python format spec (runs that are all the same number show
-that one number, never "± 0"). ``claim`` renders a comparison as its
-verdict's words and ``runs`` a dot plot of metrics' runs
-(`journal.claim_checks`). ``literal`` marks a number typed by the author
-(someone else's figure, a piece of arithmetic) and shows it visibly as not
-verified:
-
-    {% literal "12.5 MB" %}
-
-Unknown notebooks, tags, ids or metrics raise `EmbedError` naming the post and
-line. What the site says about verification (the stamp after each embed, the
-notes on outputs that are not verified) comes from ``Context.verification``.
+`expand` replaces each ``embed``, ``value``, ``literal``, ``claim`` and ``runs``
+marker (notebook paths relative to ``projects/``) with code and text blocks,
+figure image files (`images_in` lists them), HTML cleaned by
+`journal.sanitize_html`, a number, or a verdict's words
+(`journal.claim_checks`); cells come shielded from pymdownx.snippets
+(`journal.snippet_quotes`) and followed by their notebook's links and stamp.
+Unknown notebooks, tags, ids or metrics raise `EmbedError` naming post and
+line. The markers: the README; what the build adds: the site's "How the site is
+made" page (pages/site.md).
 """
 
 import base64

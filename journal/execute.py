@@ -1,16 +1,12 @@
 """Run a notebook in memory, in the verification environment, with nbclient.
 
 The one way a notebook's cells are executed: `journal run` publishes what
-`execute` produced, and the test suite (`journal.pytest_notebooks`) compares
-the published outputs with what `execute` produces again, so the two cannot
-disagree about trailing semicolons, `display()`, streams or warnings.
-
-The notebook runs in a fresh kernel started with `journal.runenv`'s variables
-and its folder as the working directory. nbclient owns the execution loop; its
-hooks time each cell, report progress and, after the last cell, ask the still
-running kernel what it ran with (`journal.runtime.run_record`). `check_rules`
-holds what the journal asks of every notebook; both commands apply it before
-a cell runs.
+`execute` produced and the test suite (`journal.pytest_notebooks`) compares it
+with what `execute` produces again. The kernel starts fresh with
+`journal.runenv`'s variables in the notebook's folder; nbclient's hooks time
+each cell, report progress and, after the last, ask the kernel what it ran with
+(`journal.runtime.run_record`). `check_rules` holds what the journal asks of
+every notebook; both commands apply it before a cell runs.
 """
 
 import ast

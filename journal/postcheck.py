@@ -1,28 +1,12 @@
 """Checks on a post before the site is built, with errors that name file and line.
 
-The blog plugin and MkDocs catch most mistakes, but their messages give no
-line and some ("month must be in 1..12") do not say which field. This module
-runs first (from the plugin's ``on_config``, `journal.site.plugin`) and reports:
-
-- missing or malformed front matter (no ``---`` block, YAML that does not
-  parse, a mapping expected);
-- ``date`` missing, without ``created``, or a date that is not a real
-  ``YYYY-MM-DD`` date;
-- the ``<!-- more -->`` excerpt marker missing;
-- a relative link or image whose target file does not exist, or a
-  ``repo:PATH`` link (`journal.site.repository`) to a file the repository
-  does not have;
-- a picture that is not a checked notebook's figure (``![..](chart.png)``,
-  ``<img>``, ``<svg>`` ...) unless declared drawn by hand with the class
-  ``journal-unverified`` (``![..](chart.png){ .journal-unverified }``); the site
-  then says under it, in words, that it is not re-derived
-  (`journal.site.handmade`);
-- a decimal number or a percentage typed in prose: published numbers come
-  from ``{% value %}`` markers, and a number quoted from elsewhere is marked
-  ``{% literal "..." %}`` (rendered visibly as not verified). The rule covers
-  every text a reader sees: the body, image alt texts and captions, and the
-  front matter's fields (a title, a description); `journal.notebook_text`
-  applies it to what a notebook page shows.
+`check_post` raises `PostError` on a post's first problem: front matter missing
+or malformed, a missing or impossible date, no ``<!-- more -->`` marker, a
+broken link, image or ``repo:`` link, a picture no notebook made that is not
+declared ``.journal-unverified``, or a number typed in prose or front matter
+instead of a ``value`` or ``literal`` marker. The plugin runs it on every post
+first (`journal.site.plugin`). Why and what is exempt: the site's "How the
+numbers are checked" page (pages/verification.md).
 
 Run ``python -m journal.postcheck posts/*.md`` to check posts by hand.
 """

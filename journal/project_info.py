@@ -1,17 +1,13 @@
 """What a project notebook says about itself: its title and one-line summary.
 
-Both are written by the author in the notebook's metadata, beside the
-provenance stamp that `journal run` keeps there (in Jupyter: Edit, Notebook
-Metadata)::
+The author writes both in the notebook's metadata, beside the provenance stamp
+that `journal run` keeps there (in Jupyter: Edit, Notebook Metadata)::
 
-    "metadata": {"journal": {"title": "Baselines on 8×8 digits",
-                             "summary": "Four off-the-shelf classifiers ...", ...}}
+    "metadata": {"journal": {"title": "Baselines on 8×8 digits", "summary": "..."}}
 
-Metadata is not code, so editing it needs no re-run (the notebook's checksum
-changes, so the next `make test` verifies it again). A notebook without a
-title goes by its first heading, or its file name; the test suite asks every
-project for both. Notebook pages, the projects index, the links under embeds
-and the re-run box all read them here.
+`title` falls back to the first heading, then the file name. Notebook pages, the
+projects index, the links under embeds and the re-run box read them here. Why
+editing them needs no re-run: the site's "How the code is arranged" page.
 """
 
 import posixpath

@@ -1,33 +1,13 @@
 """pytest plugin: re-execute every project notebook and compare its outputs.
 
-Loaded for the whole suite by ``addopts = -p journal.pytest_notebooks`` in
-pyproject.toml. Each notebook under ``projects/`` becomes one pytest collector
-whose items are its code cells, named as every message names them ("code
-cell 3 of 9 (id train)"). The notebook runs once, in a fresh kernel, through
-`journal.execute` (the executor `journal run` publishes with), and
-`journal.compare.compare_cell` decides whether each cell reproduced what was
-published. After a cell that raised, the later cells are skipped, not failed.
-nbval's own exemptions (``NBVAL_IGNORE_OUTPUT``, ``NBVAL_SKIP`` and their tags)
-take a cell out of the comparison, not out of the run, only for cells that
-publish no metric and no figure, and are reported as *not verified*.
-
-A notebook that is not valid JSON, was committed without being run, or breaks
-one of the rules `journal run` also applies first (`journal.execute.check_rules`)
-fails at collection with a message naming it.
-
-After its cells, each claim a post makes on the notebook (`journal.claims`)
-is one more item, named by the post and line, judged on the runs this test
-run re-derived (`journal.claim_checks`); one that does not hold fails.
-
-At the end of the session the controller writes what the check found, the
-claims' verdicts included, to ``reports/verification.json``
-(`journal.verification`), which the site reads.
-
-Options:
-  --no-notebooks        run only the unit tests
-  --journal-threads=N   thread count for the kernels (default: JOURNAL_THREADS or 1)
-  --nbval-sanitize-with=FILE
-                        the sanitizer (default: journal/sanitize.cfg)
+Loaded for the whole suite by ``addopts`` in pyproject.toml. Each notebook under
+``projects/`` is a collector whose items are its code cells, run once through
+`journal.execute` and judged by `journal.compare.compare_cell`, then one item
+per claim a post makes on it (`journal.claim_checks`). At the end the
+controller writes ``reports/verification.json`` (`journal.verification`). How
+the suite runs: the site's "How the code is arranged" page (pages/code.md); the
+rules: "How the numbers are checked" (pages/verification.md). Options: the
+"journal notebooks" group of ``pytest --help``.
 """
 
 import copy

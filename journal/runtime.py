@@ -1,25 +1,14 @@
 """One set-up call for every notebook: seeds, threads, device, figure style.
 
-The first code cell of each project notebook is
-
     from journal.notebook import setup
     device = setup(seed=0)
 
-and nothing about the environment is set anywhere else. The verification harness
-exports the same thread count before the kernel starts (see ``journal.runenv``),
-so a notebook behaves the same under ``make test``, ``journal run`` and Jupyter.
-Inside IPython, `setup` also makes every displayed figure carry the record of
-what it shows (`journal.figures`).
-
-Environment variables read here:
-
-- ``JOURNAL_THREADS``: CPU threads for torch and BLAS (default 1). Results on the
-  CPU depend on it, so it is fixed rather than left to the machine.
-- ``JOURNAL_DEVICE``: force ``cpu``, ``cuda`` or ``mps`` (default: best available,
-  in the order CUDA, Apple MPS, CPU).
-
-Without torch (a reader's browser, `journal.live`), `setup` seeds Python and
-NumPy, pins the BLAS threads, sets the figure style and returns ``"cpu"``.
+`setup` seeds Python, NumPy and torch, pins torch and the BLAS pools to
+``JOURNAL_THREADS``, picks the device (`pick_device`; ``JOURNAL_DEVICE``
+overrides, see `journal.settings`), applies ``journal.mplstyle`` and, inside
+IPython, makes figures carry their records (`journal.figures`); without torch it
+returns ``"cpu"``. `run_record` tells the harness what the kernel ran with. Why:
+the site's "How the code is arranged" page (pages/code.md).
 """
 
 import os

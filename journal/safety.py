@@ -1,27 +1,13 @@
 """Publish-safety scan: nothing private leaves this machine in a notebook or the site.
 
-Two kinds of leak are looked for, in text stripped of terminal colour codes:
-
-- keys and tokens, found by the detectors of detect-secrets (`SECRET_DETECTORS`:
-  cloud and service keys, JWTs, private keys, ``NAME_API_KEY=...`` and
-  ``password: ...`` lines), plus a few of the same kind for tokens it does not
-  know; a finding shows only the first characters of the secret;
-- where the work was done (`PATTERNS`): absolute local paths (home folders on
-  Linux, macOS and Windows, ``~user``, temporary folders, mounted and cluster
-  storage, UNC shares), private host names and IP addresses, ``user@host``
-  prompts, e-mail addresses (but for a few placeholder domains, matched
-  exactly), and the local user and host names; in HTML outputs also ``<script>``.
-
-- `scan_notebook` looks at every output, the notebook's metadata and every
-  cell's metadata and attachments: all of it is in the downloadable ``.ipynb``.
-- `check_notebooks` is what the site build runs on the notebooks it publishes.
-- `scan_site` looks at the built site's HTML, JSON and XML files.
-- `clean_for_publishing` is what `journal run` calls before writing: it turns
-  local absolute paths in outputs into relative ones (`normalise_text`) and
-  refuses to write a notebook in which anything above remains.
-
-The test suite runs the scans over every project notebook, a hostile corpus
-(tests/fixtures/secrets/) and a site build.
+Finds keys and tokens (detect-secrets' detectors, `SECRET_DETECTORS`) and traces
+of where the work was done (`PATTERNS`: local paths, private hosts and
+addresses, e-mail addresses, the local user and host names). `scan_notebook`
+reads outputs, metadata and attachments; `check_notebooks` is what the site
+build runs; `scan_site` reads the built site; `clean_for_publishing`, called by
+`journal run`, makes local paths relative and refuses a notebook with a leak
+left. What is looked for and why: the site's "How the numbers are checked"
+page (pages/verification.md).
 """
 
 import getpass

@@ -1,21 +1,12 @@
 """What a notebook printed, made safe to publish: one allowlist for every page.
 
-An output is data someone's code printed (a label, a file name, scraped text),
-not markup the journal wrote. Its HTML goes through nh3 (the Rust ``ammonia``
-sanitizer) with the allowlist below before it reaches a notebook page or a
-post: tables, text markup, images (files, or ``data:`` PNG, JPEG and GIF) and
-links (http, https, relative) stay, with the inline styles pandas and the
-metric tables use; scripts, event handlers, ``javascript:`` and other
-``data:`` URLs, iframes, forms, objects and inline SVG go. Markdown outputs
-are rendered to HTML and then cleaned the same way. SVG figures are served
-as image files, cleaned by `clean_svg` when written.
-
-`clean_notebook` cleans a notebook's outputs in place (the site mounts such
-a copy for mkdocs-jupyter, `journal.site.mount`); `findings` says what
-cleaning removed that could have run or led elsewhere, one line per cell, so
-the build can report it. Dropped styles, classes and ids (an id could stand
-in for one the theme's scripts look up) change only looks and are not
-reported.
+`clean` passes an output's HTML through nh3 with the allowlist below (tables,
+text markup, images, safe links and the inline styles tables use); Markdown
+outputs are rendered first (`markdown_to_html`), SVG figures cleaned by
+`clean_svg`. `clean_notebook` cleans a notebook's outputs in place (the copy the
+site mounts, `journal.site.mount`); `findings` says what cleaning removed that
+could have run or led elsewhere, one line per cell, for the build to report.
+Why: the site's "How the site is made" page (pages/site.md).
 """
 
 import re

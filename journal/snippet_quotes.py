@@ -1,18 +1,11 @@
 """What pymdownx.snippets may include: files under ``snippets/``, named by a page.
 
-Posts show code by quoting marked sections of ``snippets/`` files with
-``--8<-- "snippets/x.py:section"`` lines. Two rules keep that feature to the
-author's own lines:
-
-- `check`: every snippet line a page's author wrote names an existing file
-  under ``snippets/``; anything else is an error naming the page and line
-  (before Markdown runs, so a typo never stops the build with a traceback);
-- `shield`: text the journal inserts into a page (notebook outputs and code,
-  notebook titles and summaries) has every line that snippets would read as
-  an inclusion escaped with snippets' own ``;`` escape, so it shows verbatim.
-
-Both read lines with the extension's own patterns (checked against
-pymdown-extensions 10 to 13; tests/test_embed.py fails if they move).
+`check`: every ``--8<--`` line a page's author wrote names an existing file
+under ``snippets/``, or a `PostError` names the page and line. `shield`: text
+the journal inserts into a page has every line snippets would act on escaped,
+so it shows verbatim. Both use the extension's own patterns (checked against
+pymdown-extensions 10 to 13; tests/test_embed.py fails if they move). Why: the
+site's "How the site is made" page (pages/site.md).
 """
 
 import re

@@ -1,16 +1,12 @@
 """The record a verification run leaves, and what the site reads from it.
 
 `make test` (the pytest plugin) writes ``reports/verification.json``: for each
-notebook it checked, each cell's verdict, what was compared and within which
-tolerance, what was not verified and why, the time each cell took, and the
-platform (CPU model, threads, device), versions, commit and date of the check,
-and the verdict on each claim the posts make on it (`journal.claim_checks`).
-It also records the notebook file's SHA-256 and its inputs fingerprint
-(`journal.provenance`), so a notebook edited or made stale after the check no
-longer counts as verified.
-
-`status` tells the site whether a notebook's page may say "verified": the
-entry must exist, have passed, and match the notebook as it is now.
+notebook checked, each cell's verdict, what was compared and within which
+tolerance, what was not verified and why, timings, platform, versions, commit
+and date, the verdicts on the claims posts make on it, and the notebook's
+SHA-256 and inputs fingerprint (`journal.provenance`). `status` tells the site
+whether a page may say "verified": the entry exists, passed, and matches the
+notebook as it is now. See the site's "How the numbers are checked" page.
 """
 
 import hashlib

@@ -2,9 +2,9 @@
 
 A cell is left out, with the reason shown in its place, when it imports torch
 (directly or through a `snippets` module) or another library the browser lacks
-(`UNAVAILABLE`), or reads a name a left-out cell set; a left-out cell's other imports still run. Read from the source with
-`ast`, so the plan does not depend on what is installed. See the site's "How
-the site is made" page.
+(`UNAVAILABLE`), or reads a name a left-out cell set; a left-out cell's other
+imports still run. Read from the source with `ast`, so the plan does not depend
+on what is installed. See the site's "How the site is made" page.
 """
 
 import ast
