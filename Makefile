@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
-# Notebooks are spread over worker processes (one kernel thread each); nbval
+# Notebooks are spread over worker processes (one kernel thread each; `auto`
+# is two per CPU, tests/conftest.py says why); nbval
 # needs every cell of a notebook on the same worker, hence --dist loadscope.
 # --no-loadscope-reorder keeps the order tests/conftest.py gives: the shared
 # site is made first, by one worker, while the others run the unit tests.

@@ -97,6 +97,28 @@ def snippet_assets(modules: list[Path]) -> list[Path]:
                    if m.name == "runtime.py"})
 
 
+def _code(path: Path) -> bytes:
+    """What Python runs of a module: its syntax tree without docstrings, so an
+    edit to comments, docstrings or layout leaves the notebooks that import it
+    fresh. Other files (and a module that does not parse) count byte for byte."""
+    data = path.read_bytes()
+    if path.suffix != ".py":
+        return data
+    try:
+        tree = ast.parse(data)
+    except SyntaxError:
+        return data
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
+                             ast.AsyncFunctionDef)) and body \
+                and isinstance(body[0], ast.Expr) \
+                and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
            packages: dict[str, Path] | None = None,
            lock_file: Path = paths.LOCK_FILE) -> dict:
@@ -117,7 +139,7 @@ def inputs(nb, recorded_datasets: dict[str, str] | None = None, *,
     modules = snippet_modules(nb, packages)
     files = modules + snippet_assets(modules)
     for path in files:
-        add(paths.display_path(path), path.read_bytes())
+        add(paths.display_path(path), _code(path))
     if lock_file.is_file():
         add("lock", lock_file.read_bytes())
     datasets = dict(sorted((recorded_datasets or {}).items()))

@@ -39,6 +39,16 @@ collect_ignore_glob = ["fixtures/*"]
 os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (``make test``): two workers per CPU. Most tests spend their
+    time waiting on another process (a kernel, a build, the browser), and a
+    notebook's kernel uses one thread, so one worker per CPU leaves CPUs idle."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else os.cpu_count() or 1  # macOS has no affinity
+    return 2 * cpus
+
+
 def pytest_collection_modifyitems(items):
     """One module that needs the shared site first, every test that does not
     next, the other site tests last: while one worker makes the site, the
