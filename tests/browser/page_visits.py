@@ -150,8 +150,8 @@ def visit_every_page(browser, site_url, site_dir, pages: list[str],
             if number == 1:
                 # Material's search worker builds its index on every page load;
                 # the first page gets the real one, the others one without
-                # documents: the same worker, file and requests, a fifth of the
-                # CPU time. Search itself: test_themes.py.
+                # documents: the same worker, file and requests, for about a
+                # third less CPU time a page. Search itself: test_themes.py.
                 context.route("**/search/search_index.json", lambda route: route.fulfill(
                     status=200, content_type="application/json", body=empty_index))
             tab.problems.errors.clear()

@@ -18,7 +18,9 @@ navigation tab) and left out of axe's context on the others, where the
 page-level rules (title, language, bypass) still run; of the thousands of
 syntax-highlighting spans, the colour rule checks each distinct colour, font
 and background once per page and theme; Material's search worker gets the
-real index on the first page only. Phone widths are separate visits.
+real index on the first page only (search: test_themes.py). The blog and the
+other pages are two sweeps, one per test class, so two workers share them;
+phone widths are separate visits.
 """
 
 import pytest
@@ -70,14 +72,18 @@ def pages_to_visit(site_dir) -> list[str]:
     return [p for p in html_pages(site_dir) if p != "404.html"]
 
 
+def in_the_blog(path: str) -> bool:
+    """The blog's pages: its index, archive and categories, and the posts."""
+    return path == "" or path.startswith(("page/", "archive/", "category/")) or \
+        path[:1].isdigit()
+
+
 @pytest.fixture(scope="module")
-def visits(browser, site_url, site_dir):
+def axe_script():
     try:
-        axe_script = vendor.axe_script().read_text(encoding="utf-8")
+        return vendor.axe_script().read_text(encoding="utf-8")
     except vendor.VendorError as err:
         pytest.skip(f"axe-core not available: {err}")
-    return visit_every_page(browser, site_url, site_dir, pages_to_visit(site_dir),
-                            axe_script)
 
 
 def post_path(posts_by_title, post) -> str:
@@ -91,76 +97,89 @@ def test_there_is_something_to_test():
     assert POSTS and NOTEBOOKS
 
 
-def test_every_page_was_visited_and_each_kind_checked_in_full(visits, site_dir):
-    assert list(visits) == pages_to_visit(site_dir)
-    kinds = {v.kind for v in visits.values()}
-    assert {k.split(" | ")[0] for k in kinds} == {"post", "notebook", "listing", "page"}
-    for kind in kinds:  # the first page of each kind had its chrome checked
-        assert [v.chrome_checked for v in visits.values() if v.kind == kind][0], kind
+class EveryPageOf:
+    """What every page must pass, judged on one visit each. The site is shared
+    out between the two subclasses (the blog, the rest), which the test runner
+    hands to its workers side by side."""
+
+    in_the_blog: bool
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def visits(cls, browser, site_url, site_dir, axe_script):
+        pages = [p for p in pages_to_visit(site_dir) if in_the_blog(p) == cls.in_the_blog]
+        assert pages
+        return visit_every_page(browser, site_url, site_dir, pages, axe_script)
+
+    def test_no_serious_accessibility_violation_in_either_theme(self, visits):
+        found = [v for visit in visits.values() for v in visit.violations]
+        assert not found, f"{len(found)} violations:\n" + "\n".join(found)
+
+    def test_no_console_error(self, visits):
+        found = [f"{visit.path}: {error}" for visit in visits.values()
+                 for error in visit.errors]
+        assert not found, "\n".join(found)
 
 
-def test_no_serious_accessibility_violation_in_either_theme(visits):
-    found = [v for visit in visits.values() for v in visit.violations]
-    assert not found, f"{len(found)} violations:\n" + "\n".join(found)
+class TestTheBlog(EveryPageOf):
+    in_the_blog = True
+
+    def test_home_lists_every_post_with_its_excerpt(self, visits, site_url, posts_by_title):
+        listed, todo, seen = {}, [site_url], set()
+        while todo:  # the blog index may be paginated
+            url = todo.pop()
+            path = url[len(site_url):]
+            if path in seen:
+                continue
+            seen.add(path)
+            assert path in visits, f"{url}: a page of the blog index that was not visited"
+            facts = visits[path].facts
+            for excerpt in facts["excerpts"]:
+                listed[" ".join(excerpt["title"].split())] = (
+                    excerpt["href"], " ".join(excerpt["text"].split()))
+            todo += facts["pagination"]
+        for post in POSTS:
+            assert post.title in listed, f"home page does not list {post.title!r}"
+            href, text = listed[post.title]
+            assert href.rstrip("/").endswith(post_path(posts_by_title, post).rstrip("/"))
+            assert in_order(words(post.excerpt, 12), words(text)), (
+                f"home page excerpt of {post.title!r} does not start like the post's")
+
+    @pytest.mark.parametrize("post", POSTS, ids=lambda p: p.path.stem)
+    def test_post_shows_its_code_outputs_and_figures(self, visits, post, posts_by_title):
+        facts = visits[post_path(posts_by_title, post)].facts
+        assert " ".join(facts["h1"].replace("¶", "").split()) == post.title
+        for marker in ("{% embed", "{% value", "--8<--"):
+            assert marker not in facts["article"], (
+                f"{post.title!r}: unexpanded {marker!r} on the page")
+        if post.has_code:
+            assert facts["code_blocks"], (
+                f"{post.title!r} has code or embedded cells but the page shows no code block")
+        assert facts["broken_images"] == []
+        assert facts["cut_code"] == []
+        # Maths (pymdownx.arithmatex) is MathML written at build time, laid out by
+        # the browser itself: every formula has a box, with no TeX left as text.
+        for maths in facts["maths"]:
+            assert maths["mathml"], f"{post.title!r}: {maths['text']!r} is not MathML"
+            assert maths["width"] > 0 and maths["height"] > 0, maths
+            assert "\\(" not in maths["text"] and "\\[" not in maths["text"]
 
 
-def test_no_console_error_on_any_page(visits):
-    found = [f"{visit.path}: {error}" for visit in visits.values() for error in visit.errors]
-    assert not found, "\n".join(found)
+class TestTheOtherPages(EveryPageOf):
+    """Notebook pages, the projects' index, How it works, About, tags."""
 
+    in_the_blog = False
 
-def test_home_lists_every_post_with_its_excerpt(visits, site_url, posts_by_title):
-    listed, todo, seen = {}, [site_url], set()
-    while todo:  # the blog index may be paginated
-        url = todo.pop()
-        path = url[len(site_url):]
-        if path in seen:
-            continue
-        seen.add(path)
-        assert path in visits, f"{url}: a page of the blog index that was not visited"
-        facts = visits[path].facts
-        for excerpt in facts["excerpts"]:
-            listed[" ".join(excerpt["title"].split())] = (
-                excerpt["href"], " ".join(excerpt["text"].split()))
-        todo += facts["pagination"]
-    for post in POSTS:
-        assert post.title in listed, f"home page does not list {post.title!r}"
-        href, text = listed[post.title]
-        assert href.rstrip("/").endswith(post_path(posts_by_title, post).rstrip("/"))
-        assert in_order(words(post.excerpt, 12), words(text)), (
-            f"home page excerpt of {post.title!r} does not start like the post's")
-
-
-@pytest.mark.parametrize("post", POSTS, ids=lambda p: p.path.stem)
-def test_post_shows_its_code_outputs_and_figures(visits, post, posts_by_title):
-    facts = visits[post_path(posts_by_title, post)].facts
-    assert " ".join(facts["h1"].replace("¶", "").split()) == post.title
-    for marker in ("{% embed", "{% value", "--8<--"):
-        assert marker not in facts["article"], (
-            f"{post.title!r}: unexpanded {marker!r} on the page")
-    if post.has_code:
-        assert facts["code_blocks"], (
-            f"{post.title!r} has code or embedded cells but the page shows no code block")
-    assert facts["broken_images"] == []
-    assert facts["cut_code"] == []
-    # Maths (pymdownx.arithmatex) is MathML written at build time, laid out by
-    # the browser itself: every formula has a box, with no TeX left as text.
-    for maths in facts["maths"]:
-        assert maths["mathml"], f"{post.title!r}: {maths['text']!r} is not MathML"
-        assert maths["width"] > 0 and maths["height"] > 0, maths
-        assert "\\(" not in maths["text"] and "\\[" not in maths["text"]
-
-
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_page_renders(visits, notebook):
-    facts = visits[notebook_url(notebook)].facts
-    title = nbfile.read(notebook).metadata["journal"]["title"]
-    assert facts["h1"].replace("¶", "").strip() == title
-    assert facts["summary_visible"]
-    assert facts["cell_tags"] == 0, "tag chips are for authors"
-    assert facts["code_cells"] >= 1
-    assert facts["broken_images"] == []
-    assert facts["cut_code"] == []
+    @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+    def test_notebook_page_renders(self, visits, notebook):
+        facts = visits[notebook_url(notebook)].facts
+        title = nbfile.read(notebook).metadata["journal"]["title"]
+        assert facts["h1"].replace("¶", "").strip() == title
+        assert facts["summary_visible"]
+        assert facts["cell_tags"] == 0, "tag chips are for authors"
+        assert facts["code_cells"] >= 1
+        assert facts["broken_images"] == []
+        assert facts["cut_code"] == []
 
 
 def cut_code_blocks(page) -> list[str]:
