@@ -149,7 +149,7 @@ def column_of(url_path: str) -> str:
                  if suffix.endswith(suffixes)), "other")
 
 
-def first_visit(browser, url: str, weight: PageWeight) -> None:
+def first_visit(browser, url: str, weight: PageWeight, quiet_s: float = QUIET_S) -> None:
     """Open ``url`` with an empty cache and add up what it transfers into ``weight``."""
     origin = urlsplit(url).netloc
     context = browser.new_context()
@@ -168,10 +168,10 @@ def first_visit(browser, url: str, weight: PageWeight) -> None:
     try:
         tab = context.new_page()
         tab.goto(url, wait_until="load", timeout=60_000)
-        # Then until the server has sent nothing for QUIET_S: scripts fetch
+        # Then until the server has sent nothing for quiet_s: scripts fetch
         # more after the load event (the search worker its index).
         count, quiet_since = -1, time.monotonic()
-        while time.monotonic() - quiet_since < QUIET_S:
+        while time.monotonic() - quiet_since < quiet_s:
             if len(CountingHandler.sent) != count:
                 count, quiet_since = len(CountingHandler.sent), time.monotonic()
             tab.wait_for_timeout(100)
@@ -183,10 +183,11 @@ def first_visit(browser, url: str, weight: PageWeight) -> None:
         weight.uncompressed += raw
 
 
-def measure(site_dir: Path, browser=None) -> Report:
+def measure(site_dir: Path, browser=None, quiet_s: float = QUIET_S) -> Report:
     """Weigh every HTML page of a built site in ``site_dir`` in Chromium.
 
-    ``browser`` is a Playwright browser to use (one is started if None).
+    ``browser`` is a Playwright browser to use (one is started if None);
+    ``quiet_s``: how long nothing is sent before a page counts as loaded.
     """
     site_dir = Path(site_dir)
     index = site_dir / SEARCH_INDEX
@@ -194,12 +195,12 @@ def measure(site_dir: Path, browser=None) -> Report:
         raise FileNotFoundError(f"{index}: no search index; is {site_dir} a built site?")
     if browser is None:
         with preview.chromium() as started:
-            return measure(site_dir, started)
+            return measure(site_dir, started, quiet_s)
     pages = []
     with preview.serve(site_dir, handler=CountingHandler) as base:
         for page in sorted(site_dir.rglob("*.html")):
             name = page_name(page, site_dir)
             weight = PageWeight(name, kind_of(page.read_text(encoding="utf-8")))
-            first_visit(browser, base + ("" if name == "./" else name), weight)
+            first_visit(browser, base + ("" if name == "./" else name), weight, quiet_s)
             pages.append(weight)
     return Report(pages, index.stat().st_size)

@@ -318,6 +318,9 @@ def scan_site(site_dir: Path, names: dict[str, str] | None = None) -> list[Findi
     site_dir = Path(site_dir)
     names = local_names() if names is None else names  # once, not once a line
     findings = []
+    # Every page repeats the header, navigation and footer: nine lines in ten are
+    # ones already seen, so each distinct line is scanned once.
+    scanned: dict[str, list[tuple[str, str]]] = {}
     for path in sorted(site_dir.rglob("*")):
         if path.suffix not in SITE_SUFFIXES or not path.is_file():
             continue
@@ -326,7 +329,9 @@ def scan_site(site_dir: Path, names: dict[str, str] | None = None) -> list[Findi
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         for lineno, line in enumerate(text.splitlines(), start=1):
-            for kind, excerpt in scan_text(line, names=names):
+            if line not in scanned:
+                scanned[line] = scan_text(line, names=names)
+            for kind, excerpt in scanned[line]:
                 findings.append(Finding(f"site/{rel}", f"line {lineno}", kind, excerpt))
     return findings
 

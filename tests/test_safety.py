@@ -210,11 +210,14 @@ def test_site_scan_finds_planted_leaks(tmp_path):
     (tmp_path / "posts").mkdir()
     (tmp_path / "posts" / "index.html").write_text(
         "<p>ok</p>\n<p>data in /Users/alice/data</p>\n")
+    (tmp_path / "posts" / "again.html").write_text(  # a line seen before: reported again
+        "<p>data in /Users/alice/data</p>\n")
     (tmp_path / "search").mkdir()
     (tmp_path / "search" / "search_index.json").write_text(
         json.dumps({"docs": [{"text": "mail me: alice.smith@gmail.com"}]}))
     found = [str(f) for f in safety.scan_site(tmp_path, names=NO_NAMES)]
     assert found == [
+        "site/posts/again.html line 1: home directory path: '/Users/alice'",
         "site/posts/index.html line 2: home directory path: '/Users/alice'",
         "site/search/search_index.json line 1: e-mail address: "
         "'alice.smith@gmail.com'",

@@ -108,6 +108,17 @@ def test_svg_output_is_an_image_of_a_clean_file(hostile_site):
             assert "foreignObject" not in text
 
 
+# Whatever a payload would have done by now has happened: every image has loaded
+# or failed (onerror), two frames have been drawn (SMIL's onbegin, CSS animation
+# events), and the tasks those queued have run.
+SETTLED = """async () => {
+  await Promise.all([...document.images].filter(i => !i.complete).map(i => new Promise(
+    done => { i.addEventListener('load', done); i.addEventListener('error', done); })));
+  await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+  await new Promise(done => setTimeout(done, 0));
+}"""
+
+
 @pytest.mark.browser
 def test_nothing_runs_in_chromium(hostile_site, browser):
     site, _ = hostile_site
@@ -123,12 +134,12 @@ def test_nothing_runs_in_chromium(hostile_site, browser):
                and violations.append(m.text))
         for path in (POST_URL, NOTEBOOK_URL, "projects/", "notebooks/"):
             tab.goto(url + "/" + path, wait_until="load")
-            tab.wait_for_timeout(1500)  # time for animations and image errors
+            tab.evaluate(SETTLED)
             for link in tab.locator("details").all():
-                link.evaluate("d => { d.open = !d.open; }")
+                link.evaluate("d => { d.open = !d.open; }")  # ontoggle
             if tab.locator("a", has_text="a link").count():
                 tab.locator("a", has_text="a link").first.click()
-            tab.wait_for_timeout(300)
+            tab.evaluate(SETTLED)
             assert not tab.title().startswith("PWNED"), (path, tab.title())
             assert not tab.evaluate("document.title").startswith("PWNED")
         context.close()

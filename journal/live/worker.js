@@ -68,18 +68,32 @@ async function importChecked(url) {
 async function run({ bundle, root }) {
   const started = performance.now();
   const runtime = new URL(bundle.pyodide, root).href;
-  progress(`Loading Python (Pyodide ${bundle.pyodide_version})`, 0, 3);
   checkRuntimeFetches(runtime, bundle.integrity);
+  // The data first: a file that is not the published one stops the run before
+  // the runtime (about 50 MB) is downloaded.
+  progress("Checking the data (SHA-256)", 0, 4);
+  const data = [];
+  for (const file of bundle.data) {
+    const bytes = await fetchBytes(new URL(file.url, root));
+    const digest = await sha256(bytes);
+    if (digest !== file.sha256) {
+      throw new Error(`data file ${file.url}: SHA-256 ${digest}, expected ${file.sha256}; ` +
+                      "nothing was run");
+    }
+    data.push([file.name, new Uint8Array(bytes)]);
+  }
+
+  progress(`Loading Python (Pyodide ${bundle.pyodide_version})`, 1, 4);
   await importChecked(runtime + "pyodide.js");
   await importChecked(runtime + "pyodide.asm.js");
   const pyodide = await loadPyodide({ indexURL: runtime });
-  progress(`Loading ${bundle.packages.join(", ")}`, 1, 3);
+  progress(`Loading ${bundle.packages.join(", ")}`, 2, 4);
   await pyodide.loadPackage(bundle.packages, {
-    messageCallback: (text) => progress(text, 1, 3),
-    errorCallback: (text) => progress(text, 1, 3),
+    messageCallback: (text) => progress(text, 2, 4),
+    errorCallback: (text) => progress(text, 2, 4),
   });
 
-  progress("Loading the code and checking the data (SHA-256)", 2, 3);
+  progress("Loading the code", 3, 4);
   const base = new URL(bundle.sources.base, root);
   await Promise.all(bundle.sources.files.map(async (path) => {
     const text = await fetchBytes(new URL(path, base));
@@ -87,14 +101,8 @@ async function run({ bundle, root }) {
     pyodide.FS.writeFile("/home/pyodide/" + path, new Uint8Array(text));
   }));
   pyodide.FS.mkdirTree("/home/pyodide/data");
-  for (const data of bundle.data) {
-    const bytes = await fetchBytes(new URL(data.url, root));
-    const digest = await sha256(bytes);
-    if (digest !== data.sha256) {
-      throw new Error(`data file ${data.url}: SHA-256 ${digest}, expected ${data.sha256}; ` +
-                      "nothing was run");
-    }
-    pyodide.FS.writeFile(`/home/pyodide/data/${data.name}.npz`, new Uint8Array(bytes));
+  for (const [name, bytes] of data) {
+    pyodide.FS.writeFile(`/home/pyodide/data/${name}.npz`, bytes);
   }
   const loaded = (performance.now() - started) / 1000;
 

@@ -16,6 +16,10 @@ import weight as page_weight  # bench/weight.py
 
 pytestmark = pytest.mark.browser
 
+# The made-up pages run no script, so nothing is sent after their load event:
+# a short quiet time suffices (real pages get bench/weight.py's QUIET_S).
+QUIET_S = 0.2
+
 
 def small_site(root: Path, pages: dict[str, str], files: dict[str, bytes]) -> Path:
     (root / "search").mkdir(parents=True)
@@ -32,7 +36,7 @@ def test_page_weight_flags_a_heavy_page(browser, tmp_path):
     # random text: gzip cannot bring it under the budget
     heavy = base64.b64encode(os.urandom(page_weight.BUDGETS["page"])).decode()
     site = small_site(tmp_path, {"light": "<p>light</p>", "heavy": f"<p>{heavy}</p>"}, {})
-    report = page_weight.measure(site, browser)
+    report = page_weight.measure(site, browser, QUIET_S)
     assert [p.page for p in report.pages if not p.ok] == ["heavy/"]
     assert not report.ok
 
@@ -42,7 +46,7 @@ def test_page_weight_counts_each_kind_as_sent(browser, tmp_path):
     html = ('<link rel="stylesheet" href="../a.css"><script src="../a.js"></script>'
             '<img src="../fig.png">')
     site = small_site(tmp_path, {"post": html}, {"a.css": css, "a.js": js, "fig.png": png})
-    [page] = page_weight.measure(site, browser).pages
+    [page] = page_weight.measure(site, browser, QUIET_S).pages
     sent = lambda data: len(gzip.compress(data, compresslevel=6, mtime=0))  # noqa: E731
     assert dict(page.bytes) == {"html": sent(html.encode()), "css": sent(css),
                                 "js": sent(js), "images": len(png)}

@@ -1,14 +1,33 @@
-"""The site as a reader sees it, in headless Chromium.
+"""Every page of the site as a reader gets it, in headless Chromium.
 
-Generic over content: posts come from ``posts/*.md`` and notebooks from
-``projects/``, so every new post and notebook is checked without a new test.
+Each page is opened once (`page_visits.visit_every_page`), and the tests below
+judge what that visit saw:
+
+- axe-core (pinned by its npm integrity, `journal.vendor`; put into the page by
+  the browser, never fetched from a CDN nor shipped) finds no serious or
+  critical WCAG 2.2 A/AA violation: every rule in the light theme, and the
+  colour rules after the header's toggle switched to the dark one;
+- no console error (CSP violations among them), exception or failed request;
+- posts and notebook pages show what their sources promise. Generic over
+  content: posts come from ``posts/*.md``, notebooks from ``projects/``.
+
+What keeps one sweep of every page affordable, and what it leaves out: the
+chrome (header, tabs, navigation sidebar, footer), drawn by the same templates
+everywhere, is checked in full on the first page of each kind (template and
+navigation tab) and left out of axe's context on the others, where the
+page-level rules (title, language, bypass) still run; of the thousands of
+syntax-highlighting spans, the colour rule checks each distinct colour, font
+and background once per page and theme; Material's search worker gets the
+real index on the first page only (search: test_themes.py). The blog and the
+other pages are two sweeps, one per test class, so two workers share them;
+phone widths are separate visits.
 """
-
 
 import pytest
 
-from journal import nbfile, paths
-from sitemap_helpers import notebook_url, post_pages, source_posts
+from journal import nbfile, paths, vendor
+from page_visits import CUT_CODE, visit_every_page
+from sitemap_helpers import html_pages, notebook_url, post_pages, source_posts
 
 pytestmark = pytest.mark.browser
 
@@ -48,6 +67,25 @@ def posts_by_title(site_dir):
     return post_pages(site_dir)
 
 
+def pages_to_visit(site_dir) -> list[str]:
+    # The 404 page is served for missing paths; its URL is not a page of its own.
+    return [p for p in html_pages(site_dir) if p != "404.html"]
+
+
+def in_the_blog(path: str) -> bool:
+    """The blog's pages: its index, archive and categories, and the posts."""
+    return path == "" or path.startswith(("page/", "archive/", "category/")) or \
+        path[:1].isdigit()
+
+
+@pytest.fixture(scope="module")
+def axe_script():
+    try:
+        return vendor.axe_script().read_text(encoding="utf-8")
+    except vendor.VendorError as err:
+        pytest.skip(f"axe-core not available: {err}")
+
+
 def post_path(posts_by_title, post) -> str:
     assert post.title in posts_by_title, (
         f"{paths.display_path(post.path)}: no built page titled {post.title!r} "
@@ -59,86 +97,94 @@ def test_there_is_something_to_test():
     assert POSTS and NOTEBOOKS
 
 
-def test_home_lists_every_post_with_its_excerpt(page, posts_by_title):
-    listed, todo, seen = {}, ["."], set()
-    while todo:  # the blog index may be paginated
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        visit(page, path)
-        for article in page.query_selector_all("article.md-post--excerpt"):
-            title = " ".join(article.query_selector("h2").inner_text().split())
-            listed[title] = (article.query_selector("h2 a").get_attribute("href"),
-                             " ".join(article.inner_text().split()))
-        todo += [a.get_attribute("href") for a in page.query_selector_all(
-            ".md-pagination a[href]")]
-        todo = [page.url.rsplit("/", 1)[0] + "/" + h if not h.startswith("http") else h
-                for h in todo]
-    for post in POSTS:
-        assert post.title in listed, f"home page does not list {post.title!r}"
-        href, text = listed[post.title]
-        assert href.rstrip("/").endswith(post_path(posts_by_title, post).rstrip("/"))
-        assert in_order(words(post.excerpt, 12), words(text)), (
-            f"home page excerpt of {post.title!r} does not start like the post's")
+class EveryPageOf:
+    """What every page must pass, judged on one visit each. The site is shared
+    out between the two subclasses (the blog, the rest), which the test runner
+    hands to its workers side by side."""
+
+    in_the_blog: bool
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def visits(cls, browser, site_url, site_dir, axe_script):
+        pages = [p for p in pages_to_visit(site_dir) if in_the_blog(p) == cls.in_the_blog]
+        assert pages
+        return visit_every_page(browser, site_url, site_dir, pages, axe_script)
+
+    def test_no_serious_accessibility_violation_in_either_theme(self, visits):
+        found = [v for visit in visits.values() for v in visit.violations]
+        assert not found, f"{len(found)} violations:\n" + "\n".join(found)
+
+    def test_no_console_error(self, visits):
+        found = [f"{visit.path}: {error}" for visit in visits.values()
+                 for error in visit.errors]
+        assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("post", POSTS, ids=lambda p: p.path.stem)
-def test_post_shows_its_code_outputs_and_figures(page, post, posts_by_title):
-    visit(page, post_path(posts_by_title, post))
-    article = page.query_selector("article")
-    assert " ".join(page.inner_text("article h1").replace("¶", "").split()) == post.title
-    text = article.inner_text()
-    for marker in ("{% embed", "{% value", "--8<--"):
-        assert marker not in text, f"{post.title!r}: unexpanded {marker!r} on the page"
-    if post.has_code:
-        assert page.query_selector_all("article pre code"), (
-            f"{post.title!r} has code or embedded cells but the page shows no code block")
-    assert broken_images(page) == []
-    assert cut_code_blocks(page) == []
-    # Maths (pymdownx.arithmatex) is MathML written at build time, laid out by
-    # the browser itself: every formula has a box, with no TeX left as text.
-    for maths in page.query_selector_all("article .arithmatex"):
-        formula = maths.query_selector("math")
-        assert formula is not None, f"{post.title!r}: {maths.inner_text()!r} is not MathML"
-        box = formula.bounding_box()
-        assert box and box["width"] > 0 and box["height"] > 0, maths.inner_html()[:200]
-        assert "\\(" not in maths.inner_text() and "\\[" not in maths.inner_text()
-    page.wait_for_load_state("networkidle")
-    assert page.problems.errors == []
+class TestTheBlog(EveryPageOf):
+    in_the_blog = True
+
+    def test_home_lists_every_post_with_its_excerpt(self, visits, site_url, posts_by_title):
+        listed, todo, seen = {}, [site_url], set()
+        while todo:  # the blog index may be paginated
+            url = todo.pop()
+            path = url[len(site_url):]
+            if path in seen:
+                continue
+            seen.add(path)
+            assert path in visits, f"{url}: a page of the blog index that was not visited"
+            facts = visits[path].facts
+            for excerpt in facts["excerpts"]:
+                listed[" ".join(excerpt["title"].split())] = (
+                    excerpt["href"], " ".join(excerpt["text"].split()))
+            todo += facts["pagination"]
+        for post in POSTS:
+            assert post.title in listed, f"home page does not list {post.title!r}"
+            href, text = listed[post.title]
+            assert href.rstrip("/").endswith(post_path(posts_by_title, post).rstrip("/"))
+            assert in_order(words(post.excerpt, 12), words(text)), (
+                f"home page excerpt of {post.title!r} does not start like the post's")
+
+    @pytest.mark.parametrize("post", POSTS, ids=lambda p: p.path.stem)
+    def test_post_shows_its_code_outputs_and_figures(self, visits, post, posts_by_title):
+        facts = visits[post_path(posts_by_title, post)].facts
+        assert " ".join(facts["h1"].replace("¶", "").split()) == post.title
+        for marker in ("{% embed", "{% value", "--8<--"):
+            assert marker not in facts["article"], (
+                f"{post.title!r}: unexpanded {marker!r} on the page")
+        if post.has_code:
+            assert facts["code_blocks"], (
+                f"{post.title!r} has code or embedded cells but the page shows no code block")
+        assert facts["broken_images"] == []
+        assert facts["cut_code"] == []
+        # Maths (pymdownx.arithmatex) is MathML written at build time, laid out by
+        # the browser itself: every formula has a box, with no TeX left as text.
+        for maths in facts["maths"]:
+            assert maths["mathml"], f"{post.title!r}: {maths['text']!r} is not MathML"
+            assert maths["width"] > 0 and maths["height"] > 0, maths
+            assert "\\(" not in maths["text"] and "\\[" not in maths["text"]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_page_renders(page, notebook):
-    visit(page, notebook_url(notebook))
-    title = nbfile.read(notebook).metadata["journal"]["title"]
-    assert page.inner_text("article h1").replace("¶", "").strip() == title
-    assert page.is_visible("article .journal-summary")
-    assert page.query_selector_all("article .cell-tag") == [], "tag chips are for authors"
-    assert len(page.query_selector_all(".jp-CodeCell")) >= 1
-    assert broken_images(page) == []
-    assert cut_code_blocks(page) == []
-    page.wait_for_load_state("networkidle")
-    assert page.problems.errors == []
+class TestTheOtherPages(EveryPageOf):
+    """Notebook pages, the projects' index, How it works, About, tags."""
 
+    in_the_blog = False
 
-# A code block is cut when an ancestor (or the block itself) clips it sideways
-# before one scrolls: the end of its longest line is then out of reach.
-CUT_CODE = """() => [...document.querySelectorAll('article pre')].filter(pre => {
-  const end = pre.getBoundingClientRect().left + pre.scrollWidth;
-  for (let e = pre; e && e.tagName !== 'ARTICLE'; e = e.parentElement) {
-    const x = getComputedStyle(e).overflowX;
-    if (x === 'auto' || x === 'scroll') return false;
-    if ((x === 'hidden' || x === 'clip') && end > e.getBoundingClientRect().right + 1)
-      return true;
-  }
-  return false;
-}).map(pre => pre.innerText.slice(0, 60))"""
+    @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+    def test_notebook_page_renders(self, visits, notebook):
+        facts = visits[notebook_url(notebook)].facts
+        title = nbfile.read(notebook).metadata["journal"]["title"]
+        assert facts["h1"].replace("¶", "").strip() == title
+        assert facts["summary_visible"]
+        assert facts["cell_tags"] == 0, "tag chips are for authors"
+        assert facts["code_cells"] >= 1
+        assert facts["broken_images"] == []
+        assert facts["cut_code"] == []
 
 
 def cut_code_blocks(page) -> list[str]:
     """Code blocks whose long lines are cut off instead of scrolling in their block."""
-    return page.evaluate(CUT_CODE)
+    return page.evaluate(f"() => {CUT_CODE}")
 
 
 # Horizontal overflow of the page itself; anything in the article reaching past the
@@ -194,6 +240,3 @@ def test_phone_width_page_fits_and_figures_are_readable(phone, site_dir, which):
     assert cut_code_blocks(phone) == []
     assert phone.problems.errors == []
 
-
-# Console errors on every page, in both themes, are checked by the accessibility
-# sweep (test_accessibility.py), which opens every page anyway.

@@ -2,9 +2,13 @@
 
 Offline: the site is served on localhost and every other request is refused
 (`conftest.PageProblems`), so Pyodide, its packages and the data can only come
-from the site. Each run takes tens of seconds in headless Chromium.
+from the site. A full run takes tens of seconds in headless Chromium and is one
+of the notebook runs (skipped with ``--no-notebooks``); the runs that must be
+refused stop before any cell, most before the runtime is downloaded, and share
+one tab.
 """
 
+import contextlib
 import re
 
 import nbformat
@@ -47,7 +51,10 @@ def published_metrics(name: str) -> set[str]:
 # One notebook: a browser run costs tens of seconds. The others that a browser
 # runs go through the same plan, kernel and check in CPython (tests/test_live.py).
 @pytest.mark.parametrize("name", ["digits-baselines"])
-def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, site_dir, name):
+def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, site_dir, name,
+                                                           request):
+    if request.config.getoption("no_notebooks"):
+        pytest.skip("re-runs a project notebook in Pyodide; part of the notebook runs")
     context, tab = new_tab(browser, site_url)
     requested = []
     tab.on("request", lambda r: requested.append(r.url))
@@ -117,7 +124,17 @@ def test_a_post_runs_in_the_browser_and_checks_its_numbers(browser, site_url, si
     context.close()
 
 
-def changed_in_transit(context, site_dir, rel: str, flip: int) -> None:
+@pytest.fixture(scope="module")
+def one_tab(browser, site_url):
+    """One tab for the runs that must be refused (each changes one file on the way,
+    and starts from a fresh load of the post)."""
+    context, tab = new_tab(browser, site_url)
+    yield tab
+    context.close()
+
+
+@contextlib.contextmanager
+def changed_in_transit(context, site_dir, rel: str, flip: int):
     """Serve ``rel`` with one byte changed (the middle one, XOR ``flip``), as a
     tampering server or cache would; every other file as built."""
     content = bytearray((site_dir / rel).read_bytes())
@@ -129,53 +146,66 @@ def changed_in_transit(context, site_dir, rel: str, flip: int) -> None:
 
     # registered after new_tab's catch-all, so it answers this path first
     context.route(f"**/{rel}", handle)
+    try:
+        yield
+    finally:
+        context.unroute(f"**/{rel}", handle)
 
 
-def failed_run_with_a_changed_file(browser, site_url, site_dir, rel: str, flip: int) -> str:
+def failed_run_with_a_changed_file(tab, site_dir, rel: str, flip: int) -> tuple[str, list]:
     """Run the digits post with one byte of ``rel`` changed on the way; the run
-    must fail before any cell, and its summary is returned."""
-    context, tab = new_tab(browser, site_url)
-    changed_in_transit(context, site_dir, rel, flip)
-    tab.goto(post_with_control(site_dir, "digits-baselines"), wait_until="load")
-    tab.click(".journal-live-button")
-    tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
+    must fail before any cell. Returns its summary and the URLs the run asked for."""
+    requested = []
+
+    def record(request):
+        requested.append(request.url)
+
+    with changed_in_transit(tab.context, site_dir, rel, flip):
+        tab.goto(post_with_control(site_dir, "digits-baselines"), wait_until="load")
+        tab.on("request", record)
+        tab.click(".journal-live-button")
+        tab.wait_for_selector(DONE, timeout=RUN_TIMEOUT_MS)
+        tab.remove_listener("request", record)
     assert tab.locator(".journal-live").get_attribute("data-state") == "failed"
-    text = tab.inner_text(".journal-live-summary")
     assert tab.locator(".journal-live-cell").count() == 0
-    context.close()
-    return text
+    return tab.inner_text(".journal-live-summary"), requested
 
 
-def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(browser, site_url,
-                                                                  site_dir):
+def test_a_data_file_that_does_not_match_its_sha256_stops_the_run(one_tab, site_dir):
     # one byte of the compressed images
-    text = failed_run_with_a_changed_file(browser, site_url, site_dir,
-                                          "live/data/digits.npz", 0xFF)
+    text, requested = failed_run_with_a_changed_file(one_tab, site_dir, "live/data/digits.npz",
+                                                     0xFF)
     assert "live/data/digits.npz: SHA-256" in text and "nothing was run" in text
+    # checked before the runtime is downloaded (the worker's requests are the page's)
+    assert any(u.endswith("/live/data/digits.npz") for u in requested), requested
+    assert [u for u in requested if "/live/pyodide/" in u] == [], requested
 
 
 @pytest.mark.parametrize("name", ["pyodide.asm.js", "pyodide.asm.wasm"])
-def test_a_runtime_file_that_is_not_the_pinned_one_stops_the_run(browser, site_url,
-                                                                 site_dir, name):
+def test_a_runtime_file_that_is_not_the_pinned_one_stops_the_run(one_tab, site_dir, name):
     """Subresource Integrity in the worker: the script it imports (fetched, checked,
     then run from the checked bytes) and a file Pyodide fetches itself."""
-    text = failed_run_with_a_changed_file(browser, site_url, site_dir,
-                                          f"live/pyodide/{name}", 0x01)
+    text, _ = failed_run_with_a_changed_file(one_tab, site_dir, f"live/pyodide/{name}", 0x01)
     assert f"live/pyodide/{name}: not the pinned file (integrity sha256-" in text
 
 
-def test_a_changed_live_script_is_refused_by_the_page(browser, site_url, site_dir):
+def test_a_changed_live_script_is_refused_by_the_page(one_tab, site_dir):
     """Subresource Integrity on the page: live.js altered, the button does nothing."""
-    context, tab = new_tab(browser, site_url)
+    tab = one_tab
     script = (site_dir / "live" / "live.js").read_text(encoding="utf-8")
     body = script + "\ndocument.title = 'changed';\n"
-    context.route("**/live/live.js", lambda route: route.fulfill(
-        response=route.fetch(), body=body))
-    tab.goto(post_with_control(site_dir, "digits-baselines"), wait_until="load")
-    tab.click(".journal-live-button")
-    tab.wait_for_timeout(1000)
-    assert tab.title() != "changed"
-    assert tab.locator(".journal-live").get_attribute("data-state") is None
-    assert any("integrity" in e for e in tab.problems.errors), tab.problems.errors
-    tab.problems.errors.clear()
-    context.close()
+
+    def handle(route):
+        route.fulfill(response=route.fetch(), body=body)
+
+    tab.context.route("**/live/live.js", handle)
+    try:
+        # the module is refused while the page loads, before it could run
+        with tab.expect_console_message(lambda m: "integrity" in m.text):
+            tab.goto(post_with_control(site_dir, "digits-baselines"), wait_until="load")
+        tab.click(".journal-live-button")  # a bound handler would mark it running
+        assert tab.title() != "changed"
+        assert tab.locator(".journal-live").get_attribute("data-state") is None
+    finally:
+        tab.context.unroute("**/live/live.js", handle)
+    tab.problems.errors.clear()  # the refusal, logged as it should be

@@ -8,6 +8,7 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -29,37 +30,52 @@ def target_file(site_dir: Path, page: Path, url_path: str) -> Path:
     return target.resolve()
 
 
-def ids_of(path: Path, cache: dict) -> set[str]:
-    if path not in cache:
-        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
-        cache[path] = {t["id"] for t in soup.find_all(id=True)} | {
-            t["name"] for t in soup.find_all("a", attrs={"name": True})}
-    return cache[path]
+class LinksAndIds(HTMLParser):
+    """The href/src of a page's links, images, scripts and sources, and every
+    id (or <a name>) a fragment can point at; one pass of the standard parser."""
+
+    LINKING = {"a", "link", "img", "script", "source"}
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.urls, self.ids = [], set()
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") is not None:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name") is not None:
+            self.ids.add(attrs["name"])
+        if tag in self.LINKING:
+            self.urls += [(attr, attrs[attr]) for attr in ("href", "src") if attrs.get(attr)]
 
 
 def broken_links(site_dir: Path) -> list[str]:
     """Every internal href/src whose file, or #anchor in it, does not exist."""
     site_root = site_dir.resolve()
-    broken, id_cache = [], {}
+    broken, parsed = [], {}
+
+    def page_of(path: Path) -> LinksAndIds:
+        if path not in parsed:
+            parsed[path] = LinksAndIds(path.read_text(encoding="utf-8"))
+        return parsed[path]
+
     for page in sorted(site_dir.rglob("*.html")):
         if page.name == "404.html":
             continue  # uses absolute paths under site_url; checked in the browser
-        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
-        for tag in soup.find_all(["a", "link", "img", "script", "source"]):
-            for attr in ("href", "src"):
-                url = tag.get(attr)
-                if not url:
-                    continue
-                parts = urlsplit(url)
-                if parts.scheme or parts.netloc or url.startswith(("mailto:", "#__")):
-                    continue  # external, or Material's own toggles (#__drawer)
-                where = f"{page.relative_to(site_dir)}: {attr}={url!r}"
-                target = target_file(site_dir, page, parts.path)
-                if not target.is_relative_to(site_root) or not target.is_file():
-                    broken.append(f"{where} (no file {target})")
-                elif parts.fragment and target.suffix == ".html" and \
-                        unquote(parts.fragment) not in ids_of(target, id_cache):
-                    broken.append(f"{where} (no id {parts.fragment!r})")
+        for attr, url in page_of(page.resolve()).urls:
+            parts = urlsplit(url)
+            if parts.scheme or parts.netloc or url.startswith(("mailto:", "#__")):
+                continue  # external, or Material's own toggles (#__drawer)
+            where = f"{page.relative_to(site_dir)}: {attr}={url!r}"
+            target = target_file(site_dir, page, parts.path)
+            if not target.is_relative_to(site_root) or not target.is_file():
+                broken.append(f"{where} (no file {target})")
+            elif parts.fragment and target.suffix == ".html" and \
+                    unquote(parts.fragment) not in page_of(target).ids:
+                broken.append(f"{where} (no id {parts.fragment!r})")
     return broken
 
 
