@@ -9,6 +9,7 @@ fingerprint with today's; `stamp` renders the line pages show. See the site's
 """
 
 import ast
+import functools
 import hashlib
 import subprocess
 from datetime import datetime, timezone
@@ -33,12 +34,13 @@ def _python_source(text: str) -> str:
     return "\n".join(lines)
 
 
-def _imported_names(source: str, package: str | None = None) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _imported_names(source: str, package: str | None = None) -> frozenset[str]:
     """Dotted module names a piece of Python imports (relative ones resolved)."""
     try:
         tree = ast.parse(_python_source(source))
     except SyntaxError:
-        return set()
+        return frozenset()
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -50,7 +52,7 @@ def _imported_names(source: str, package: str | None = None) -> set[str]:
                 base = ".".join(p for p in [*parts, base] if p)
             found.add(base)
             found |= {f"{base}.{alias.name}" for alias in node.names}
-    return found
+    return frozenset(found)
 
 
 # Packages whose modules a notebook's outputs depend on: the lesson code, and
@@ -101,6 +103,13 @@ def _code(path: Path) -> bytes:
     """What Python runs of a module: its syntax tree without docstrings, so an
     edit to comments, docstrings or layout leaves the notebooks that import it
     fresh. Other files (and a module that does not parse) count byte for byte."""
+    stat = path.stat()
+    return _code_of(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _code_of(path: Path, mtime_ns: int, size: int) -> bytes:
+    """`_code`, once per version of a file (every notebook imports `runtime`)."""
     data = path.read_bytes()
     if path.suffix != ".py":
         return data
