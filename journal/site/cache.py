@@ -27,6 +27,8 @@ what changed rather than the size of the journal. What is kept:
 - ``postcheck``: that a post passed `journal.postcheck`;
 - ``search``: a page's sections as the search index holds them
   (`journal.site.search`);
+- ``csp``: what the check of a built page finds in it, and its
+  Content-Security-Policy (`journal.site.csp`);
 - Jinja's compiled theme templates (``jinja/``).
 
 Entries live in ``.cache/journal/<kind>.json`` (the plugin's ``cache_dir``),
@@ -60,8 +62,8 @@ FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
 # below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
-          "markers", "readtime", "postcheck", "search", "live-plan", "live-sha256",
-          "templates", "excerpts", "jupyter")
+          "markers", "readtime", "postcheck", "search", "csp", "live-plan",
+          "live-sha256", "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
@@ -322,13 +324,19 @@ class BuildCache:
 
         A post's checks read the post and whether the files it links to exist,
         so a pass is kept under the post and the list of files it could link to.
+        A link to posts/ or projects/ means the top-level folders, never
+        ``pages/posts`` or ``pages/projects`` (which the blog plugin makes, empty,
+        in the first build), so those are not in the list.
         """
         if not self.uses("postcheck"):
             return postcheck.check_posts(folder)
+        shadowed = (paths.ROOT / "pages" / "posts", paths.ROOT / "pages" / "projects")
         around = digest(*sorted(p.relative_to(paths.ROOT).as_posix()
                                 for root in (paths.POSTS, paths.PROJECTS,
                                              paths.ROOT / "pages")
-                                for p in root.rglob("*")))
+                                for p in root.rglob("*")
+                                if not any(p == s or p.is_relative_to(s)
+                                           for s in shadowed)))
         for path in sorted(Path(folder).rglob("*.md")):
             key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
             self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")

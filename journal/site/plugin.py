@@ -168,14 +168,15 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     @event_priority(100)  # before mkdocs-jupyter clears what it takes for stale
     def on_post_build(self, *, config):
         self.rebuild.keep_conversions(config)
-        self.cache.end_build(prune=self.rebuild.whole)
         self.write_shared_files(Path(config["site_dir"]))
         # Every page checked for scripts not the site's own; `mkdocs build`
         # pages get their Content-Security-Policy (`csp`).
         for problem in csp.check_and_protect(Path(config["site_dir"]),
                                              config.get("site_url"),
-                                             protect=self.command == "build"):
+                                             protect=self.command == "build",
+                                             stored=self.cache):
             log.warning(problem)
+        self.cache.end_build(prune=self.rebuild.whole)
 
     # -----------------------------------------------------------------------
     # What the events do
