@@ -9,7 +9,6 @@ import markdown
 import pytest
 import yaml
 from hypothesis import given, strategies as st
-from material.plugins.blog.structure import View
 
 from journal import paths
 from journal.site import excerpts, search
@@ -65,6 +64,30 @@ def test_index_keeps_prose_and_code_names_not_outputs_or_stamps():
                      "In [1]", "import numpy", "Used in", "Download"):
         assert left_out not in text
     assert [e["location"] for e in index.entries] == ["post/", "post/#more"]
+
+
+CLAIM_AND_CONTROLS = """<h1 id="title">Title</h1>
+<p class="journal-live-jump" markdown="0"><a href="#run-nb">Run \u201cNb\u201d in your \
+browser</a>: each number below is re-derived on your machine.</p>
+<p>Ten epochs beat five on every seed: <span class="journal-claim" title="Judged">higher: \
+higher in 3 of 3 seeds; paired difference +0.5 points</span>, so ten it is. The target \
+was <span class="journal-literal" title="Typed">94%<a class="journal-dagger" \
+href="#journal-hand-typed"><sup aria-hidden="true">\u2020</sup><span class="journal-sr"> \
+(typed by hand, not re-derived)</span></a></span> accuracy.</p>
+"""
+
+
+def test_verdicts_jump_links_and_hand_typed_marks_are_left_out():
+    index = search.JournalIndex(lang=["en"], separator=r"[\s\-]+", pipeline=[],
+                                fields={})
+    index.add_entry_from_context(page(search.leave_out(CLAIM_AND_CONTROLS)))
+    text = " ".join(e["text"] for e in index.entries)
+    # the author's sentences stay, and a number typed by hand stays with them
+    assert "Ten epochs beat five on every seed:" in text and "so ten it is" in text
+    assert "94%" in text and "accuracy" in text
+    for left_out in ("paired difference", "in your browser", "re-derived",
+                     "typed by hand", "\u2020"):
+        assert left_out not in text, left_out
 
 
 # The site's search settings: its separator, and the plugin's pipeline for English.
@@ -166,26 +189,6 @@ def test_a_pages_tags_go_on_its_first_entry_only():
     assert [e.get("tags") for e in index.entries] == [["numpy", "mnist"], None]
 
 
-def view(url: str, pages: list) -> View:
-    """A page of a blog view (the journal's index, an archive year, a category)."""
-    made = View.__new__(View)
-    made.file = SimpleNamespace(url=url)
-    made.meta, made.toc, made.title, made.pages = {}, [], "2026", pages
-    made.content = '<h1 id="2026">2026</h1>\n<p>Every post of the year.</p>'
-    return made
-
-
-def test_later_pages_of_a_blog_view_are_left_out():
-    pages: list = []
-    pages += [view("archive/2026/", pages), view("archive/2026/page/2/", pages),
-              view("archive/2026/page/3/", pages)]
-    index = site_index()
-    for each in pages:
-        index.add_entry_from_context(each)
-    assert [e["location"] for e in index.entries] == ["archive/2026/"]
-    assert not search.is_later_page(page(PAGE))
-
-
 def test_the_index_file_keeps_characters_as_they_are():
     index = site_index()
     index.add_entry_from_context(page("<h1 id='t'>Title</h1><p>91.8% ± 0.8% → 2×</p>"))
@@ -250,5 +253,4 @@ def test_each_trim_can_be_undone_on_its_own():
     with_stop_words = first_text("stop-words")
     assert with_stop_words.startswith("<p>It is not the model that is wrong;")
     assert "fit np.linalg.lstsq" in with_stop_words
-    assert set(search.TRIMS) == {"leave-out", "code-names", "stop-words", "later-pages",
-                                 "utf-8"}
+    assert set(search.TRIMS) == {"leave-out", "code-names", "stop-words", "utf-8"}

@@ -11,14 +11,16 @@ keeps each code block as the names it defines and the qualified names it uses,
 stores prose without the stop words search ignores, and leaves out:
 
 - in posts, what an embed inserts besides code: printed and returned outputs,
-  HTML results, the notebook links, the verification stamps and notes;
+  HTML results, the notebook links, the verification stamps and notes; what
+  the journal computes from the runs, like an output: a claim's verdict
+  ("higher in 3 of 3 seeds; paired difference ..."), the same words for every
+  claim, while the author's sentence around it stays; the dagger that marks a
+  number typed by hand; and the links to a post's "Run in your browser" controls;
 - on notebook pages, the cells' outputs, the prompts (``In [3]:``), the cell
   tags, the second copy of each cell's code kept for the copy button and its
   "Copied!" notice, the heading anchors (``¶``), and the stamp or banner;
 - the list of posts a notebook is used in, on its page and on the Projects
-  index: post titles, each indexed with its post;
-- the second and later pages of the journal, an archive year or a category:
-  the same title as the first page, listing posts indexed on their own.
+  index: post titles, each indexed with its post.
 
 Leaving out uses the plugin's documented exclusion: `leave_out` gives those
 elements the attribute ``data-search-exclude``, which the plugin skips and
@@ -55,7 +57,7 @@ import json
 import re
 
 from journal.site import cache, internals
-from journal.site.internals import Element, Parser, SearchIndex, Section, View
+from journal.site.internals import Element, Parser, SearchIndex, Section
 
 # Classes of elements the index leaves out (see the module docstring).
 EXCLUDED_CLASSES = frozenset({
@@ -63,10 +65,13 @@ EXCLUDED_CLASSES = frozenset({
     "journal-output", "journal-source",
     # the verification line, marks and banners, on posts and notebook pages
     "journal-line", "journal-check", "journal-not-verified", "journal-post-date",
+    # a claim's verdict, computed from the runs; a number's typed-by-hand mark
+    "journal-claim", "journal-dagger",
     # the "Re-run this post" box closing each post: the same commands every time
     "journal-rerun",
-    # the "Run in your browser" control and the empty slots for its outputs
-    "journal-live", "journal-live-slot",
+    # the "Run in your browser" control, the links to it near the top of a
+    # post, and the empty slots for its outputs
+    "journal-live", "journal-live-jump", "journal-live-slot",
     # notebook pages (mkdocs-jupyter's nbconvert template)
     "jp-OutputArea-output", "jp-InputPrompt", "jp-OutputPrompt", "cell-tag",
     "clipboard-copy-txt", "notice", "anchor-link",
@@ -77,9 +82,8 @@ EXCLUDED_CLASSES = frozenset({
 ATTRIBUTE = ' data-search-exclude="journal"'
 # What the index trims, each of which the plugin's ``search_trim_off`` can
 # undo (the benchmark measures each one's saving): the elements `leave_out`
-# marks, code blocks as names, prose without stop words, later pages of a blog
-# view, characters as UTF-8.
-TRIMS = ("leave-out", "code-names", "stop-words", "later-pages", "utf-8")
+# marks, code blocks as names, prose without stop words, characters as UTF-8.
+TRIMS = ("leave-out", "code-names", "stop-words", "utf-8")
 OPENING_TAG = re.compile(r'<(?P<tag>[a-zA-Z][\w-]*)(?=\s[^>]*?\bclass="(?P<classes>[^"]*)")')
 
 # What is left of a paragraph whose figure or output the index leaves out, or
@@ -235,13 +239,6 @@ def stop_word_separator(config) -> re.Pattern | None:
         return None
 
 
-def is_later_page(page) -> bool:
-    """Whether ``page`` is the second or a later page of a blog view (the journal,
-    an archive year, a category): a copy of the first under the same title,
-    listing more posts, each indexed on its own page."""
-    return isinstance(page, View) and bool(page.pages) and page is not page.pages[0]
-
-
 class JournalIndex(SearchIndex):
     """Material's search index, from `sections` kept by content in the cache;
     a page's tags on its first entry only.
@@ -262,8 +259,7 @@ class JournalIndex(SearchIndex):
     # Subclassed: the plugin parses every page again each build, with no option
     # to keep a parse or to shorten code; this replaces only that step.
     def add_entry_from_context(self, page):
-        if (page.meta.get("search") or {}).get("exclude") or \
-                (is_later_page(page) and "later-pages" not in self.off):
+        if (page.meta.get("search") or {}).get("exclude"):
             return
         pattern = self.separator.pattern if self.separator is not None else ""
         names = "code-names" not in self.off
