@@ -90,6 +90,23 @@ def test_verdicts_jump_links_and_hand_typed_marks_are_left_out():
         assert left_out not in text, left_out
 
 
+
+def test_a_formula_is_indexed_as_its_tex_not_as_drawn():
+    from journal.site import maths
+    html = maths.convert_arithmatex(
+        '<h1 id="t">T</h1><p>The mean <span class="arithmatex">\\(\\mu = '
+        '\\frac{1}{m}\\sum_i x_i\\)</span> of a channel.</p>', "posts/a.md")
+    assert "<math" in html and "<mi>μ</mi>" in html
+    index = search.JournalIndex(lang=["en"], separator=r"[\s\-]+", pipeline=[],
+                                fields={})
+    index.add_entry_from_context(page(html))
+    text = index.entries[0]["text"]
+    assert text == "<p>The mean \\mu = \\frac{1}{m}\\sum_i x_i of a channel.</p>"
+    drawn = search.JournalIndex(lang=["en"], separator=r"[\s\-]+", pipeline=[],
+                                fields={}, off={"leave-out"})
+    drawn.add_entry_from_context(page(html))
+    assert "μ=" in drawn.entries[0]["text"]
+
 # The site's search settings: its separator, and the plugin's pipeline for English.
 SEARCH = next(p["search"] for p in yaml.safe_load(
     (paths.ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["plugins"]

@@ -20,7 +20,10 @@ stores prose without the stop words search ignores, and leaves out:
   tags, the second copy of each cell's code kept for the copy button and its
   "Copied!" notice, the heading anchors (``¶``), and the stamp or banner;
 - the list of posts a notebook is used in, on its page and on the Projects
-  index: post titles, each indexed with its post.
+  index: post titles, each indexed with its post;
+- in maths (MathML, `journal.site.maths`), the characters it is drawn with,
+  which the index would hold run together ("μ=1m∑i=1mxi"): a formula is
+  indexed as its TeX, which its ``<annotation>`` keeps (`tex_only`).
 
 Leaving out uses the plugin's documented exclusion: `leave_out` gives those
 elements the attribute ``data-search-exclude``, which the plugin skips and
@@ -99,6 +102,10 @@ CODE_BLOCK = re.compile(r"<pre>(?:<code>)?(.*?)(?:</code>)?</pre>", re.DOTALL)
 DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)"
                      r"|^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 DOTTED = re.compile(r"\b(?<![.\w])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+# A formula as journal.site.maths writes it: MathML with its TeX as an annotation.
+MATH = re.compile(r"<math\b[^>]*>.*?</math>", re.DOTALL)
+TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
+                 re.DOTALL)
 
 # lunr's English stop words, read from Material's search worker: with
 # "stopWordFilter" in the plugin's pipeline, the worker drops them from every
@@ -121,6 +128,15 @@ def _mark(match: re.Match) -> str:
 def leave_out(page_html: str) -> str:
     """``page_html`` with every element the index leaves out marked for the plugin."""
     return OPENING_TAG.sub(_mark, page_html)
+
+
+def tex_only(page_html: str) -> str:
+    """``page_html`` with each formula as its TeX, for the index only."""
+    def tex(match: re.Match) -> str:
+        found = TEX.search(match.group(0))
+        return found.group(1) if found else match.group(0)
+
+    return MATH.sub(tex, page_html)
 
 
 def code_names(code: str, seen: set[str]) -> list[str]:
@@ -198,15 +214,16 @@ def drop_stop_words(text: str, separator: re.Pattern) -> str:
 
 
 def sections(page_html: str, separator: re.Pattern | None = None,
-             code_as_names: bool = True) -> list[dict]:
+             code_as_names: bool = True, maths_as_tex: bool = True) -> list[dict]:
     """The indexed sections of a page: id, title and text, code blocks as names
-    (whole with ``code_as_names`` false).
+    (whole with ``code_as_names`` false), formulas as their TeX (as drawn too
+    with ``maths_as_tex`` false).
 
     With ``separator`` (the search worker's, when it drops stop words), the
     prose of the text goes without them (`drop_stop_words`).
     """
     parser = Parser()
-    parser.feed(page_html)
+    parser.feed(tex_only(page_html) if maths_as_tex else page_html)
     parser.close()
     seen: set[str] = set()
 
@@ -263,10 +280,11 @@ class JournalIndex(SearchIndex):
             return
         pattern = self.separator.pattern if self.separator is not None else ""
         names = "code-names" not in self.off
-        key = cache.digest(cache.SALT, "search", pattern, names, page.content)
+        tex = "leave-out" not in self.off
+        key = cache.digest(cache.SALT, "search", pattern, names, tex, page.content)
         first = len(self.entries)
         for stored in self.stored.memo("search", key, lambda: sections(
-                page.content, self.separator, code_as_names=names)):
+                page.content, self.separator, code_as_names=names, maths_as_tex=tex)):
             section = Section(Element("hx"))
             section.id = stored["id"]
             section.title = [stored["title"]] if stored["title"] else []
