@@ -67,15 +67,17 @@ def entry(claim: Claim, verdict: Verdict, where: Location) -> dict:
             claims.failure_message(claim, verdict, where)}
 
 
-def post_claims(folder: Path | None = None):
+def post_claims(folder: Path | None = None, markers=claims.claim_markers):
     """Yield ``(Claim, Location)`` for every claim in the posts under ``folder``
-    (``posts/``)."""
+    (``posts/``). ``markers(body)`` finds a post's claim markers
+    (`journal.claims.claim_markers`; the site build keeps what it found)."""
     for path in sorted(Path(folder or paths.POSTS).rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         _, body, offset = markdown_source.split_front_matter(text)
-        for _, claim, where in claims.find_claims(body, paths.display_path(path),
-                                                  offset):
-            yield claim, where
+        source = paths.display_path(path)
+        for line, marker in markers(body):
+            where = Location(source, line=line + offset)
+            yield claims.parse_marker(marker, where), where
 
 
 def claims_on(notebook: Path, folder: Path | None = None):
@@ -86,16 +88,18 @@ def claims_on(notebook: Path, folder: Path | None = None):
             if (paths.PROJECTS / claim.notebook).resolve() == target]
 
 
-def problems(notebook, report: dict, judged: bool, folder: Path | None = None):
+def problems(notebook, report: dict, judged: bool, folder: Path | None = None,
+             markers=claims.claim_markers):
     """Why the posts' claims may not be published, one line each (none: they may).
 
     ``notebook(rel, where)`` reads a notebook named in a claim. A claim fails
     when it does not hold on the published records, or when ``make test``
     recorded that it did not hold on the re-derived ones; with ``judged``, also
     when the report has no verdict on it from its notebook's last check.
+    ``markers`` as for `post_claims`.
     """
     found = []
-    for claim, where in post_claims(folder):
+    for claim, where in post_claims(folder, markers):
         verdict = judge(claim, records_of(notebook(claim.notebook, where)), where)
         if not verdict.holds:
             found.append(claims.failure_message(claim, verdict, where,

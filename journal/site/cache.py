@@ -25,6 +25,9 @@ what changed rather than the size of the journal. What is kept:
 - ``excerpts``: where a post's excerpt may stop (`journal.site.excerpts`);
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
+- ``claims``: the claim markers in a post (`journal.claims.claim_markers`);
+- ``safety``: what the privacy scan finds in a notebook
+  (`journal.safety.scan_notebook`);
 - ``search``: a page's sections as the search index holds them
   (`journal.site.search`);
 - ``csp``: what the check of a built page finds in it, and its
@@ -52,7 +55,7 @@ import nbformat
 from mkdocs.structure.toc import get_toc
 from pymdownx.superfences import highlight_validator
 
-from journal import markdown_source, nbfile, paths, postcheck
+from journal import claims, markdown_source, nbfile, paths, postcheck, safety
 from journal.errors import Location
 from journal.site import internals, projects
 
@@ -60,8 +63,8 @@ FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
 # below, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
-          "markers", "readtime", "postcheck", "search", "csp", "live-plan",
-          "live-sha256", "excerpts", "jupyter")
+          "markers", "readtime", "postcheck", "claims", "safety", "search", "csp",
+          "live-plan", "live-sha256", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
@@ -330,6 +333,21 @@ class BuildCache:
         for path in sorted(Path(folder).rglob("*.md")):
             key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
             self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
+
+    def claim_markers(self, markdown: str) -> list:
+        """`journal.claims.claim_markers`, read once per version of a post."""
+        return self.memo("claims", digest(SALT, "claims", markdown),
+                         lambda: claims.claim_markers(markdown))
+
+    def scan_notebook(self, nb, name: str, names: dict[str, str] | None = None):
+        """`journal.safety.scan_notebook`, once per version of a notebook and of
+        the local names it looks for."""
+        names = safety.local_names() if names is None else names
+        key = digest(SALT, "safety", name, as_text(names), json.dumps(nb))
+        found = self.memo("safety", key, lambda: [
+            [f.file, f.where, f.kind, f.excerpt]
+            for f in safety.scan_notebook(nb, name, names)])
+        return [safety.Finding(*f) for f in found]
 
     def read_notebook(self, path: Path):
         """`journal.nbfile.read`, validating a notebook file only the first time."""

@@ -216,7 +216,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         warns and shows them marked as not supported."""
         with as_plugin_error():
             found = claim_checks.problems(self.notebooks.get, self.stamps.report,
-                                          judged=self.stamps.strict)
+                                          judged=self.stamps.strict,
+                                          markers=self.cache.claim_markers)
         if found and config.get("strict"):
             raise PluginError("\n".join(found))
         for problem in found:
@@ -240,7 +241,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         warnings, so a strict build fails naming notebook and cell."""
         with as_plugin_error():
             notebooks = list(pages.project_notebooks(self.notebooks))
-            safety.check_notebooks(notebooks)
+            safety.check_notebooks(notebooks, scan=self.cache.scan_notebook)
         for rel, nb in notebooks:
             for finding in sanitize_html.findings(nb, rel):
                 log.warning(finding)
