@@ -228,6 +228,14 @@ POST = ["# Title", "", "First paragraph, with a [link](other.md) and `code`.", "
 
 def test_excerpt_stops_at_the_separator_with_a_placeholder():
     assert excerpts.shorten(POST, SEPARATOR) == POST[:5] + ["", excerpts.PLACEHOLDER]
+    # the verification line under a post's title is one element, closed on its line
+    stamped = POST[:2] + [STAMP_LINE, ""] + POST[2:]
+    assert excerpts.shorten(stamped, SEPARATOR) == stamped[:7] + ["",
+                                                                  excerpts.PLACEHOLDER]
+
+
+STAMP_LINE = ('<div class="journal-line" markdown="span"><span aria-hidden="true">'
+              '\u2713</span> 3 numbers re-derived \u00b7 [what this means](x.md)</div>')
 
 
 @pytest.mark.parametrize("lines", [
@@ -239,18 +247,23 @@ def test_excerpt_stops_at_the_separator_with_a_placeholder():
     ["Intro", SEPARATOR, "", '--8<-- "snippets/x.md"'],
     ["Intro", "no separator", "more"],
     ["Intro", SEPARATOR, "", "  "],
+    ["<div><div>Intro</div>", SEPARATOR, "</div>", "more"],
+    ["<div>Intro</div><div>", SEPARATOR, "</div>", "more"],
 ], ids=["indented", "fenced", "html", "reference", "footnote", "snippet", "none",
-        "nothing-after"])
+        "nothing-after", "html-left-open", "html-opened-again"])
 def test_excerpt_is_left_whole_when_its_start_could_depend_on_the_rest(lines):
     assert excerpts.shorten(lines, SEPARATOR) == lines
 
 
-def test_shortened_excerpt_converts_to_the_same_html_before_the_separator():
+@pytest.mark.parametrize("post", [POST, POST[:2] + [STAMP_LINE, ""] + POST[2:]],
+                         ids=["plain", "stamped"])
+def test_shortened_excerpt_converts_to_the_same_html_before_the_separator(post):
     extensions = ["toc", "attr_list", "md_in_html", "footnotes", "pymdownx.superfences",
                   "pymdownx.highlight"]
-    whole = markdown.Markdown(extensions=extensions).convert("\n".join(POST))
-    short = markdown.Markdown(extensions=extensions).convert(
-        "\n".join(excerpts.shorten(POST, SEPARATOR)))
+    whole = markdown.Markdown(extensions=extensions).convert("\n".join(post))
+    shortened = excerpts.shorten(post, SEPARATOR)
+    assert shortened != post
+    short = markdown.Markdown(extensions=extensions).convert("\n".join(shortened))
     assert short.split(SEPARATOR)[0] == whole.split(SEPARATOR)[0]
     assert short.split(SEPARATOR)[1].strip()  # the view still has more to link to
 
