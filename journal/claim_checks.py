@@ -42,10 +42,12 @@ def _record(records: dict, notebook: str, name: str, where: Location) -> dict:
     return records[name]
 
 
-def judge(claim: Claim, records: dict, where: Location) -> Verdict:
-    """The verdict on ``claim`` from a notebook's records (`records_of`)."""
-    return claims.judge(claim, _record(records, claim.notebook, claim.first, where),
-                        _record(records, claim.notebook, claim.second, where))
+def judge(claim: Claim, records: dict, where: Location, rule=claims.judge) -> Verdict:
+    """The verdict on ``claim`` from a notebook's records (`records_of`).
+    ``rule(claim, first, second)`` is `journal.claims.judge` (the site build
+    keeps its verdicts)."""
+    return rule(claim, _record(records, claim.notebook, claim.first, where),
+                _record(records, claim.notebook, claim.second, where))
 
 
 def render(claim: Claim, verdict: Verdict) -> str:
@@ -89,18 +91,18 @@ def claims_on(notebook: Path, folder: Path | None = None):
 
 
 def problems(notebook, report: dict, judged: bool, folder: Path | None = None,
-             markers=claims.claim_markers):
+             markers=claims.claim_markers, rule=claims.judge):
     """Why the posts' claims may not be published, one line each (none: they may).
 
     ``notebook(rel, where)`` reads a notebook named in a claim. A claim fails
     when it does not hold on the published records, or when ``make test``
     recorded that it did not hold on the re-derived ones; with ``judged``, also
     when the report has no verdict on it from its notebook's last check.
-    ``markers`` as for `post_claims`.
+    ``markers`` as for `post_claims`, ``rule`` as for `judge`.
     """
     found = []
     for claim, where in post_claims(folder, markers):
-        verdict = judge(claim, records_of(notebook(claim.notebook, where)), where)
+        verdict = judge(claim, records_of(notebook(claim.notebook, where)), where, rule)
         if not verdict.holds:
             found.append(claims.failure_message(claim, verdict, where,
                                                 runs="the published runs"))

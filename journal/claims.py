@@ -28,7 +28,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from journal import markdown_source, report
 from journal.errors import Location, PostError
@@ -223,6 +222,8 @@ def judge(claim: Claim, first: dict, second: dict) -> Verdict:
             difference = 0.0
         method, low, high, df = "exact", difference, difference, None
     else:
+        from scipy import stats  # here: it takes most of a second to import
+
         with warnings.catch_warnings():
             # One arm's runs all equal (a deterministic model against a seeded
             # one): scipy warns of precision loss in that arm's variance, which

@@ -25,7 +25,8 @@ what changed rather than the size of the journal. What is kept:
 - ``excerpts``: where a post's excerpt may stop (`journal.site.excerpts`);
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
-- ``claims``: the claim markers in a post (`journal.claims.claim_markers`);
+- ``claims``: the claim markers in a post (`journal.claims.claim_markers`)
+  and the verdict on each claim from its two records (`journal.claims.judge`);
 - ``safety``: what the privacy scan finds in a notebook
   (`journal.safety.scan_notebook`);
 - ``search``: a page's sections as the search index holds them
@@ -42,6 +43,7 @@ and compare the files byte for byte. ``cache_off`` turns single layers off (the
 benchmark measures each one's saving).
 """
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -338,6 +340,13 @@ class BuildCache:
         """`journal.claims.claim_markers`, read once per version of a post."""
         return self.memo("claims", digest(SALT, "claims", markdown),
                          lambda: claims.claim_markers(markdown))
+
+    def verdict(self, claim, first: dict, second: dict):
+        """`journal.claims.judge`, once per claim and pair of metric records."""
+        key = digest(SALT, "verdict", repr(claim), as_text(first), as_text(second))
+        found = self.memo("claims", key, lambda: dataclasses.asdict(
+            claims.judge(claim, first, second)))
+        return claims.Verdict(**{**found, "runs": tuple(found["runs"])})
 
     def scan_notebook(self, nb, name: str, names: dict[str, str] | None = None):
         """`journal.safety.scan_notebook`, once per version of a notebook and of

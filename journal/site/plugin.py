@@ -217,7 +217,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         with as_plugin_error():
             found = claim_checks.problems(self.notebooks.get, self.stamps.report,
                                           judged=self.stamps.strict,
-                                          markers=self.cache.claim_markers)
+                                          markers=self.cache.claim_markers,
+                                          rule=self.cache.verdict)
         if found and config.get("strict"):
             raise PluginError("\n".join(found))
         for problem in found:
