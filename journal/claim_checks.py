@@ -15,7 +15,7 @@ import html
 import posixpath
 from pathlib import Path
 
-from journal import claims, dotplot, markdown_source, paths
+from journal import claims, dotplot, paths
 from journal.claims import Claim, ClaimError, Verdict
 from journal.errors import Location
 from journal.report import records_in
@@ -71,14 +71,12 @@ def entry(claim: Claim, verdict: Verdict, where: Location) -> dict:
 
 def post_claims(folder: Path | None = None, markers=claims.claim_markers):
     """Yield ``(Claim, Location)`` for every claim in the posts under ``folder``
-    (``posts/``). ``markers(body)`` finds a post's claim markers
+    (``posts/``). ``markers(text)`` finds a post's claim markers
     (`journal.claims.claim_markers`; the site build keeps what it found)."""
     for path in sorted(Path(folder or paths.POSTS).rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        _, body, offset = markdown_source.split_front_matter(text)
         source = paths.display_path(path)
-        for line, marker in markers(body):
-            where = Location(source, line=line + offset)
+        for line, marker in markers(path.read_text(encoding="utf-8")):
+            where = Location(source, line=line)
             yield claims.parse_marker(marker, where), where
 
 

@@ -146,11 +146,13 @@ def parse_marker(body: str, where: Location) -> Claim:
     return Claim(notebook, first, relation, second, PAIRINGS[pairing], within, spec)
 
 
-def claim_markers(markdown: str) -> list[tuple[int, str]]:
-    """(line in ``markdown`` from 1, text after ``claim``) of every claim marker
-    outside code, as `find_claims` reads them."""
-    return [(markdown_source.line_of(markdown, m.start()), m.group(2))
-            for m in markdown_source.markers(markdown) if m.group(1) == "claim"]
+def claim_markers(text: str) -> list[tuple[int, str]]:
+    """(line in the file from 1, text after ``claim``) of every claim marker in a
+    post's ``text`` (front matter and all) outside code, as `find_claims` reads
+    them."""
+    _, body, offset = markdown_source.split_front_matter(text)
+    return [(markdown_source.line_of(body, m.start()) + offset, m.group(2))
+            for m in markdown_source.markers(body) if m.group(1) == "claim"]
 
 
 def find_claims(markdown: str, source: str, line_offset: int = 0):

@@ -336,10 +336,10 @@ class BuildCache:
             key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
             self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
 
-    def claim_markers(self, markdown: str) -> list:
+    def claim_markers(self, text: str) -> list:
         """`journal.claims.claim_markers`, read once per version of a post."""
-        return self.memo("claims", digest(SALT, "claims", markdown),
-                         lambda: claims.claim_markers(markdown))
+        return self.memo("claims", digest(SALT, "claims", text),
+                         lambda: claims.claim_markers(text))
 
     def verdict(self, claim, first: dict, second: dict):
         """`journal.claims.judge`, once per claim and pair of metric records."""
