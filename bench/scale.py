@@ -241,6 +241,7 @@ LAYERS = {
     "search parses": {"cache_off": ["search"]},
     "page checks": {"cache_off": ["csp"]},
     "excerpts": {"cache_off": ["excerpts"]},
+    "templates": {"cache_off": ["templates"]},
     "claims and safety": {"cache_off": ["claims", "safety"]},
     "small": {"cache_off": ["notebook", "quoted", "markers", "readtime", "postcheck",
                             "live-plan", "live-sha256"]},

@@ -32,7 +32,9 @@ what changed rather than the size of the journal. What is kept:
 - ``search``: a page's sections as the search index holds them
   (`journal.site.search`);
 - ``csp``: what the check of a built page finds in it, and its
-  Content-Security-Policy (`journal.site.csp`).
+  Content-Security-Policy (`journal.site.csp`);
+- Jinja's compiled theme templates (``jinja/``): MkDocs makes the theme's
+  templates afresh for every build, ``mkdocs serve`` for every rebuild.
 
 Entries live in ``.cache/journal/<kind>.json`` (the plugin's ``cache_dir``),
 loaded once per process (so ``mkdocs serve`` keeps them in memory between
@@ -53,6 +55,7 @@ import weakref
 from importlib import metadata
 from pathlib import Path
 
+import jinja2
 import nbformat
 from mkdocs.structure.toc import get_toc
 from pymdownx.superfences import highlight_validator
@@ -63,10 +66,10 @@ from journal.site import internals, projects
 
 FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
-# below, the excerpt shortcut and mkdocs-jupyter's cache.
+# below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
           "markers", "readtime", "postcheck", "claims", "safety", "search", "csp",
-          "live-plan", "live-sha256", "excerpts", "jupyter")
+          "live-plan", "live-sha256", "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
@@ -224,6 +227,14 @@ class BuildCache:
         rebuild of a few pages (`journal.site.rebuild`) keeps everything."""
         for found in self.stores.values():
             found.save(prune)
+
+    def templates(self, env: jinja2.Environment) -> jinja2.Environment:
+        """At ``on_env``: the theme's templates compiled once, not on every build."""
+        if self.uses("templates"):
+            folder = self.folder / "jinja"
+            folder.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        return env
 
     # -----------------------------------------------------------------------
     # Highlighted code: a SuperFences custom fence named "*" (added by `start`)

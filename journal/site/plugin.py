@@ -162,6 +162,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         with as_plugin_error():
             return maths.convert_arithmatex(output, page.file.src_uri)
 
+    def on_env(self, env, *, config, files):
+        return self.cache.templates(env)
+
     @event_priority(100)  # before mkdocs-jupyter clears what it takes for stale
     def on_post_build(self, *, config):
         self.rebuild.keep_conversions(config)
