@@ -251,6 +251,7 @@ def test_site_check_keeps_each_parse_but_looks_for_script_files_every_time(tmp_p
     bundle.unlink()  # the page is the same, its script file gone
     again = cache.BuildCache(tmp_path / "cache")
     found = csp.check_and_protect(site, "https://example.org/base/", stored=again)
+    assert again.stores["csp"].used and not again.stores["csp"].changed  # kept parse
     assert len(found) == 1 and found[0].startswith("p/index.html: script that is not "
                                                    "the site's own"), found
     assert (site / "p" / "index.html").read_text() == written
