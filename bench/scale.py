@@ -239,15 +239,17 @@ LAYERS = {
     "notebook-page": {"cache_off": ["notebook-page"]},
     "jupyter": {"cache_off": ["jupyter"]},
     "search parses": {"cache_off": ["search"]},
+    "page checks": {"cache_off": ["csp"]},
     "excerpts": {"cache_off": ["excerpts"]},
     "templates": {"cache_off": ["templates"]},
+    "claims and safety": {"cache_off": ["claims", "safety"]},
     "small": {"cache_off": ["notebook", "quoted", "markers", "readtime", "postcheck",
                             "live-plan", "live-sha256"]},
     "index trim": {"search_index": "stock"},
 }
 TRIMS = {f"trim {name}": {"search_trim_off": [name], "cache_off": ["search",
                                                                   "notebook-page"]}
-         for name in ("leave-out", "code-names", "stop-words", "later-pages", "utf-8")}
+         for name in ("leave-out", "code-names", "stop-words", "utf-8")}
 LAYERS.update(TRIMS)
 # A layer that saves less build CPU time than either of these at the grown size
 # saves nothing measurable (builds vary by about this much).

@@ -15,7 +15,7 @@ import html
 import posixpath
 from pathlib import Path
 
-from journal import claims, dotplot, markdown_source, paths
+from journal import claims, dotplot, paths
 from journal.claims import Claim, ClaimError, Verdict
 from journal.errors import Location
 from journal.report import records_in
@@ -42,10 +42,12 @@ def _record(records: dict, notebook: str, name: str, where: Location) -> dict:
     return records[name]
 
 
-def judge(claim: Claim, records: dict, where: Location) -> Verdict:
-    """The verdict on ``claim`` from a notebook's records (`records_of`)."""
-    return claims.judge(claim, _record(records, claim.notebook, claim.first, where),
-                        _record(records, claim.notebook, claim.second, where))
+def judge(claim: Claim, records: dict, where: Location, rule=claims.judge) -> Verdict:
+    """The verdict on ``claim`` from a notebook's records (`records_of`).
+    ``rule(claim, first, second)`` is `journal.claims.judge` (the site build
+    keeps its verdicts)."""
+    return rule(claim, _record(records, claim.notebook, claim.first, where),
+                _record(records, claim.notebook, claim.second, where))
 
 
 def render(claim: Claim, verdict: Verdict) -> str:
@@ -67,15 +69,15 @@ def entry(claim: Claim, verdict: Verdict, where: Location) -> dict:
             claims.failure_message(claim, verdict, where)}
 
 
-def post_claims(folder: Path | None = None):
+def post_claims(folder: Path | None = None, markers=claims.claim_markers):
     """Yield ``(Claim, Location)`` for every claim in the posts under ``folder``
-    (``posts/``)."""
+    (``posts/``). ``markers(text)`` finds a post's claim markers
+    (`journal.claims.claim_markers`; the site build keeps what it found)."""
     for path in sorted(Path(folder or paths.POSTS).rglob("*.md")):
-        text = path.read_text(encoding="utf-8")
-        _, body, offset = markdown_source.split_front_matter(text)
-        for _, claim, where in claims.find_claims(body, paths.display_path(path),
-                                                  offset):
-            yield claim, where
+        source = paths.display_path(path)
+        for line, marker in markers(path.read_text(encoding="utf-8")):
+            where = Location(source, line=line)
+            yield claims.parse_marker(marker, where), where
 
 
 def claims_on(notebook: Path, folder: Path | None = None):
@@ -86,17 +88,19 @@ def claims_on(notebook: Path, folder: Path | None = None):
             if (paths.PROJECTS / claim.notebook).resolve() == target]
 
 
-def problems(notebook, report: dict, judged: bool, folder: Path | None = None):
+def problems(notebook, report: dict, judged: bool, folder: Path | None = None,
+             markers=claims.claim_markers, rule=claims.judge):
     """Why the posts' claims may not be published, one line each (none: they may).
 
     ``notebook(rel, where)`` reads a notebook named in a claim. A claim fails
     when it does not hold on the published records, or when ``make test``
     recorded that it did not hold on the re-derived ones; with ``judged``, also
     when the report has no verdict on it from its notebook's last check.
+    ``markers`` as for `post_claims`, ``rule`` as for `judge`.
     """
     found = []
-    for claim, where in post_claims(folder):
-        verdict = judge(claim, records_of(notebook(claim.notebook, where)), where)
+    for claim, where in post_claims(folder, markers):
+        verdict = judge(claim, records_of(notebook(claim.notebook, where)), where, rule)
         if not verdict.holds:
             found.append(claims.failure_message(claim, verdict, where,
                                                 runs="the published runs"))

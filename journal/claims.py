@@ -16,7 +16,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from journal import markdown_source, report
 from journal.errors import Location, PostError
@@ -135,6 +134,15 @@ def parse_marker(body: str, where: Location) -> Claim:
     return Claim(notebook, first, relation, second, PAIRINGS[pairing], within, spec)
 
 
+def claim_markers(text: str) -> list[tuple[int, str]]:
+    """(line in the file from 1, text after ``claim``) of every claim marker in a
+    post's ``text`` (front matter and all) outside code, as `find_claims` reads
+    them."""
+    _, body, offset = markdown_source.split_front_matter(text)
+    return [(markdown_source.line_of(body, m.start()) + offset, m.group(2))
+            for m in markdown_source.markers(body) if m.group(1) == "claim"]
+
+
 def find_claims(markdown: str, source: str, line_offset: int = 0):
     """Yield ``(match, Claim, Location)`` for every claim marker outside code
     (``match`` is a `journal.markdown_source.MARKER` match).
@@ -204,6 +212,8 @@ def judge(claim: Claim, first: dict, second: dict) -> Verdict:
             difference = 0.0
         method, low, high, df = "exact", difference, difference, None
     else:
+        from scipy import stats  # here: it takes most of a second to import
+
         with warnings.catch_warnings():
             # One arm's runs all equal (a deterministic model against a seeded
             # one): scipy warns of precision loss in that arm's variance, which

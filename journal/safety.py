@@ -295,13 +295,16 @@ def scan_notebook_file(path: Path, names=None) -> list[Finding]:
     return scan_notebook(nbfile.read(path), paths.display_path(path), names)
 
 
-def check_notebooks(notebooks, names: dict[str, str] | None = None) -> None:
+def check_notebooks(notebooks, names: dict[str, str] | None = None,
+                    scan=scan_notebook) -> None:
     """Raise `SafetyError` naming the first leak in ``(rel, notebook)`` pairs, the
-    notebooks under projects/ that the site publishes (pages and ``.ipynb`` files)."""
+    notebooks under projects/ that the site publishes (pages and ``.ipynb`` files).
+    ``scan(nb, name, names)`` is `scan_notebook` (the site build keeps what it
+    found)."""
     # Scripts are the sanitizer's to remove and report (journal.sanitize_html):
     # here they would stop even a preview build of the page that shows them inert.
     findings = [f for rel, nb in notebooks
-                for f in scan_notebook(nb, f"projects/{rel}", names)
+                for f in scan(nb, f"projects/{rel}", names)
                 if f.kind != SCRIPT_KIND]
     if findings:
         raise SafetyError(f"{findings[0].kind}: {findings[0].excerpt!r}; not published"

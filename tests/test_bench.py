@@ -198,13 +198,13 @@ def test_each_layer_shows_its_saving_and_one_that_saves_nothing_says_so(tmp_path
     today = grown(posts=7, notebooks=11, serve_s=0.5, serve_full_s=0.52,
                   layers=layers(1.0, {"highlight": (1.5, 500_000),
                                       "page": (1.01, 500_000),
-                                      "templates": (1.2, 500_000),
+                                      "post": (1.2, 500_000),
                                       "trim utf-8": (None, 500_000),
                                       "trim stop-words": (None, 600_000)}))
     big = grown(serve_s=1.0, serve_full_s=5.0,
                 layers=layers(3.0, {"highlight": (4.0, 500_000),
                                     "page": (3.02, 500_000),
-                                    "templates": (2.5, 500_000),
+                                    "post": (2.5, 500_000),
                                     "trim utf-8": (None, 500_000),
                                     "trim stop-words": (None, 900_000)}))
     lines = {line.split("  ")[0]: line.rstrip() for line in judge(
@@ -215,7 +215,7 @@ def test_each_layer_shows_its_saving_and_one_that_saves_nothing_says_so(tmp_path
     assert "saves 97.7 -> 390.6 KB" in lines["scale: trim stop-words"]
     assert lines["scale: trim utf-8"].endswith("saves nothing measurable")
     # judged where the layers are for, the grown size: a loss there is no saving
-    assert lines["scale: cache layer templates"].endswith("saves nothing measurable")
+    assert lines["scale: cache layer post"].endswith("saves nothing measurable")
     dirty = lines["scale: dirty rebuild (make serve --dirty)"]
     assert "saves 0.02 -> 4.00 s per saved post" in dirty
     assert "nothing measurable" not in dirty  # measurable at the grown size

@@ -177,6 +177,7 @@ def test_notebook_page_is_light_titled_and_keeps_tags_for_authors():
     assert "setup(seed=0)" in folded[1]
 
 
+
 def test_only_mkdocs_jupyters_own_scripts_are_shared():
     copy_button = COPY_BUTTON
     page = (f"<script>\n{copy_button}\n</script>"
@@ -232,3 +233,26 @@ def test_site_check_names_page_and_element(tmp_path, article, problem):
     assert f"'sha256-{theme}'" in policy and "'unsafe-inline'" not in \
         policy.split("script-src")[1].split(";")[0]
     assert "img-src 'self' data:" in policy and "'wasm-unsafe-eval'" in policy
+
+
+def test_site_check_keeps_each_parse_but_looks_for_script_files_every_time(tmp_path):
+    from journal.site import cache, csp
+    site = tmp_path / "site"
+    (site / "assets" / "javascripts").mkdir(parents=True)
+    bundle = site / "assets" / "javascripts" / "bundle.js"
+    bundle.write_text("1")
+    (site / "p").mkdir()
+    (site / "p" / "index.html").write_text(SITE_PAGE.format(article="<p>fine</p>"))
+    stored = cache.BuildCache(tmp_path / "cache")
+    assert csp.check_and_protect(site, "https://example.org/base/", stored=stored) == []
+    written = (site / "p" / "index.html").read_text()
+    stored.end_build()
+    assert (tmp_path / "cache" / "csp.json").is_file()
+    bundle.unlink()  # the page is the same, its script file gone
+    again = cache.BuildCache(tmp_path / "cache")
+    found = csp.check_and_protect(site, "https://example.org/base/", stored=again)
+    assert again.stores["csp"].used and not again.stores["csp"].changed  # kept parse
+    assert len(found) == 1 and found[0].startswith("p/index.html: script that is not "
+                                                   "the site's own"), found
+    assert (site / "p" / "index.html").read_text() == written
+    assert found == csp.check_and_protect(site, "https://example.org/base/")

@@ -9,7 +9,6 @@ import markdown
 import pytest
 import yaml
 from hypothesis import given, strategies as st
-from material.plugins.blog.structure import View
 
 from journal import paths
 from journal.site import excerpts, search
@@ -66,6 +65,47 @@ def test_index_keeps_prose_and_code_names_not_outputs_or_stamps():
         assert left_out not in text
     assert [e["location"] for e in index.entries] == ["post/", "post/#more"]
 
+
+CLAIM_AND_CONTROLS = """<h1 id="title">Title</h1>
+<p class="journal-live-jump" markdown="0"><a href="#run-nb">Run \u201cNb\u201d in your \
+browser</a>: each number below is re-derived on your machine.</p>
+<p>Ten epochs beat five on every seed: <span class="journal-claim" title="Judged">higher: \
+higher in 3 of 3 seeds; paired difference +0.5 points</span>, so ten it is. The target \
+was <span class="journal-literal" title="Typed">94%<a class="journal-dagger" \
+href="#journal-hand-typed"><sup aria-hidden="true">\u2020</sup><span class="journal-sr"> \
+(typed by hand, not re-derived)</span></a></span> accuracy.</p>
+"""
+
+
+def test_verdicts_jump_links_and_hand_typed_marks_are_left_out():
+    index = search.JournalIndex(lang=["en"], separator=r"[\s\-]+", pipeline=[],
+                                fields={})
+    index.add_entry_from_context(page(search.leave_out(CLAIM_AND_CONTROLS)))
+    text = " ".join(e["text"] for e in index.entries)
+    # the author's sentences stay, and a number typed by hand stays with them
+    assert "Ten epochs beat five on every seed:" in text and "so ten it is" in text
+    assert "94%" in text and "accuracy" in text
+    for left_out in ("paired difference", "in your browser", "re-derived",
+                     "typed by hand", "\u2020"):
+        assert left_out not in text, left_out
+
+
+
+def test_a_formula_is_indexed_as_its_tex_not_as_drawn():
+    from journal.site import maths
+    html = maths.convert_arithmatex(
+        '<h1 id="t">T</h1><p>The mean <span class="arithmatex">\\(\\mu = '
+        '\\frac{1}{m}\\sum_i x_i\\)</span> of a channel.</p>', "posts/a.md")
+    assert "<math" in html and "<mi>μ</mi>" in html
+    index = search.JournalIndex(lang=["en"], separator=r"[\s\-]+", pipeline=[],
+                                fields={})
+    index.add_entry_from_context(page(html))
+    text = index.entries[0]["text"]
+    assert text == "<p>The mean \\mu = \\frac{1}{m}\\sum_i x_i of a channel.</p>"
+    drawn = search.JournalIndex(lang=["en"], separator=r"[\s\-]+", pipeline=[],
+                                fields={}, off={"leave-out"})
+    drawn.add_entry_from_context(page(html))
+    assert "μ=" in drawn.entries[0]["text"]
 
 # The site's search settings: its separator, and the plugin's pipeline for English.
 SEARCH = next(p["search"] for p in yaml.safe_load(
@@ -166,26 +206,6 @@ def test_a_pages_tags_go_on_its_first_entry_only():
     assert [e.get("tags") for e in index.entries] == [["numpy", "mnist"], None]
 
 
-def view(url: str, pages: list) -> View:
-    """A page of a blog view (the journal's index, an archive year, a category)."""
-    made = View.__new__(View)
-    made.file = SimpleNamespace(url=url)
-    made.meta, made.toc, made.title, made.pages = {}, [], "2026", pages
-    made.content = '<h1 id="2026">2026</h1>\n<p>Every post of the year.</p>'
-    return made
-
-
-def test_later_pages_of_a_blog_view_are_left_out():
-    pages: list = []
-    pages += [view("archive/2026/", pages), view("archive/2026/page/2/", pages),
-              view("archive/2026/page/3/", pages)]
-    index = site_index()
-    for each in pages:
-        index.add_entry_from_context(each)
-    assert [e["location"] for e in index.entries] == ["archive/2026/"]
-    assert not search.is_later_page(page(PAGE))
-
-
 def test_the_index_file_keeps_characters_as_they_are():
     index = site_index()
     index.add_entry_from_context(page("<h1 id='t'>Title</h1><p>91.8% ± 0.8% → 2×</p>"))
@@ -208,6 +228,14 @@ POST = ["# Title", "", "First paragraph, with a [link](other.md) and `code`.", "
 
 def test_excerpt_stops_at_the_separator_with_a_placeholder():
     assert excerpts.shorten(POST, SEPARATOR) == POST[:5] + ["", excerpts.PLACEHOLDER]
+    # the verification line under a post's title is one element, closed on its line
+    stamped = POST[:2] + [STAMP_LINE, ""] + POST[2:]
+    assert excerpts.shorten(stamped, SEPARATOR) == stamped[:7] + ["",
+                                                                  excerpts.PLACEHOLDER]
+
+
+STAMP_LINE = ('<div class="journal-line" markdown="span"><span aria-hidden="true">'
+              '\u2713</span> 3 numbers re-derived \u00b7 [what this means](x.md)</div>')
 
 
 @pytest.mark.parametrize("lines", [
@@ -219,18 +247,23 @@ def test_excerpt_stops_at_the_separator_with_a_placeholder():
     ["Intro", SEPARATOR, "", '--8<-- "snippets/x.md"'],
     ["Intro", "no separator", "more"],
     ["Intro", SEPARATOR, "", "  "],
+    ["<div><div>Intro</div>", SEPARATOR, "</div>", "more"],
+    ["<div>Intro</div><div>", SEPARATOR, "</div>", "more"],
 ], ids=["indented", "fenced", "html", "reference", "footnote", "snippet", "none",
-        "nothing-after"])
+        "nothing-after", "html-left-open", "html-opened-again"])
 def test_excerpt_is_left_whole_when_its_start_could_depend_on_the_rest(lines):
     assert excerpts.shorten(lines, SEPARATOR) == lines
 
 
-def test_shortened_excerpt_converts_to_the_same_html_before_the_separator():
+@pytest.mark.parametrize("post", [POST, POST[:2] + [STAMP_LINE, ""] + POST[2:]],
+                         ids=["plain", "stamped"])
+def test_shortened_excerpt_converts_to_the_same_html_before_the_separator(post):
     extensions = ["toc", "attr_list", "md_in_html", "footnotes", "pymdownx.superfences",
                   "pymdownx.highlight"]
-    whole = markdown.Markdown(extensions=extensions).convert("\n".join(POST))
-    short = markdown.Markdown(extensions=extensions).convert(
-        "\n".join(excerpts.shorten(POST, SEPARATOR)))
+    whole = markdown.Markdown(extensions=extensions).convert("\n".join(post))
+    shortened = excerpts.shorten(post, SEPARATOR)
+    assert shortened != post
+    short = markdown.Markdown(extensions=extensions).convert("\n".join(shortened))
     assert short.split(SEPARATOR)[0] == whole.split(SEPARATOR)[0]
     assert short.split(SEPARATOR)[1].strip()  # the view still has more to link to
 
@@ -250,5 +283,4 @@ def test_each_trim_can_be_undone_on_its_own():
     with_stop_words = first_text("stop-words")
     assert with_stop_words.startswith("<p>It is not the model that is wrong;")
     assert "fit np.linalg.lstsq" in with_stop_words
-    assert set(search.TRIMS) == {"leave-out", "code-names", "stop-words", "later-pages",
-                                 "utf-8"}
+    assert set(search.TRIMS) == {"leave-out", "code-names", "stop-words", "utf-8"}

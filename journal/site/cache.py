@@ -25,9 +25,16 @@ what changed rather than the size of the journal. What is kept:
 - ``excerpts``: where a post's excerpt may stop (`journal.site.excerpts`);
 - ``readtime``: the blog plugin's reading time of a post;
 - ``postcheck``: that a post passed `journal.postcheck`;
+- ``claims``: the claim markers in a post (`journal.claims.claim_markers`)
+  and the verdict on each claim from its two records (`journal.claims.judge`);
+- ``safety``: what the privacy scan finds in a notebook
+  (`journal.safety.scan_notebook`);
 - ``search``: a page's sections as the search index holds them
   (`journal.site.search`);
-- Jinja's compiled theme templates (``jinja/``).
+- ``csp``: what the check of a built page finds in it, and its
+  Content-Security-Policy (`journal.site.csp`);
+- Jinja's compiled theme templates (``jinja/``): MkDocs makes the theme's
+  templates afresh for every build, ``mkdocs serve`` for every rebuild.
 
 Entries live in ``.cache/journal/<kind>.json`` (the plugin's ``cache_dir``),
 loaded once per process (so ``mkdocs serve`` keeps them in memory between
@@ -38,6 +45,7 @@ and compare the files byte for byte. ``cache_off`` turns single layers off (the
 benchmark measures each one's saving).
 """
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -52,7 +60,7 @@ import nbformat
 from mkdocs.structure.toc import get_toc
 from pymdownx.superfences import highlight_validator
 
-from journal import markdown_source, nbfile, paths, postcheck
+from journal import claims, markdown_source, nbfile, paths, postcheck, safety
 from journal.errors import Location
 from journal.site import internals, projects
 
@@ -60,8 +68,8 @@ FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
 # below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
-          "markers", "readtime", "postcheck", "search", "live-plan", "live-sha256",
-          "templates", "excerpts", "jupyter")
+          "markers", "readtime", "postcheck", "claims", "safety", "search", "csp",
+          "live-plan", "live-sha256", "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
@@ -322,16 +330,44 @@ class BuildCache:
 
         A post's checks read the post and whether the files it links to exist,
         so a pass is kept under the post and the list of files it could link to.
+        A link to posts/ or projects/ means the top-level folders, never
+        ``pages/posts`` or ``pages/projects`` (which the blog plugin makes, empty,
+        in the first build), so those are not in the list.
         """
         if not self.uses("postcheck"):
             return postcheck.check_posts(folder)
+        shadowed = (paths.ROOT / "pages" / "posts", paths.ROOT / "pages" / "projects")
         around = digest(*sorted(p.relative_to(paths.ROOT).as_posix()
                                 for root in (paths.POSTS, paths.PROJECTS,
                                              paths.ROOT / "pages")
-                                for p in root.rglob("*")))
+                                for p in root.rglob("*")
+                                if not any(p == s or p.is_relative_to(s)
+                                           for s in shadowed)))
         for path in sorted(Path(folder).rglob("*.md")):
             key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
             self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
+
+    def claim_markers(self, text: str) -> list:
+        """`journal.claims.claim_markers`, read once per version of a post."""
+        return self.memo("claims", digest(SALT, "claims", text),
+                         lambda: claims.claim_markers(text))
+
+    def verdict(self, claim, first: dict, second: dict):
+        """`journal.claims.judge`, once per claim and pair of metric records."""
+        key = digest(SALT, "verdict", repr(claim), as_text(first), as_text(second))
+        found = self.memo("claims", key, lambda: dataclasses.asdict(
+            claims.judge(claim, first, second)))
+        return claims.Verdict(**{**found, "runs": tuple(found["runs"])})
+
+    def scan_notebook(self, nb, name: str, names: dict[str, str] | None = None):
+        """`journal.safety.scan_notebook`, once per version of a notebook and of
+        the local names it looks for."""
+        names = safety.local_names() if names is None else names
+        key = digest(SALT, "safety", name, as_text(names), json.dumps(nb))
+        found = self.memo("safety", key, lambda: [
+            [f.file, f.where, f.kind, f.excerpt]
+            for f in safety.scan_notebook(nb, name, names)])
+        return [safety.Finding(*f) for f in found]
 
     def read_notebook(self, path: Path):
         """`journal.nbfile.read`, validating a notebook file only the first time."""

@@ -14,9 +14,10 @@ conversion gave, because `shorten` leaves the text whole whenever something
 before the separator could depend on what follows:
 
 - no line of its own holds the separator;
-- a fenced, indented or raw HTML block before the separator (one could run
-  past it, and the excerpt converter numbers code blocks across every view
-  it renders, counting those after the separator);
+- a fenced, indented or raw HTML block before the separator, other than an
+  element opened and closed on its one line (one could run past it, and the
+  excerpt converter numbers code blocks across every view it renders,
+  counting those after the separator);
 - a reference link, footnote or abbreviation defined after the separator, or
   Markdown included there by ``--8<--`` (it could define one). These are
   line checks that err on the safe side (a line in code counts too): reading
@@ -26,6 +27,8 @@ The plugin's ``cache: false`` turns this off with the cache
 (`journal.site.cache`), so the tests can compare the two builds.
 """
 
+import re
+
 from markdown.preprocessors import Preprocessor
 
 from journal import markdown_source
@@ -33,19 +36,31 @@ from journal.site import cache, internals
 
 PLACEHOLDER = "\u2026"  # what the views never show, but which says there is more
 PRIORITY = 40  # before every other preprocessor (whitespace, snippets, fences)
+ONE_LINE_ELEMENT = re.compile(r"<([A-Za-z][\w-]*)[\s>].*</\1>", re.DOTALL)
+
+
+def _closed_on_its_line(text: str) -> bool:
+    """Raw HTML that is one element, opened and closed on the line (as the
+    verification line a post gets under its title, `journal.site.stamps`)."""
+    found = ONE_LINE_ELEMENT.fullmatch(text.rstrip())
+    if found is None:
+        return False
+    tag = re.escape(found.group(1))
+    return len(re.findall(rf"<{tag}[\s>]", text)) == len(re.findall(rf"</{tag}>", text))
 
 
 def _opens_block(line: str) -> bool:
     """A line that may open a block running past the separator: indented code, a
-    fence, or raw HTML (a one-line comment aside). Python-Markdown, which
-    converts the excerpt, reads some of these otherwise than CommonMark, so any
-    such line counts."""
+    fence, or raw HTML (a one-line comment or element aside). Python-Markdown,
+    which converts the excerpt, reads some of these otherwise than CommonMark,
+    so any such line counts."""
     if line.startswith(("    ", "\t")):
         return True
     text = line.lstrip(" ")
     return len(line) - len(text) < 4 and (text.startswith(("```", "~~~")) or (
         text.startswith("<") and not (text.startswith("<!--")
-                                      and text.rstrip().endswith("-->"))))
+                                      and text.rstrip().endswith("-->"))
+        and not _closed_on_its_line(text)))
 
 
 def _is_abbreviation(line: str) -> bool:

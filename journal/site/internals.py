@@ -19,17 +19,15 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-# Hack: Material's search index, its HTML parser and the blog's view pages have
-# no public API; the index's stored sections and the skipped later pages of a
-# view need them (journal.site.search).
+# Hack: Material's search index and its HTML parser have no public API; the
+# index's stored sections need them (journal.site.search).
 from material.plugins.blog.readtime import readtime
-from material.plugins.blog.structure import View
 from material.plugins.search.plugin import Element, Parser, SearchIndex, Section
 from mkdocs.structure.pages import Page
 from pymdownx.highlight import HighlightExtension
 from pymdownx.superfences import SuperFencesBlockPreprocessor
 
-__all__ = ["Element", "Parser", "SearchIndex", "Section", "View", "readtime"]
+__all__ = ["Element", "Parser", "SearchIndex", "Section", "readtime"]
 
 
 @dataclass(frozen=True)
@@ -112,8 +110,7 @@ INTERNALS = [
              "mkdocs-material", ">=9.8.1,<9.9",
              "an index from parses kept by content, code as names, prose "
              "without stop words", _search_index),
-    Internal("blog View.pages, Excerpt.md, readtime()", "mkdocs-material",
-             ">=9.8.1,<9.9", "later pages of a view left out of the index; "
+    Internal("blog Excerpt.md, readtime()", "mkdocs-material", ">=9.8.1,<9.9",
              "excerpts converted up to the separator; reading time from the "
              "cache", _excerpt_converter),
     Internal("lunr's English stop words, in the search worker", "mkdocs-material",

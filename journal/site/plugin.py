@@ -168,14 +168,15 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     @event_priority(100)  # before mkdocs-jupyter clears what it takes for stale
     def on_post_build(self, *, config):
         self.rebuild.keep_conversions(config)
-        self.cache.end_build(prune=self.rebuild.whole)
         self.write_shared_files(Path(config["site_dir"]))
         # Every page checked for scripts not the site's own; `mkdocs build`
         # pages get their Content-Security-Policy (`csp`).
         for problem in csp.check_and_protect(Path(config["site_dir"]),
                                              config.get("site_url"),
-                                             protect=self.command == "build"):
+                                             protect=self.command == "build",
+                                             stored=self.cache):
             log.warning(problem)
+        self.cache.end_build(prune=self.rebuild.whole)
 
     # -----------------------------------------------------------------------
     # What the events do
@@ -218,7 +219,9 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         warns and shows them marked as not supported."""
         with as_plugin_error():
             found = claim_checks.problems(self.notebooks.get, self.stamps.report,
-                                          judged=self.stamps.strict)
+                                          judged=self.stamps.strict,
+                                          markers=self.cache.claim_markers,
+                                          rule=self.cache.verdict)
         if found and config.get("strict"):
             raise PluginError("\n".join(found))
         for problem in found:
@@ -242,7 +245,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         warnings, so a strict build fails naming notebook and cell."""
         with as_plugin_error():
             notebooks = list(pages.project_notebooks(self.notebooks))
-            safety.check_notebooks(notebooks)
+            safety.check_notebooks(notebooks, scan=self.cache.scan_notebook)
         for rel, nb in notebooks:
             for finding in sanitize_html.findings(nb, rel):
                 log.warning(finding)

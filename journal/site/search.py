@@ -11,14 +11,19 @@ keeps each code block as the names it defines and the qualified names it uses,
 stores prose without the stop words search ignores, and leaves out:
 
 - in posts, what an embed inserts besides code: printed and returned outputs,
-  HTML results, the notebook links, the verification stamps and notes;
+  HTML results, the notebook links, the verification stamps and notes; what
+  the journal computes from the runs, like an output: a claim's verdict
+  ("higher in 3 of 3 seeds; paired difference ..."), the same words for every
+  claim, while the author's sentence around it stays; the dagger that marks a
+  number typed by hand; and the links to a post's "Run in your browser" controls;
 - on notebook pages, the cells' outputs, the prompts (``In [3]:``), the cell
   tags, the second copy of each cell's code kept for the copy button and its
   "Copied!" notice, the heading anchors (``¶``), and the stamp or banner;
 - the list of posts a notebook is used in, on its page and on the Projects
   index: post titles, each indexed with its post;
-- the second and later pages of the journal, an archive year or a category:
-  the same title as the first page, listing posts indexed on their own.
+- in maths (MathML, `journal.site.maths`), the characters it is drawn with,
+  which the index would hold run together ("μ=1m∑i=1mxi"): a formula is
+  indexed as its TeX, which its ``<annotation>`` keeps (`tex_only`).
 
 Leaving out uses the plugin's documented exclusion: `leave_out` gives those
 elements the attribute ``data-search-exclude``, which the plugin skips and
@@ -55,7 +60,7 @@ import json
 import re
 
 from journal.site import cache, internals
-from journal.site.internals import Element, Parser, SearchIndex, Section, View
+from journal.site.internals import Element, Parser, SearchIndex, Section
 
 # Classes of elements the index leaves out (see the module docstring).
 EXCLUDED_CLASSES = frozenset({
@@ -63,10 +68,13 @@ EXCLUDED_CLASSES = frozenset({
     "journal-output", "journal-source",
     # the verification line, marks and banners, on posts and notebook pages
     "journal-line", "journal-check", "journal-not-verified", "journal-post-date",
+    # a claim's verdict, computed from the runs; a number's typed-by-hand mark
+    "journal-claim", "journal-dagger",
     # the "Re-run this post" box closing each post: the same commands every time
     "journal-rerun",
-    # the "Run in your browser" control and the empty slots for its outputs
-    "journal-live", "journal-live-slot",
+    # the "Run in your browser" control, the links to it near the top of a
+    # post, and the empty slots for its outputs
+    "journal-live", "journal-live-jump", "journal-live-slot",
     # notebook pages (mkdocs-jupyter's nbconvert template)
     "jp-OutputArea-output", "jp-InputPrompt", "jp-OutputPrompt", "cell-tag",
     "clipboard-copy-txt", "notice", "anchor-link",
@@ -77,9 +85,8 @@ EXCLUDED_CLASSES = frozenset({
 ATTRIBUTE = ' data-search-exclude="journal"'
 # What the index trims, each of which the plugin's ``search_trim_off`` can
 # undo (the benchmark measures each one's saving): the elements `leave_out`
-# marks, code blocks as names, prose without stop words, later pages of a blog
-# view, characters as UTF-8.
-TRIMS = ("leave-out", "code-names", "stop-words", "later-pages", "utf-8")
+# marks, code blocks as names, prose without stop words, characters as UTF-8.
+TRIMS = ("leave-out", "code-names", "stop-words", "utf-8")
 OPENING_TAG = re.compile(r'<(?P<tag>[a-zA-Z][\w-]*)(?=\s[^>]*?\bclass="(?P<classes>[^"]*)")')
 
 # What is left of a paragraph whose figure or output the index leaves out, or
@@ -95,6 +102,10 @@ CODE_BLOCK = re.compile(r"<pre>(?:<code>)?(.*?)(?:</code>)?</pre>", re.DOTALL)
 DEFINED = re.compile(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)"
                      r"|^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 DOTTED = re.compile(r"\b(?<![.\w])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
+# A formula as journal.site.maths writes it: MathML with its TeX as an annotation.
+MATH = re.compile(r"<math\b[^>]*>.*?</math>", re.DOTALL)
+TEX = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>',
+                 re.DOTALL)
 
 # lunr's English stop words, read from Material's search worker: with
 # "stopWordFilter" in the plugin's pipeline, the worker drops them from every
@@ -117,6 +128,15 @@ def _mark(match: re.Match) -> str:
 def leave_out(page_html: str) -> str:
     """``page_html`` with every element the index leaves out marked for the plugin."""
     return OPENING_TAG.sub(_mark, page_html)
+
+
+def tex_only(page_html: str) -> str:
+    """``page_html`` with each formula as its TeX, for the index only."""
+    def tex(match: re.Match) -> str:
+        found = TEX.search(match.group(0))
+        return found.group(1) if found else match.group(0)
+
+    return MATH.sub(tex, page_html)
 
 
 def code_names(code: str, seen: set[str]) -> list[str]:
@@ -194,15 +214,16 @@ def drop_stop_words(text: str, separator: re.Pattern) -> str:
 
 
 def sections(page_html: str, separator: re.Pattern | None = None,
-             code_as_names: bool = True) -> list[dict]:
+             code_as_names: bool = True, maths_as_tex: bool = True) -> list[dict]:
     """The indexed sections of a page: id, title and text, code blocks as names
-    (whole with ``code_as_names`` false).
+    (whole with ``code_as_names`` false), formulas as their TeX (as drawn too
+    with ``maths_as_tex`` false).
 
     With ``separator`` (the search worker's, when it drops stop words), the
     prose of the text goes without them (`drop_stop_words`).
     """
     parser = Parser()
-    parser.feed(page_html)
+    parser.feed(tex_only(page_html) if maths_as_tex else page_html)
     parser.close()
     seen: set[str] = set()
 
@@ -235,13 +256,6 @@ def stop_word_separator(config) -> re.Pattern | None:
         return None
 
 
-def is_later_page(page) -> bool:
-    """Whether ``page`` is the second or a later page of a blog view (the journal,
-    an archive year, a category): a copy of the first under the same title,
-    listing more posts, each indexed on its own page."""
-    return isinstance(page, View) and bool(page.pages) and page is not page.pages[0]
-
-
 class JournalIndex(SearchIndex):
     """Material's search index, from `sections` kept by content in the cache;
     a page's tags on its first entry only.
@@ -262,15 +276,15 @@ class JournalIndex(SearchIndex):
     # Subclassed: the plugin parses every page again each build, with no option
     # to keep a parse or to shorten code; this replaces only that step.
     def add_entry_from_context(self, page):
-        if (page.meta.get("search") or {}).get("exclude") or \
-                (is_later_page(page) and "later-pages" not in self.off):
+        if (page.meta.get("search") or {}).get("exclude"):
             return
         pattern = self.separator.pattern if self.separator is not None else ""
         names = "code-names" not in self.off
-        key = cache.digest(cache.SALT, "search", pattern, names, page.content)
+        tex = "leave-out" not in self.off
+        key = cache.digest(cache.SALT, "search", pattern, names, tex, page.content)
         first = len(self.entries)
         for stored in self.stored.memo("search", key, lambda: sections(
-                page.content, self.separator, code_as_names=names)):
+                page.content, self.separator, code_as_names=names, maths_as_tex=tex)):
             section = Section(Element("hx"))
             section.id = stored["id"]
             section.title = [stored["title"]] if stored["title"] else []
