@@ -1,48 +1,14 @@
 """The site build's cache: work that came out the same last build is not done again.
 
-Every result is stored under the SHA-256 of everything it is made from: its
-input, the options that shape it, the versions of the libraries that make it
-and the source of the journal package. A changed input is a miss, never a stale
-hit, so nothing is ever invalidated by hand, and the cost of a build follows
-what changed rather than the size of the journal. What is kept:
-
-- ``highlight``: a fenced code block highlighted by pymdownx (Pygments). Every
-  fence goes through `BuildCache.highlight_fence`, a SuperFences custom fence
-  named ``*`` that `BuildCache.start` adds to SuperFences' options and that
-  calls SuperFences' own formatter on a miss;
-- ``post``: a post's Markdown with its ``{% embed %}``, ``{% value %}`` and
-  ``{% literal %}`` markers expanded (`journal.embed`) and its "Re-run this
-  post" box (`journal.site.rerun`);
-- ``notebook-page``: a notebook page as `journal.site.notebook_page` finishes
-  it, with the shared styles and scripts it adds; mkdocs-jupyter caches its
-  own conversion of the notebook in ``.cache/mkdocs-jupyter/``;
-- ``page``: a Markdown page as MkDocs converts it (`render_page`): its HTML,
-  table of contents, anchors, the links it makes and what the conversion
-  logged;
-- ``notebook``: a notebook as `journal.nbfile` read and validated it;
-- ``quoted``: the notebooks a post quotes (`journal.site.projects.quoted_by`);
-- ``markers``: the notebooks a post's markers name, for its ``post`` key;
-- ``excerpts``: where a post's excerpt may stop (`journal.site.excerpts`);
-- ``readtime``: the blog plugin's reading time of a post;
-- ``postcheck``: that a post passed `journal.postcheck`;
-- ``claims``: the claim markers in a post (`journal.claims.claim_markers`)
-  and the verdict on each claim from its two records (`journal.claims.judge`);
-- ``safety``: what the privacy scan finds in a notebook
-  (`journal.safety.scan_notebook`);
-- ``search``: a page's sections as the search index holds them
-  (`journal.site.search`);
-- ``csp``: what the check of a built page finds in it, and its
-  Content-Security-Policy (`journal.site.csp`);
-- Jinja's compiled theme templates (``jinja/``): MkDocs makes the theme's
-  templates afresh for every build, ``mkdocs serve`` for every rebuild.
-
-Entries live in ``.cache/journal/<kind>.json`` (the plugin's ``cache_dir``),
-loaded once per process (so ``mkdocs serve`` keeps them in memory between
-rebuilds); each build writes back only the entries it used. The plugin's
-``cache: false`` turns all of it off, with mkdocs-jupyter's cache and the
-excerpt shortcut (`journal.site.excerpts`): the tests build the site both ways
-and compare the files byte for byte. ``cache_off`` turns single layers off (the
-benchmark measures each one's saving).
+`BuildCache` keeps each kind of result (highlighted code blocks, expanded posts,
+finished notebook pages, converted pages, claims, privacy scans, search sections,
+the script check's parse of each built page, ...) under the SHA-256 of everything
+it is made from, including library versions and the journal's source, so a
+changed input is a miss, never a stale hit. Code blocks come through
+`BuildCache.highlight_fence`, a SuperFences custom fence named ``*``. Entries
+live in ``.cache/journal/<kind>.json``; the plugin's ``cache: false`` turns it
+all off and ``cache_off`` single layers (`LAYERS`). The design: pages/site.md,
+"Cost: what changed, not what the journal holds".
 """
 
 import dataclasses

@@ -1,23 +1,11 @@
 """The built site checked as a whole, and a Content-Security-Policy on every page.
 
-After a build, every HTML page is read as written:
-
-- `problems` lists each inline event handler (``onclick=``...), each
-  ``javascript:`` URL, and each script that is not the site's own: a script
-  file must be one of the theme's (``assets/javascripts/``), the journal's
-  (``javascripts/``, ``assets/notebook/``, ``live/``); an inline script must be
-  the theme's, outside the page's content (``.md-content``), where nothing of a
-  post or notebook lands. A strict build fails on any of them, naming page and element.
-- `protect` puts a ``<meta http-equiv="Content-Security-Policy">`` first in
-  each page's head: scripts from the site itself and the page's own inline
-  scripts by their SHA-256 (computed from the HTML written), WebAssembly for
-  the browser runs' Pyodide, workers from the site (and ``blob:``), images
-  from the site and ``data:``, and no plugins, frames or foreign forms.
-  (`mkdocs build` only: `mkdocs serve` pages are checked but carry none.)
-
-Parsing every page was most of a warm build, so what a page's parse finds is
-kept by the page's content in the build cache (`journal.site.cache`); whether
-each script file it loads is one of the site's is checked in every build.
+`check_and_protect` reads every built page: `problems` lists each inline event
+handler, ``javascript:`` URL and script that is not the site's own (a strict
+build fails on any of them), and the page gets its policy, with its inline
+scripts' SHA-256, in a ``<meta>`` first in its head (`mkdocs build` only). Each
+page's parse is kept by its content in the build cache (`journal.site.cache`).
+What is allowed, and why: pages/site.md, "Scripts are the site's own".
 """
 
 import base64

@@ -1,30 +1,13 @@
 """Blog excerpts converted only up to the separator.
 
-The blog plugin shows a post's excerpt, what precedes ``<!-- more -->``, on
-every view that lists the post: the index, the archive and each of its
-categories. For each view it converts the post's whole Markdown again, code
-highlighting included, and keeps only the HTML before the separator. With a
-hundred posts that is most of the build.
-
-`stop_at_separator` gives each post's excerpt converter a Python-Markdown
-preprocessor (`UpToSeparator`) that drops what follows the separator before
-anything else reads it, leaving one placeholder paragraph so the view still
-shows its "Continue reading" link. The excerpt's HTML stays what the whole
-conversion gave, because `shorten` leaves the text whole whenever something
-before the separator could depend on what follows:
-
-- no line of its own holds the separator;
-- a fenced, indented or raw HTML block before the separator, other than an
-  element opened and closed on its one line (one could run past it, and the
-  excerpt converter numbers code blocks across every view it renders,
-  counting those after the separator);
-- a reference link, footnote or abbreviation defined after the separator, or
-  Markdown included there by ``--8<--`` (it could define one). These are
-  line checks that err on the safe side (a line in code counts too): reading
-  the post with `journal.markdown_source` would cost more than it saves.
-
-The plugin's ``cache: false`` turns this off with the cache
-(`journal.site.cache`), so the tests can compare the two builds.
+The blog plugin converts a post's whole Markdown again for every view that
+shows its excerpt. `stop_at_separator` gives each post's excerpt converter a
+preprocessor (`UpToSeparator`) that drops what follows ``<!-- more -->``,
+leaving a placeholder paragraph for the "Continue reading" link; `shorten`
+leaves the text whole whenever something before the separator could depend on
+what follows, so the excerpt's HTML does not change. The plugin's
+``cache: false`` turns this off. The rules, and why: pages/site.md, "Cost: what
+changed, not what the journal holds".
 """
 
 import re

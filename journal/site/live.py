@@ -1,23 +1,12 @@
 """The "Run in your browser" control, and the files behind it (`journal.live`).
 
-A notebook is offered to run in the browser when at least one of its cells
-that publishes a metric or a figure runs there (`journal.live.plan`); others,
-which need torch throughout, keep only the "Re-run this post" box.
-
-The control is a button, one line of text and ``live/live.js``, loaded as a
-module with Subresource Integrity (the browser refuses a changed file); the
-script only binds the button, and nothing else is fetched before the reader
-clicks. Posts carry it after their last embed, with a link to it near the
-top (`Live.jump`, after the excerpt's ``<!-- more -->``), notebook pages under
-the stamp. Each embedded cell of such a notebook is followed by an empty, hidden
-slot (``journal-live-slot``, written by `journal.embed`) where the browser's
-outputs for that cell appear.
-
-The files go under ``live/``: the two scripts, the Python files, the data,
-one bundle per notebook (`journal.live.bundle`) and the pinned Pyodide, every
-file of which is checked against its pinned digest (`journal.live.dist`) when
-it is fetched and again on every build. Plans are kept in the build cache
-(`journal.site.cache`).
+`Live` decides which notebooks are offered (`journal.live.plan`, plans kept in
+the build cache), writes the control (a button, a line of text and
+``live/live.js`` with Subresource Integrity) after a post's last embed or under
+a notebook page's stamp, with a link to it near the top of a post (`Live.jump`),
+and adds the files under ``live/``: scripts, Python files, data, one bundle per
+notebook and the pinned Pyodide, checked on every build (`journal.live.dist`).
+How it works: pages/site.md, "Running a notebook in the reader's browser".
 """
 
 import dataclasses

@@ -1,31 +1,14 @@
 """A notebook page as readers get it, made from the HTML mkdocs-jupyter renders.
 
-mkdocs-jupyter turns a notebook into one self-contained block of HTML: every
-figure inline as base64, its stylesheets (JupyterLab's, over half a megabyte)
-and scripts repeated on every page, each code cell's tags shown as chips. Here
-the page is made light and plain, without the theme's help:
-
-- figures point at the image files `journal.site.pages` writes under
-  ``assets/embeds/`` (the same files the posts' embeds use);
-- HTML and Markdown output areas are passed through `journal.sanitize_html`
-  (the cleaning posts' embeds get); SVG figures become ``<img>`` of their
-  cleaned files and ``application/javascript`` outputs are dropped;
-- inline styles, cut to the rules the page's cells can use
-  (`journal.site.stylesheets`: JupyterLab's half megabyte becomes a few
-  kilobytes), and the scripts mkdocs-jupyter's own template writes (its copy
-  button), move into files under ``assets/notebook/``, named by their content,
-  so notebook pages that use the same rules share one copy (`SharedFiles`); any other
-  script is dropped, never run; so are a MathJax configuration (the maths is
-  MathML, made at build time), an empty ``<script src="">`` and a second
-  copy of the code styles written as a Python list;
-- the TeX in Markdown cells becomes MathML (`journal.site.maths`);
-- tag chips are removed: tags are for authors and stay in the ``.ipynb`` (and
-  in each cell's ``celltag_*`` class);
-- ``hide-input`` cells get their code folded into a closed "Show the code"
-  block beside their prompt;
-- figures get alt text from their verified records (`journal.readable`);
-- the title is the project's (`journal.site.projects`), and under it come its
-  summary, the posts that use it, the download link and the verification stamp.
+`render` and `finish` make mkdocs-jupyter's self-contained page light and plain:
+figures point at the image files `journal.site.pages` writes, outputs are
+cleaned (`journal.sanitize_html`), styles (cut by `journal.site.stylesheets`)
+and the template's scripts move into shared files named by their content
+(`SharedFiles`), other scripts are dropped, TeX becomes MathML
+(`journal.site.maths`), tag chips go, ``hide-input`` cells fold their code,
+figures get alt text (`journal.readable`), and the project's title, summary,
+posts, download link and stamp head the page. Why: pages/site.md, "What the
+build adds" and "Outputs are data".
 """
 
 import base64

@@ -1,24 +1,13 @@
 """What a rebuild under ``mkdocs serve --dirty`` (``make serve``) must redo.
 
-A plain ``mkdocs serve`` rebuilds the whole site on every save. With
-``--dirty``, MkDocs rebuilds only the pages whose source is newer than their
-output: right when what changed is the body of a post, wrong when it is
-something other pages show (the index, archive and category views would keep
-an old title, excerpt or reading time) or anything else. So before each
-rebuild `plan` compares the files MkDocs watches with the last build:
-
-- if only posts changed, and each still shows the same on the views that list
-  it (front matter, text up to the excerpt separator, reading time), the
-  rebuild stays dirty: MkDocs rebuilds those posts, `keep_views` keeps the
-  blog's views as they are, and the search index replaces the posts' entries
-  (`journal.site.search`);
-- otherwise (a file added or removed; a notebook, snippet, page, the
-  configuration or the journal's code changed; or what a view shows of a
-  post), the output folder is emptied first, so MkDocs rebuilds every page as
-  ``mkdocs build`` would, and the search index is made afresh.
-
-``mkdocs build`` and a plain ``mkdocs serve`` never build dirty; for them
-`Rebuild.whole` stays true and nothing here runs.
+Before each rebuild `plan` compares the files MkDocs watches with the last
+build. If only posts changed and each shows the same on the views that list it,
+the rebuild stays dirty: MkDocs rebuilds those posts, `keep_views` keeps the
+blog's views and the search index replaces the posts' entries
+(`journal.site.search`). Otherwise the output folder is emptied first, so every
+page is rebuilt. ``mkdocs build`` and a plain ``mkdocs serve`` never build
+dirty: `Rebuild.whole` stays true. Why: pages/site.md, "Cost: what changed,
+not what the journal holds".
 """
 
 import logging

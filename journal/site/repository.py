@@ -1,16 +1,9 @@
 """Links into the journal's repository, every one derived from mkdocs.yml's ``repo_url``.
 
-A post or page links a file of the repository as ``repo:PATH``, a link target
-like any other::
-
-    The splits are made in [one function][data].
-
-    [data]: repo:snippets/data.py
-
-and the site turns it into that file's page on the forge
-(``<repo_url>/blob/main/snippets/data.py``); `journal.postcheck` checks that
-the file exists. The re-run box's clone command comes from here too, so a fork
-changes ``repo_url`` and nothing else.
+A ``repo:PATH`` link target in a post or page, such as ``repo:snippets/data.py``,
+becomes that file's page on the forge (``<repo_url>/blob/main/snippets/data.py``);
+`journal.postcheck` checks that the file exists. The re-run box's clone command
+comes from here too. See pages/site.md, "Configuring, and forking".
 """
 
 import posixpath

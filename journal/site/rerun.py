@@ -1,16 +1,11 @@
 """The closed "Re-run this post" box at the end of a post that quotes notebooks.
 
-It gives the exact commands that re-run the post's notebooks on the reader's
-machine (clone, then ``make test`` on those projects, or ``journal run``), a
-link to each notebook and its ``.ipynb``, and how long its cells took on which
-machine the last time the test suite verified it (the verification report's
-``seconds`` and ``platform``). It offers no hosted-notebook launch button: no
-such service installs the journal's own packages and locked versions from the
-repository, so the button would open a notebook that cannot run.
-
-The box is Markdown inside ``<details markdown="1">`` (plain HTML and the
-journal's own class, styled in pages/stylesheets/journal.css), so it reads the
-same under any MkDocs theme.
+It gives the commands that re-run the post's notebooks (clone, then ``make
+test`` on those projects, or ``journal run``), a link to each notebook and its
+``.ipynb``, and how long its cells took on which machine when last verified.
+The box is Markdown inside ``<details markdown="1">`` with the journal's own
+class (pages/stylesheets/journal.css), so it reads the same under any theme.
+Why it has no hosted-notebook button: pages/site.md, "What the build adds".
 """
 
 import posixpath

@@ -1,58 +1,14 @@
 """What the search index holds: what a reader searches for, not every output.
 
-Material's search plugin indexes each page's HTML, section by section, and the
-index is one file that every search downloads whole (budget: 1 MB for a journal
-of a hundred posts and thirty notebooks, `journal.site.weight`). Once outputs,
-logs and stamps were gone, that journal's index still held 1.25 MB: 84% the
-posts, mostly their prose, 13% the notebook pages, 3% the other pages, 0.2%
-the blog's index, archive and category pages (their post excerpts are not in
-it). So the index keeps titles, headings and prose (inline code included),
-keeps each code block as the names it defines and the qualified names it uses,
-stores prose without the stop words search ignores, and leaves out:
-
-- in posts, what an embed inserts besides code: printed and returned outputs,
-  HTML results, the notebook links, the verification stamps and notes; what
-  the journal computes from the runs, like an output: a claim's verdict
-  ("higher in 3 of 3 seeds; paired difference ..."), the same words for every
-  claim, while the author's sentence around it stays; the dagger that marks a
-  number typed by hand; and the links to a post's "Run in your browser" controls;
-- on notebook pages, the cells' outputs, the prompts (``In [3]:``), the cell
-  tags, the second copy of each cell's code kept for the copy button and its
-  "Copied!" notice, the heading anchors (``¶``), and the stamp or banner;
-- the list of posts a notebook is used in, on its page and on the Projects
-  index: post titles, each indexed with its post;
-- in maths (MathML, `journal.site.maths`), the characters it is drawn with,
-  which the index would hold run together ("μ=1m∑i=1mxi"): a formula is
-  indexed as its TeX, which its ``<annotation>`` keeps (`tex_only`).
-
-Leaving out uses the plugin's documented exclusion: `leave_out` gives those
-elements the attribute ``data-search-exclude``, which the plugin skips and
-then strips from the page, so the HTML a reader gets does not change. Text
-outputs in posts carry the attribute from their fence (`journal.embed`). The
-plugin tells elements apart by tag name, so an excluded element must not hold
-another of its own tag: each class listed marks the innermost of its kind.
-
-A code block in the index becomes, in order and once per page, the functions,
-classes and top-level variables it defines and the dotted names it uses
-(``nn.Conv2d``, ``np.random.default_rng``), so a search for a name finds the
-section that shows its code; the page shows the code whole.
-
-Stop words: the search worker (lunr, with the plugin's English pipeline) drops
-"the", "of", "it" and the rest of lunr's list from every text it indexes and
-every query, so the index stores prose without them (`drop_stop_words`): the
-worker indexes the same words, in the same order, and a search finds and ranks
-exactly what it did with them, while the prose takes a quarter less room. What
-changes is the excerpt under a result, which reads tersely ("backward pass runs
-without error tells nothing."); "not", "no" and "nor" stay, so it still says
-what its sentence denies. Titles and headings, and code, inline or not, stay
-whole. A page's tags go on its first entry, which the worker groups the page's
-sections under, and the file keeps characters as they are (UTF-8).
-
-`JournalIndex` is the plugin's index with those code blocks and that prose, and
-with each page's parse kept by content in the build cache (`journal.site.cache`):
-parsing every page's HTML again was a third of a warm build. Under
-``mkdocs serve --dirty`` it updates the last index page by page
-(`journal.site.rebuild`).
+`leave_out` marks the elements the index leaves out (`EXCLUDED_CLASSES`:
+outputs, stamps, claim verdicts, typed-by-hand marks, re-run boxes, browser-run
+controls and jump links, prompts, ...) with the search plugin's documented
+``data-search-exclude``; `tex_only` indexes maths as its TeX; code blocks become
+the names they define and use; `drop_stop_words` stores prose without the stop
+words the search worker ignores. `JournalIndex` is the plugin's index with
+these, each page's parse kept in the build cache (`journal.site.cache`), and
+under ``mkdocs serve --dirty`` updated page by page (`journal.site.rebuild`).
+What is left out, and why: pages/site.md, "Search".
 """
 
 import html

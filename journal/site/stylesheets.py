@@ -1,19 +1,13 @@
 """A stylesheet cut to the rules a page can use (for notebook pages' Jupyter CSS).
 
-mkdocs-jupyter writes all of JupyterLab's stylesheet (about 575 KB) into every
-notebook page, for widgets, menus and dialogs a static page never shows.
-`used_by` keeps, of a stylesheet parsed with tinycss2, the rules whose
-selectors could match the page, and the custom properties (``--jp-...``)
-those rules read, directly or through other properties.
-
-A rule is kept when one of its selectors may match: unless it names a class,
-id or element the page's HTML does not have anywhere (what is inside
-``:not()``, ``:is()`` and the like, attribute selectors and states such as
-``:hover`` are left out of that test). So a rule that could match is never
-dropped; only some that cannot are kept.
-Classes that scripts add after loading are not seen: the page's only script
-(the copy button's) adds none. At-rules: ``@media`` and ``@supports`` are cut
-inside, ``@keyframes`` kept when a kept rule names them, the rest kept whole.
+`used_by` keeps, of a stylesheet parsed with tinycss2, the rules with a selector
+that may match the page (one naming no class, id or element the page lacks;
+what is inside ``:not()``, ``:is()`` and the like, attribute selectors and
+states are not tested), and the custom properties (``--jp-...``) they read.
+Classes scripts add after loading are not seen (the copy button adds none).
+``@media`` and ``@supports`` are cut inside, ``@keyframes`` kept when a kept
+rule names them, other at-rules kept whole. Why: pages/site.md, "What the
+build adds".
 """
 
 import functools
