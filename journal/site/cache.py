@@ -35,7 +35,7 @@ FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
           "markers", "readtime", "postcheck", "claims", "safety", "search", "csp",
-          "live-plan", "live-sha256", "templates", "excerpts", "jupyter")
+          "live-plan", "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",

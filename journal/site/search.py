@@ -18,7 +18,7 @@ import re
 from journal.site import cache, internals
 from journal.site.internals import Element, Parser, SearchIndex, Section
 
-# Classes of elements the index leaves out (see the module docstring).
+# Classes of elements the index leaves out ("Search" in pages/site.md says why).
 EXCLUDED_CLASSES = frozenset({
     # posts: what an embed inserts around its code
     "journal-output", "journal-source",
