@@ -16,6 +16,7 @@ import platform
 import random
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -145,6 +146,15 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
+def _installed_version(package: str) -> str | None:
+    """The installed version, read from its metadata: importing torch only to
+    ask costs a notebook that never used it seconds of CPU."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def run_record() -> dict:
     """What this process ran with, for the provenance stamp of `journal run`.
 
@@ -152,12 +162,10 @@ def run_record() -> dict:
     every dataset loaded through `journal.datasets`. Without a `setup` call, seed
     and device are ``None`` and threads is the pinned ``JOURNAL_THREADS``.
     """
-    import torch  # deferred: heavy, and not needed to read settings
-
     last = setup.last
     return {
         "python": platform.python_version(),
-        "torch": torch.__version__,
+        "torch": _installed_version("torch"),
         "numpy": np.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "seed": last.seed if last else None,
