@@ -24,6 +24,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 # The journal's marker syntax: ``{% kind words... %}``. A marker may run over
 # several lines of one paragraph (a claim names two metrics), never past a
 # blank line.
+NEWLINE = re.compile("\n")
 MARKER = re.compile(r"\{%\s*(embed|value|literal|claim|runs)\s+"
                     r"((?:(?!\n[ \t]*\n)[\s\S])*?)\s*%\}")
 # A marker's option is one unquoted word ``name=value``; a quoted word is never
@@ -152,9 +153,7 @@ FRONT_MATTER_PARSER = MarkdownIt("zero").use(front_matter_plugin).disable(
 # Reading a text
 
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts += [i + 1 for i, c in enumerate(text) if c == "\n"]
-    return starts
+    return [0, *(newline.end() for newline in NEWLINE.finditer(text))]
 
 
 def _inline_origins(token, lines: list[str], starts: list[int]) -> list[int] | None:
