@@ -8,7 +8,8 @@ STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Notebooks are spread over worker processes (one kernel thread each; `auto`
 # is two per CPU, tests/conftest.py says why); nbval
-# needs every cell of a notebook on the same worker, hence --dist loadscope.
+# needs every cell of a notebook on the same worker, hence --dist loadscope
+# (tests/conftest.py puts the browser tests in two such scopes).
 # --no-loadscope-reorder keeps the order tests/conftest.py gives: the shared
 # site is made first, by one worker, while the others run the unit tests.
 # `make test PYTEST_WORKERS=0` runs everything in one process.

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 from hypothesis import settings
+from xdist.scheduler import LoadScopeScheduling
 
 from journal import paths
 from journal.live import dist
@@ -49,20 +50,59 @@ def pytest_xdist_auto_num_workers(config):
     return 2 * cpus
 
 
+# The browser tests run in two groups, each on one worker with one Chromium
+# (starting one costs seconds of CPU). The two sweeps of every page
+# (test_pages.py) are the longest tests of all, so each leads a group; a nodeid
+# belongs to the group of the first prefix it starts with.
+BROWSER_GROUPS = {
+    "browser: the blog": ("tests/browser/test_pages.py::TestTheBlog",
+                          "tests/browser/test_run_in_browser.py",
+                          "tests/browser/test_page_weight.py"),
+    "browser: the other pages": ("tests/browser/test_pages.py::TestTheOtherPages",
+                                 "tests/browser/test_pages.py",
+                                 "tests/browser/test_themes.py"),
+}
+
+
+def browser_group(nodeid: str) -> tuple[int, int] | None:
+    """(group, prefix) indices of a browser test in `BROWSER_GROUPS`, else None."""
+    for group, prefixes in enumerate(BROWSER_GROUPS.values()):
+        for position, prefix in enumerate(prefixes):
+            if nodeid.startswith(prefix):
+                return group, position
+    return None
+
+
+class BrowserGroups(LoadScopeScheduling):
+    """pytest-xdist's ``loadscope`` (whole modules, or classes, per worker), with
+    the browser tests in the scopes of `BROWSER_GROUPS`: xdist's own loadgroup
+    scheduler is this override, with its groups named by marks."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        found = browser_group(nodeid)
+        if found is None:
+            return super()._split_scope(nodeid)
+        return list(BROWSER_GROUPS)[found[0]]
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook, as above
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") == "loadscope":
+        return BrowserGroups(config, log)
+    return None
+
+
 def pytest_collection_modifyitems(items):
-    """One module that needs the shared site first, every test that does not
-    next, the other site tests last: while one worker makes the site, the
-    others run the rest instead of waiting for it (``make test`` keeps this
-    order with xdist's ``--no-loadscope-reorder``)."""
-    site_modules = []  # xdist hands out whole modules (--dist loadscope)
-    for item in items:
-        if "reports_dir" in getattr(item, "fixturenames", ()) and item.path not in site_modules:
-            site_modules.append(item.path)
+    """The browser groups first (the first to ask makes the shared site), every
+    test that does not need the site next, the other site tests last: while
+    one worker makes the site, the others run the rest instead of waiting for
+    it (``make test`` keeps this order with xdist's ``--no-loadscope-reorder``)."""
 
     def rank(item):
-        if item.path not in site_modules:
-            return 1
-        return 0 if item.path == site_modules[0] else 2
+        group = browser_group(item.nodeid)
+        if group is not None:
+            return (0, *group)
+        return (2 if "reports_dir" in getattr(item, "fixturenames", ()) else 1, 0, 0)
 
     items.sort(key=rank)
 
