@@ -19,7 +19,6 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from journal import figures, paths, report
 
@@ -523,6 +522,8 @@ def unexplained_region(published_png, reproduced_png, moved: tuple[float, float]
     """A region (x0, y0, x1, y1 in published pixels) of at least EDIT_PX x EDIT_PX
     where one picture shows colours the other has nowhere within the distance its
     data ``moved`` (`data_moved`), or None."""
+    from scipy import ndimage  # here: every site build imports this module, few call this
+
     p = _rgb(decode_png(published_png))
     r = _rgb(decode_png(reproduced_png))
     h, w = min(p.shape[0], r.shape[0]), min(p.shape[1], r.shape[1])
