@@ -48,7 +48,9 @@ def site_copy(root: Path, *, posts=(), projects=()) -> Path:
         source, target = paths.ROOT / name, root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, target, ignore=ignore)
+            # The bytecode too: copied with its source's times, Python takes it
+            # as current, so the copy's build does not compile the code again.
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.egg-info"))
         else:
             shutil.copy2(source, target)
     (root / "posts").mkdir()
