@@ -28,18 +28,19 @@ from pymdownx.superfences import highlight_validator
 
 from journal import claims, markdown_source, nbfile, paths, postcheck, safety
 from journal.errors import Location
-from journal.site import internals, projects
+from journal.site import internals, mount, projects
 
 FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
 # below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
           "markers", "readtime", "postcheck", "claims", "safety", "search", "csp",
-          "live-plan", "templates", "excerpts", "jupyter")
+          "live-plan", "live-bundle", "sanitized", "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
-             "mkdocs-jupyter", "nbconvert", "jinja2", "beautifulsoup4", "math-core")
+             "mkdocs-jupyter", "nbconvert", "nbformat", "nh3", "jinja2", "beautifulsoup4",
+             "math-core")
 # Python-Markdown's placeholder for stashed raw HTML: output that holds one
 # refers to the converter's state, so it is never stored.
 STASH_MARK = "\x02"
@@ -313,10 +314,13 @@ class BuildCache:
             key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
             self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
 
-    def claim_markers(self, text: str) -> list:
-        """`journal.claims.claim_markers`, read once per version of a post."""
-        return self.memo("claims", digest(SALT, "claims", text),
-                         lambda: claims.claim_markers(text))
+    def claims_in_file(self, text: str, source: str) -> list:
+        """`journal.claims.claims_in_file`, read once per version of a post (a
+        malformed marker is not kept: it fails every build)."""
+        found = self.memo("claims", digest(SALT, "claims", text), lambda: [
+            [line, dataclasses.asdict(claim)]
+            for line, claim in claims.claims_in_file(text, source)])
+        return [(line, claims.Claim(**claim)) for line, claim in found]
 
     def verdict(self, claim, first: dict, second: dict):
         """`journal.claims.judge`, once per claim and pair of metric records."""
@@ -343,6 +347,15 @@ class BuildCache:
         text = self.memo("notebook", digest(SALT, "notebook", data),
                          lambda: json.dumps(nbfile.read(path)))
         return nbformat.from_dict(json.loads(text))
+
+    def cleaned_notebook(self, path: Path) -> str | None:
+        """`journal.site.mount.cleaned` of a notebook under ``projects/``, once per
+        version of its file."""
+        if not self.uses("sanitized"):
+            return mount.cleaned(path)
+        rel = Path(path).relative_to(paths.PROJECTS).as_posix()
+        key = digest(SALT, "sanitized", self.notebook_digest(rel))
+        return self.memo("sanitized", key, lambda: mount.cleaned(path) or "") or None
 
     def quoted_by(self, path: Path):
         """`journal.site.projects.quoted_by`, read once per version of the post."""
