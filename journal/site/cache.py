@@ -146,6 +146,11 @@ class BuildCache:
         self.report_digest = ""
         self.file_digests: dict[str, str] = {}
         self.notebooks: set[str] = set()
+        # Notebooks as `read_notebook` parsed them, by content, for the process: the
+        # last build's and this one's (the build never changes one in place).
+        self.parsed: dict[str, nbformat.NotebookNode] = {}
+        self.parsed_now: set[str] = set()
+        self.parsed_keys: dict[int, str] = {}  # id of a parsed notebook -> its key
         self.fence_settings: "weakref.WeakKeyDictionary[object, str]" = \
             weakref.WeakKeyDictionary()
 
@@ -186,6 +191,9 @@ class BuildCache:
         self.report_digest = digest(as_text(report))
         self.file_digests.clear()
         self.notebooks.clear()
+        self.parsed = {k: nb for k, nb in self.parsed.items() if k in self.parsed_now}
+        self.parsed_keys = {id(nb): k for k, nb in self.parsed.items()}
+        self.parsed_now = set()
         for found in self.stores.values():
             found.used, found.changed = set(), False
 
@@ -333,20 +341,26 @@ class BuildCache:
         """`journal.safety.scan_notebook`, once per version of a notebook and of
         the local names it looks for."""
         names = safety.local_names() if names is None else names
-        key = digest(SALT, "safety", name, as_text(names), json.dumps(nb))
+        # A notebook `read_notebook` parsed is known by its file's content.
+        content = self.parsed_keys.get(id(nb)) or json.dumps(nb)
+        key = digest(SALT, "safety", name, as_text(names), content)
         found = self.memo("safety", key, lambda: [
             [f.file, f.where, f.kind, f.excerpt]
             for f in safety.scan_notebook(nb, name, names)])
         return [safety.Finding(*f) for f in found]
 
     def read_notebook(self, path: Path):
-        """`journal.nbfile.read`, validating a notebook file only the first time."""
+        """`journal.nbfile.read`, validating a notebook file only the first time
+        and parsing it once per process (``mkdocs serve`` rebuilds)."""
         if not self.uses("notebook"):
             return nbfile.read(path)
-        data = Path(path).read_bytes()
-        text = self.memo("notebook", digest(SALT, "notebook", data),
-                         lambda: json.dumps(nbfile.read(path)))
-        return nbformat.from_dict(json.loads(text))
+        key = digest(SALT, "notebook", Path(path).read_bytes())
+        text = self.memo("notebook", key, lambda: json.dumps(nbfile.read(path)))
+        if key not in self.parsed:
+            self.parsed[key] = nbformat.from_dict(json.loads(text))
+            self.parsed_keys[id(self.parsed[key])] = key
+        self.parsed_now.add(key)
+        return self.parsed[key]
 
     def cleaned_notebook(self, path: Path) -> str | None:
         """`journal.site.mount.cleaned` of a notebook under ``projects/``, once per
