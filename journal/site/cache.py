@@ -2,11 +2,12 @@
 
 `BuildCache` keeps each kind of result (highlighted code blocks, expanded posts,
 finished notebook pages, converted pages, claims, privacy scans, search sections,
-the script check's parse of each built page, ...) under the SHA-256 of everything
-it is made from, including library versions and the journal's source, so a
-changed input is a miss, never a stale hit. Code blocks come through
-`BuildCache.highlight_fence`, a SuperFences custom fence named ``*``. Entries
-live in ``.cache/journal/<kind>.json``; the plugin's ``cache: false`` turns it
+the script check's parse of each built page, browser-run bundles, ...) under the
+SHA-256 of everything it is made from, including library versions and the
+journal's source, so a changed input is a miss, never a stale hit. Code blocks
+come through `BuildCache.highlight_fence`, a SuperFences custom fence named
+``*``. Entries live in ``.cache/journal/<kind>.json``; parsed notebooks stay in
+memory for the process (``mkdocs serve``). The plugin's ``cache: false`` turns it
 all off and ``cache_off`` single layers (`LAYERS`). The design: pages/site.md,
 "Cost: what changed, not what the journal holds".
 """

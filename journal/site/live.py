@@ -1,7 +1,7 @@
 """The "Run in your browser" control, and the files behind it (`journal.live`).
 
-`Live` decides which notebooks are offered (`journal.live.plan`, plans kept in
-the build cache), writes the control (a button, a line of text and
+`Live` decides which notebooks are offered (`journal.live.plan`, plans and each
+notebook's bundle kept in the build cache), writes the control (a button, a line of text and
 ``live/live.js`` with Subresource Integrity) after a post's last embed or under
 a notebook page's stamp, with a link to it near the top of a post (`Live.jump`),
 and adds the files under ``live/``: scripts, Python files, data, one bundle per

@@ -9,6 +9,7 @@ finds the posts and mkdocs-jupyter renders the notebooks.
 A notebook whose outputs `journal.sanitize_html` changes is mounted from a
 cleaned copy under ``.cache/sanitized/`` instead, so mkdocs-jupyter (whose
 own HTML cleaning is off) renders, and offers for download, only clean outputs.
+The site build keeps what cleaning made of each version of a notebook (`cleaned`).
 """
 
 from pathlib import Path
