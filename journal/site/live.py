@@ -1,11 +1,12 @@
 """The "Run in your browser" control, and the files behind it (`journal.live`).
 
-`Live` decides which notebooks are offered (`journal.live.plan`, plans and each
-notebook's bundle kept in the build cache), writes the control (a button, a line of text and
-``live/live.js`` with Subresource Integrity) after a post's last embed or under
-a notebook page's stamp, with a link to it near the top of a post (`Live.jump`),
-and adds the files under ``live/``: scripts, Python files, data, one bundle per
-notebook and the pinned Pyodide, checked on every build (`journal.live.dist`).
+`Live` decides which notebooks are offered (`journal.live.plan`), writes the
+control (a button, a line of text and ``live/live.js`` with Subresource
+Integrity) after a post's last embed or under a notebook page's stamp, with a
+link to it near the top of a post (`Live.jump`), and adds the files under
+``live/``: scripts, Python files, data, one bundle per notebook and the pinned
+Pyodide, checked on every build (`journal.live.dist`). Plans and bundles are
+kept in the build cache by what they are made from.
 How it works: pages/site.md, "Running a notebook in the reader's browser".
 """
 
