@@ -244,7 +244,7 @@ LAYERS = {
     "templates": {"cache_off": ["templates"]},
     "claims and safety": {"cache_off": ["claims", "safety"]},
     "small": {"cache_off": ["notebook", "quoted", "markers", "readtime", "postcheck",
-                            "live-plan"]},
+                            "live-plan", "live-bundle", "sanitized"]},
     "index trim": {"search_index": "stock"},
 }
 TRIMS = {f"trim {name}": {"search_trim_off": [name], "cache_off": ["search",

@@ -69,15 +69,14 @@ def entry(claim: Claim, verdict: Verdict, where: Location) -> dict:
             claims.failure_message(claim, verdict, where)}
 
 
-def post_claims(folder: Path | None = None, markers=claims.claim_markers):
+def post_claims(folder: Path | None = None, read=claims.claims_in_file):
     """Yield ``(Claim, Location)`` for every claim in the posts under ``folder``
-    (``posts/``). ``markers(text)`` finds a post's claim markers
-    (`journal.claims.claim_markers`; the site build keeps what it found)."""
+    (``posts/``). ``read(text, source)`` finds a post's claims
+    (`journal.claims.claims_in_file`; the site build keeps what it found)."""
     for path in sorted(Path(folder or paths.POSTS).rglob("*.md")):
         source = paths.display_path(path)
-        for line, marker in markers(path.read_text(encoding="utf-8")):
-            where = Location(source, line=line)
-            yield claims.parse_marker(marker, where), where
+        for line, claim in read(path.read_text(encoding="utf-8"), source):
+            yield claim, Location(source, line=line)
 
 
 def claims_on(notebook: Path, folder: Path | None = None):
@@ -89,23 +88,28 @@ def claims_on(notebook: Path, folder: Path | None = None):
 
 
 def problems(notebook, report: dict, judged: bool, folder: Path | None = None,
-             markers=claims.claim_markers, rule=claims.judge):
+             read=claims.claims_in_file, rule=claims.judge):
     """Why the posts' claims may not be published, one line each (none: they may).
 
     ``notebook(rel, where)`` reads a notebook named in a claim. A claim fails
     when it does not hold on the published records, or when ``make test``
     recorded that it did not hold on the re-derived ones; with ``judged``, also
     when the report has no verdict on it from its notebook's last check.
-    ``markers`` as for `post_claims`, ``rule`` as for `judge`.
+    ``read`` as for `post_claims`, ``rule`` as for `judge`.
     """
     found = []
-    for claim, where in post_claims(folder, markers):
-        verdict = judge(claim, records_of(notebook(claim.notebook, where)), where, rule)
+    records: dict[str, tuple[dict, str]] = {}  # by notebook: many claims share one
+    for claim, where in post_claims(folder, read):
+        if claim.notebook not in records:
+            records[claim.notebook] = (
+                records_of(notebook(claim.notebook, where)),
+                paths.display_path(paths.PROJECTS / posixpath.normpath(claim.notebook)))
+        published, name = records[claim.notebook]
+        verdict = judge(claim, published, where, rule)
         if not verdict.holds:
             found.append(claims.failure_message(claim, verdict, where,
                                                 runs="the published runs"))
             continue
-        name = paths.display_path(paths.PROJECTS / posixpath.normpath(claim.notebook))
         checked = report.get("notebooks", {}).get(name)
         if checked is None:
             continue  # the notebook's own check says what is missing

@@ -1,12 +1,12 @@
 """Comparisons in posts, judged from the runs of the metrics they compare.
 
-`parse_marker` and `find_claims` read a post's ``{% claim %}`` markers: a
-relation (``>``, ``<``, ``~``, ``~`` with ``within=``) between two metrics of
-one notebook, each published with ``runs`` (`journal.report`). `judge` applies
-the one rule, a 95% t-interval for the difference (per seed when paired,
-Welch's when not); a verdict's ``words`` are written from the numbers alone,
-and `failure_message` is the line a strict build fails with. The marker and the
-rule: the site's "How the numbers are checked" page (pages/verification.md).
+`parse_marker`, `find_claims` and `claims_in_file` read a post's ``{% claim %}``
+markers: a relation (``>``, ``<``, ``~``, ``~`` with ``within=``) between two
+metrics of one notebook, each published with ``runs`` (`journal.report`).
+`judge` applies the one rule, a 95% t-interval for the difference (per seed when
+paired, Welch's when not); a verdict's ``words`` are written from the numbers
+alone, and `failure_message` is the line a strict build fails with. The marker
+and the rule: the site's "How the numbers are checked" page (pages/verification.md).
 """
 
 import dataclasses
@@ -134,13 +134,12 @@ def parse_marker(body: str, where: Location) -> Claim:
     return Claim(notebook, first, relation, second, PAIRINGS[pairing], within, spec)
 
 
-def claim_markers(text: str) -> list[tuple[int, str]]:
-    """(line in the file from 1, text after ``claim``) of every claim marker in a
-    post's ``text`` (front matter and all) outside code, as `find_claims` reads
-    them."""
+def claims_in_file(text: str, source: str) -> list[tuple[int, Claim]]:
+    """(line in the file from 1, Claim) of every claim marker in a post's ``text``
+    (front matter and all) outside code, as `find_claims` reads them; a malformed
+    one raises `ClaimError` naming ``source`` and its line."""
     _, body, offset = markdown_source.split_front_matter(text)
-    return [(markdown_source.line_of(body, m.start()) + offset, m.group(2))
-            for m in markdown_source.markers(body) if m.group(1) == "claim"]
+    return [(where.line, claim) for _, claim, where in find_claims(body, source, offset)]
 
 
 def find_claims(markdown: str, source: str, line_offset: int = 0):

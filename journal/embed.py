@@ -70,12 +70,16 @@ class NotebookCache:
 
     def __init__(self, root: Path = paths.PROJECTS, read=read_notebook):
         self.root, self._cache, self._read = root, {}, read
+        self._found: dict[str, Path] = {}  # name -> file, looked up once
 
     def get(self, name: str, where: Location):
-        path = (self.root / name).resolve()
-        if self.root.resolve() not in path.parents or not path.is_file():
-            raise EmbedError(f"unknown notebook {name!r} (looked for "
-                             f"{paths.display_path(path)})", at=where)
+        path = self._found.get(name)
+        if path is None:
+            path = (self.root / name).resolve()
+            if self.root.resolve() not in path.parents or not path.is_file():
+                raise EmbedError(f"unknown notebook {name!r} (looked for "
+                                 f"{paths.display_path(path)})", at=where)
+            self._found[name] = path
         if path not in self._cache:
             try:
                 self._cache[path] = self._read(path)

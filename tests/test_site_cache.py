@@ -15,12 +15,15 @@ import re
 from types import SimpleNamespace
 
 import markdown
+import nbformat
+import pytest
 from mkdocs.structure.toc import get_toc
 
 from mkdocs.config import load_config
 
 from built_site import build_copy, site_copy
 from journal import paths
+from journal.claims import ClaimError
 from journal.site import cache
 from journal.site.plugin import JournalPlugin
 
@@ -56,7 +59,8 @@ def test_cached_builds_are_byte_identical_to_an_uncached_one(tmp_path):
         assert sorted(got) == sorted(expected), name
         differ = [rel for rel in expected if got[rel] != expected[rel]]
         assert not differ, f"{name}: {differ[:10]}"
-    for kind in ("page", "post", "notebook-page", "search", "notebook"):
+    for kind in ("page", "post", "notebook-page", "search", "notebook", "live-bundle",
+                 "sanitized"):
         assert json.loads((root / ".cache" / "journal" / f"{kind}.json").read_text()), kind
 
 
@@ -74,6 +78,33 @@ def test_store_keeps_only_what_the_last_build_used(tmp_path):
 def test_digest_tells_apart_parts_that_join_to_the_same_text():
     assert cache.digest("ab", "c") != cache.digest("a", "bc")
     assert cache.digest("ab", "c") == cache.digest("ab", "c")
+
+
+def test_an_edited_notebook_or_post_is_read_again_by_the_next_build(tmp_path):
+    """``mkdocs serve`` keeps parsed notebooks and each post's claims between
+    rebuilds, by content: a saved file is read again, an unchanged one is not."""
+    stored, config = cache.BuildCache(tmp_path / "cache"), {"markdown_extensions": []}
+    path = tmp_path / "n.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# First")])
+    nbformat.write(nb, path)
+    stored.start(config, {})
+    first = stored.read_notebook(path)
+    stored.end_build(prune=False)
+    stored.start(config, {})
+    assert stored.read_notebook(path) is first
+    nb.cells[0].source = "# Second"
+    nbformat.write(nb, path)
+    stored.start(config, {})
+    assert stored.read_notebook(path).cells[0].source == "# Second"
+
+    post = '---\ndate: 2026-01-01\n---\n# P\n\n{% claim "a.ipynb" "x" > "y" paired %}\n'
+    ((line, claim),) = stored.claims_in_file(post, "posts/p.md")
+    assert line == 6 and claim.relation == ">" and claim.paired
+    ((_, claim),) = stored.claims_in_file(post.replace(">", "<"), "posts/p.md")
+    assert claim.relation == "<"
+    for _ in range(2):  # a malformed marker fails every build, not only the first
+        with pytest.raises(ClaimError, match="posts/p.md"):
+            stored.claims_in_file(post.replace("paired", "twice"), "posts/p.md")
 
 
 def fences(stored):

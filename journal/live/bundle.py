@@ -9,6 +9,7 @@ versions the published run used. Nothing is fetched before the reader clicks.
 """
 
 import ast
+import functools
 import hashlib
 import posixpath
 import tempfile
@@ -42,12 +43,14 @@ def bundle_name(rel: str) -> str:
     return f"{PREFIX}/{posixpath.splitext(posixpath.basename(rel))[0]}.json"
 
 
-def sources(snippets: Path = paths.SNIPPETS) -> dict[str, str]:
-    """The Python files the browser writes to its file system: {path: text}."""
+def sources(snippets: Path = paths.SNIPPETS,
+            index: plan.SnippetsIndex | None = None) -> dict[str, str]:
+    """The Python files the browser writes to its file system: {path: text}.
+    ``index`` is ``plan.SnippetsIndex.read(snippets)``, read here without it."""
     files = {rel: (paths.ROOT / rel).read_text(encoding="utf-8")
              for rel in KERNEL_MODULES + KERNEL_DATA}
     files["snippets/__init__.py"] = (snippets / "__init__.py").read_text(encoding="utf-8")
-    for module in plan.SnippetsIndex.read(snippets).browser_modules():
+    for module in (index or plan.SnippetsIndex.read(snippets)).browser_modules():
         name = module.split(".", 1)[1]
         files[f"snippets/{name}.py"] = (snippets / f"{name}.py").read_text(encoding="utf-8")
     return files
@@ -55,12 +58,13 @@ def sources(snippets: Path = paths.SNIPPETS) -> dict[str, str]:
 
 def datasets_used(sources_run: list[str]) -> list[str]:
     """The datasets the cells that run load (by the loader names they call)."""
-    used = set()
-    for source in sources_run:
-        for node in ast.walk(ast.parse(source)):
-            if isinstance(node, ast.Name) and node.id in LOADERS:
-                used.add(LOADERS[node.id])
-    return sorted(used)
+    return sorted(set().union(*map(_loaded, sources_run)))
+
+
+@functools.lru_cache(maxsize=4096)  # a cell's source is parsed once per process
+def _loaded(source: str) -> frozenset[str]:
+    return frozenset(LOADERS[node.id] for node in ast.walk(ast.parse(source))
+                     if isinstance(node, ast.Name) and node.id in LOADERS)
 
 
 def data_file(name: str, cache: Path | None = DATA_CACHE) -> tuple[str, bytes]:

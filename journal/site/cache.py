@@ -2,11 +2,12 @@
 
 `BuildCache` keeps each kind of result (highlighted code blocks, expanded posts,
 finished notebook pages, converted pages, claims, privacy scans, search sections,
-the script check's parse of each built page, ...) under the SHA-256 of everything
-it is made from, including library versions and the journal's source, so a
-changed input is a miss, never a stale hit. Code blocks come through
-`BuildCache.highlight_fence`, a SuperFences custom fence named ``*``. Entries
-live in ``.cache/journal/<kind>.json``; the plugin's ``cache: false`` turns it
+the script check's parse of each built page, browser-run bundles, ...) under the
+SHA-256 of everything it is made from, including library versions and the
+journal's source, so a changed input is a miss, never a stale hit. Code blocks
+come through `BuildCache.highlight_fence`, a SuperFences custom fence named
+``*``. Entries live in ``.cache/journal/<kind>.json``; parsed notebooks stay in
+memory for the process (``mkdocs serve``). The plugin's ``cache: false`` turns it
 all off and ``cache_off`` single layers (`LAYERS`). The design: pages/site.md,
 "Cost: what changed, not what the journal holds".
 """
@@ -28,18 +29,19 @@ from pymdownx.superfences import highlight_validator
 
 from journal import claims, markdown_source, nbfile, paths, postcheck, safety
 from journal.errors import Location
-from journal.site import internals, projects
+from journal.site import internals, mount, projects
 
 FOLDER = paths.ROOT / ".cache" / "journal"  # the plugin's default cache_dir
 # What can be switched off on its own (the plugin's ``cache_off``): the stores
 # below, Jinja's compiled templates, the excerpt shortcut and mkdocs-jupyter's cache.
 LAYERS = ("highlight", "post", "notebook-page", "page", "notebook", "quoted",
           "markers", "readtime", "postcheck", "claims", "safety", "search", "csp",
-          "live-plan", "templates", "excerpts", "jupyter")
+          "live-plan", "live-bundle", "sanitized", "templates", "excerpts", "jupyter")
 FORMAT = 1  # bump when what a stored entry means changes
 # The libraries whose output is stored: a new version is a new key.
 LIBRARIES = ("markdown", "pymdown-extensions", "pygments", "mkdocs", "mkdocs-material",
-             "mkdocs-jupyter", "nbconvert", "jinja2", "beautifulsoup4", "math-core")
+             "mkdocs-jupyter", "nbconvert", "nbformat", "nh3", "jinja2", "beautifulsoup4",
+             "math-core")
 # Python-Markdown's placeholder for stashed raw HTML: output that holds one
 # refers to the converter's state, so it is never stored.
 STASH_MARK = "\x02"
@@ -145,6 +147,11 @@ class BuildCache:
         self.report_digest = ""
         self.file_digests: dict[str, str] = {}
         self.notebooks: set[str] = set()
+        # Notebooks as `read_notebook` parsed them, by content, for the process: the
+        # last build's and this one's (the build never changes one in place).
+        self.parsed: dict[str, nbformat.NotebookNode] = {}
+        self.parsed_now: set[str] = set()
+        self.parsed_keys: dict[int, str] = {}  # id of a parsed notebook -> its key
         self.fence_settings: "weakref.WeakKeyDictionary[object, str]" = \
             weakref.WeakKeyDictionary()
 
@@ -185,6 +192,9 @@ class BuildCache:
         self.report_digest = digest(as_text(report))
         self.file_digests.clear()
         self.notebooks.clear()
+        self.parsed = {k: nb for k, nb in self.parsed.items() if k in self.parsed_now}
+        self.parsed_keys = {id(nb): k for k, nb in self.parsed.items()}
+        self.parsed_now = set()
         for found in self.stores.values():
             found.used, found.changed = set(), False
 
@@ -313,10 +323,13 @@ class BuildCache:
             key = digest(SALT, "postcheck", around, path.as_posix(), path.read_bytes())
             self.memo("postcheck", key, lambda: postcheck.check_post(path) or "passed")
 
-    def claim_markers(self, text: str) -> list:
-        """`journal.claims.claim_markers`, read once per version of a post."""
-        return self.memo("claims", digest(SALT, "claims", text),
-                         lambda: claims.claim_markers(text))
+    def claims_in_file(self, text: str, source: str) -> list:
+        """`journal.claims.claims_in_file`, read once per version of a post (a
+        malformed marker is not kept: it fails every build)."""
+        found = self.memo("claims", digest(SALT, "claims", text), lambda: [
+            [line, dataclasses.asdict(claim)]
+            for line, claim in claims.claims_in_file(text, source)])
+        return [(line, claims.Claim(**claim)) for line, claim in found]
 
     def verdict(self, claim, first: dict, second: dict):
         """`journal.claims.judge`, once per claim and pair of metric records."""
@@ -329,20 +342,35 @@ class BuildCache:
         """`journal.safety.scan_notebook`, once per version of a notebook and of
         the local names it looks for."""
         names = safety.local_names() if names is None else names
-        key = digest(SALT, "safety", name, as_text(names), json.dumps(nb))
+        # A notebook `read_notebook` parsed is known by its file's content.
+        content = self.parsed_keys.get(id(nb)) or json.dumps(nb)
+        key = digest(SALT, "safety", name, as_text(names), content)
         found = self.memo("safety", key, lambda: [
             [f.file, f.where, f.kind, f.excerpt]
             for f in safety.scan_notebook(nb, name, names)])
         return [safety.Finding(*f) for f in found]
 
     def read_notebook(self, path: Path):
-        """`journal.nbfile.read`, validating a notebook file only the first time."""
+        """`journal.nbfile.read`, validating a notebook file only the first time
+        and parsing it once per process (``mkdocs serve`` rebuilds)."""
         if not self.uses("notebook"):
             return nbfile.read(path)
-        data = Path(path).read_bytes()
-        text = self.memo("notebook", digest(SALT, "notebook", data),
-                         lambda: json.dumps(nbfile.read(path)))
-        return nbformat.from_dict(json.loads(text))
+        key = digest(SALT, "notebook", Path(path).read_bytes())
+        text = self.memo("notebook", key, lambda: json.dumps(nbfile.read(path)))
+        if key not in self.parsed:
+            self.parsed[key] = nbformat.from_dict(json.loads(text))
+            self.parsed_keys[id(self.parsed[key])] = key
+        self.parsed_now.add(key)
+        return self.parsed[key]
+
+    def cleaned_notebook(self, path: Path) -> str | None:
+        """`journal.site.mount.cleaned` of a notebook under ``projects/``, once per
+        version of its file."""
+        if not self.uses("sanitized"):
+            return mount.cleaned(path)
+        rel = Path(path).relative_to(paths.PROJECTS).as_posix()
+        key = digest(SALT, "sanitized", self.notebook_digest(rel))
+        return self.memo("sanitized", key, lambda: mount.cleaned(path) or "") or None
 
     def quoted_by(self, path: Path):
         """`journal.site.projects.quoted_by`, read once per version of the post."""

@@ -1,11 +1,12 @@
 """The "Run in your browser" control, and the files behind it (`journal.live`).
 
-`Live` decides which notebooks are offered (`journal.live.plan`, plans kept in
-the build cache), writes the control (a button, a line of text and
-``live/live.js`` with Subresource Integrity) after a post's last embed or under
-a notebook page's stamp, with a link to it near the top of a post (`Live.jump`),
-and adds the files under ``live/``: scripts, Python files, data, one bundle per
-notebook and the pinned Pyodide, checked on every build (`journal.live.dist`).
+`Live` decides which notebooks are offered (`journal.live.plan`), writes the
+control (a button, a line of text and ``live/live.js`` with Subresource
+Integrity) after a post's last embed or under a notebook page's stamp, with a
+link to it near the top of a post (`Live.jump`), and adds the files under
+``live/``: scripts, Python files, data, one bundle per notebook and the pinned
+Pyodide, checked on every build (`journal.live.dist`). Plans and bundles are
+kept in the build cache by what they are made from.
 How it works: pages/site.md, "Running a notebook in the reader's browser".
 """
 
@@ -47,10 +48,10 @@ class Live:
         self._index: plan.SnippetsIndex | None = None
         self.notebooks = dict(notebooks)
         self.stamps = stamps
-        snippets = cache.digest(*(f"{p.name}\n{p.read_text(encoding='utf-8')}"
-                                  for p in sorted(paths.SNIPPETS.glob("*.py"))))
+        self.snippets = cache.digest(*(f"{p.name}\n{p.read_text(encoding='utf-8')}"
+                                       for p in sorted(paths.SNIPPETS.glob("*.py"))))
         for rel, nb in self.notebooks.items():
-            cells = self._plan(rel, nb, snippets)
+            cells = self._plan(rel, nb)
             if any(p.runs and compare.publishes_results(nb.cells[p.index].get("outputs", []))
                    for p in cells):
                 self.plans[rel] = cells
@@ -67,15 +68,29 @@ class Live:
             [sorted((rel, [(p.runs, p.why) for p in cells]) for rel, cells in self.plans.items()),
              self.download_bytes, self.script_integrity]))
 
-    def _plan(self, rel: str, nb, snippets: str) -> list[plan.CellPlan]:
+    def _plan(self, rel: str, nb) -> list[plan.CellPlan]:
         """`journal.live.plan` of a notebook, kept in the build cache by content."""
         def make():
-            if self._index is None:
-                self._index = plan.SnippetsIndex.read(paths.SNIPPETS)
-            cells = plan.plan(nb, paths.SNIPPETS, paths.PROJECTS / rel, self._index)
+            cells = plan.plan(nb, paths.SNIPPETS, paths.PROJECTS / rel, self.index())
             return [dataclasses.asdict(p) for p in cells]
-        key = cache.digest("live-plan", snippets, self.stored.notebook_digest(rel))
+        key = cache.digest(cache.SALT, "live-plan", self.snippets,
+                           self.stored.notebook_digest(rel))
         return [plan.CellPlan(**p) for p in self.stored.memo("live-plan", key, make)]
+
+    def index(self) -> plan.SnippetsIndex:
+        """What of `snippets` needs torch (`journal.live.plan.SnippetsIndex`), kept
+        in the build cache by the snippets' content."""
+        if self._index is None:
+            def make():
+                index = plan.SnippetsIndex.read(paths.SNIPPETS)
+                return {"modules": sorted(index.modules),
+                        "names": {m: sorted(names) for m, names in index.names.items()}}
+            found = self.stored.memo("live-plan", cache.digest(
+                cache.SALT, "snippets-index", self.snippets), make)
+            self._index = plan.SnippetsIndex(
+                set(found["modules"]),
+                {m: set(names) for m, names in found["names"].items()})
+        return self._index
 
     def runs(self, rel: str) -> bool:
         return rel in self.plans
@@ -135,20 +150,29 @@ class Live:
             return []
         found = [File.generated(config, f"{bundle.PREFIX}/{name}",
                                 abs_src_path=str(LIVE_DIR / name)) for name in SCRIPTS]
-        sources = bundle.sources()
+        sources = bundle.sources(index=self.index())
         found += [File.generated(config, bundle.SOURCES_DIR + path, content=text)
                   for path, text in sorted(sources.items())]
         data: dict[str, tuple[str, bytes]] = {}
+        digests: dict[str, str] = {}
+        versions = cache.as_text(bundle.locked_versions())
         for rel, cells in sorted(self.plans.items()):
             nb = self.notebooks[rel]
-            runs = [nb.cells[p.index].source for p in cells if p.runs]
-            for name in bundle.datasets_used(runs):
+            used = bundle.datasets_used([nb.cells[p.index].source for p in cells if p.runs])
+            for name in used:
                 if name not in data:
                     data[name] = bundle.data_file(name)
+                    digests[name] = cache.digest(data[name][1])
             entry = self.stamps.check(rel, nb).entry
-            content = bundle.notebook_bundle(rel, nb, cells, data, entry, list(sources))
-            found.append(File.generated(config, bundle.bundle_name(rel),
-                                        content=json.dumps(content, sort_keys=True)))
+            # The bundle as JSON, kept in the build cache by what it is made from.
+            key = cache.digest(cache.SALT, "live-bundle", rel,
+                               self.stored.notebook_digest(rel), repr(cells),
+                               cache.as_text(entry), versions, *sorted(sources),
+                               *(f"{name} {digests[name]}" for name in used))
+            content = self.stored.memo("live-bundle", key, lambda: json.dumps(
+                bundle.notebook_bundle(rel, nb, cells, data, entry, list(sources)),
+                sort_keys=True))
+            found.append(File.generated(config, bundle.bundle_name(rel), content=content))
         for uri, content in data.values():
             found.append(File.generated(config, uri, content=content))
         # Every shipped file hashed again on every build (no memo that a file of

@@ -9,7 +9,10 @@ finds the posts and mkdocs-jupyter renders the notebooks.
 A notebook whose outputs `journal.sanitize_html` changes is mounted from a
 cleaned copy under ``.cache/sanitized/`` instead, so mkdocs-jupyter (whose
 own HTML cleaning is off) renders, and offers for download, only clean outputs.
+The site build keeps what cleaning made of each version of a notebook (`cleaned`).
 """
+
+from pathlib import Path
 
 import nbformat
 from mkdocs.exceptions import PluginError
@@ -23,23 +26,31 @@ SKIP_SUFFIXES = {".py", ".pyc", ".tmp"}
 SANITIZED = paths.ROOT / ".cache" / "sanitized"
 
 
-def source_dir(prefix: str, path) -> str:
-    """Where MkDocs reads ``path`` from: the repository, or its cleaned copy."""
+def cleaned(path: Path) -> str | None:
+    """The notebook at ``path`` with its outputs cleaned (`journal.sanitize_html`),
+    or None when cleaning changes nothing."""
+    nb = nbformat.read(path, as_version=4)
+    return nbformat.writes(nb) if sanitize_html.clean_notebook(nb) else None
+
+
+def source_dir(prefix: str, path: Path, clean=cleaned) -> str:
+    """Where MkDocs reads ``path`` from: the repository, or its cleaned copy
+    (``clean`` is `cleaned`; the site build keeps what it found)."""
     if prefix != "projects" or path.suffix != ".ipynb":
         return str(paths.ROOT)
-    nb = nbformat.read(path, as_version=4)
-    if not sanitize_html.clean_notebook(nb):
+    text = clean(path)
+    if text is None:
         return str(paths.ROOT)
     copy = SANITIZED / prefix / path.relative_to(MOUNTS[prefix])
     copy.parent.mkdir(parents=True, exist_ok=True)
-    text = nbformat.writes(nb)
     if not copy.is_file() or copy.read_text(encoding="utf-8") != text:
         copy.write_text(text, encoding="utf-8")
     return str(SANITIZED)
 
 
-def mounted_files(config) -> list[File]:
-    """Files under the mounted folders, as MkDocs `File` objects."""
+def mounted_files(config, clean=cleaned) -> list[File]:
+    """Files under the mounted folders, as MkDocs `File` objects (``clean`` as
+    for `source_dir`)."""
     found = []
     for prefix, folder in MOUNTS.items():
         if not folder.is_dir():
@@ -52,15 +63,15 @@ def mounted_files(config) -> list[File]:
                 continue
             found.append(File(
                 f"{prefix}/{rel.as_posix()}",
-                src_dir=source_dir(prefix, path),
+                src_dir=source_dir(prefix, path, clean),
                 dest_dir=config["site_dir"],
                 use_directory_urls=config["use_directory_urls"],
             ))
     return found
 
 
-def mount(files: Files, config) -> None:
-    for file in mounted_files(config):
+def mount(files: Files, config, clean=cleaned) -> None:
+    for file in mounted_files(config, clean):
         if files.get_file_from_path(file.src_uri) is not None:
             raise PluginError(
                 f"{file.src_uri} exists both at the top level and in "

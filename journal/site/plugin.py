@@ -116,7 +116,8 @@ class JournalPlugin(BasePlugin[JournalConfig]):
     @event_priority(100)  # before the blog and mkdocs-jupyter plugins look at files
     def on_files(self, files: Files, *, config) -> Files:
         self.check_notebooks()      # nothing private published, outputs cleaned
-        mount.mount(files, config)  # posts/ and projects/
+        mount.mount(files, config,  # posts/ and projects/
+                    clean=self.cache.cleaned_notebook)
         self.add_generated_files(files, config)
         return files
 
@@ -220,7 +221,7 @@ class JournalPlugin(BasePlugin[JournalConfig]):
         with as_plugin_error():
             found = claim_checks.problems(self.notebooks.get, self.stamps.report,
                                           judged=self.stamps.strict,
-                                          markers=self.cache.claim_markers,
+                                          read=self.cache.claims_in_file,
                                           rule=self.cache.verdict)
         if found and config.get("strict"):
             raise PluginError("\n".join(found))
