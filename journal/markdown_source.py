@@ -24,7 +24,6 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 # The journal's marker syntax: ``{% kind words... %}``. A marker may run over
 # several lines of one paragraph (a claim names two metrics), never past a
 # blank line.
-NEWLINE = re.compile("\n")
 MARKER = re.compile(r"\{%\s*(embed|value|literal|claim|runs)\s+"
                     r"((?:(?!\n[ \t]*\n)[\s\S])*?)\s*%\}")
 # A marker's option is one unquoted word ``name=value``; a quoted word is never
@@ -151,6 +150,9 @@ FRONT_MATTER_PARSER = MarkdownIt("zero").use(front_matter_plugin).disable(
 
 # ---------------------------------------------------------------------------
 # Reading a text
+
+NEWLINE = re.compile("\n")
+
 
 def _line_starts(text: str) -> list[int]:
     return [0, *(newline.end() for newline in NEWLINE.finditer(text))]

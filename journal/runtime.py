@@ -146,9 +146,9 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
-def _installed_version(package: str) -> str | None:
-    """The installed version, read from its metadata: importing torch only to
-    ask costs a notebook that never used it seconds of CPU."""
+def installed_version(package: str) -> str | None:
+    """The installed version of ``package`` from its metadata, or None: no import
+    (torch's alone costs a notebook that never used it seconds of CPU)."""
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
@@ -165,7 +165,7 @@ def run_record() -> dict:
     last = setup.last
     return {
         "python": platform.python_version(),
-        "torch": _installed_version("torch"),
+        "torch": installed_version("torch"),
         "numpy": np.__version__,
         "platform": f"{sys.platform}-{platform.machine()}",
         "seed": last.seed if last else None,

@@ -17,7 +17,6 @@ import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
-from importlib import metadata
 from pathlib import Path
 
 from journal import nbfile, paths, provenance, runtime
@@ -55,20 +54,13 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
 def platform_record(threads: int) -> dict:
     device = os.environ.get("JOURNAL_DEVICE") or "cpu"
     return {
         "cpu": runtime.cpu_model(), "threads": threads, "device": device,
         "os": f"{sys.platform}-{platform.machine()}",
-        "python": platform.python_version(), "torch": _version("torch"),
-        "numpy": _version("numpy"), "nbval": _version("nbval"),
+        "python": platform.python_version(),
+        **{name: runtime.installed_version(name) for name in ("torch", "numpy", "nbval")},
     }
 
 

@@ -1,5 +1,6 @@
-"""The site build the site tests share, the notebook they verify for it, and
-small throwaway copies of the site for tests that need a variant of it.
+"""The site build the site tests share, the notebook they verify for it, small
+throwaway copies of the site for tests that need a variant of it, and the
+links of a built page.
 
 A module of its own, not conftest.py: tests/browser has a conftest.py too, and
 a test module that imported from "conftest" would get whichever was loaded
@@ -11,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from journal import paths
@@ -78,3 +80,25 @@ def build_copy(root: Path, dest: Path, *, strict: bool = True, reports: Path | N
     return subprocess.run([sys.executable, "-m", "mkdocs", "build",
                            *(["--strict"] if strict else []), "-d", str(dest)],
                           cwd=root, env=env, capture_output=True, text=True, timeout=900)
+
+
+class LinksAndIds(HTMLParser):
+    """The href/src of a page's links, images, scripts and sources, and every
+    id (or <a name>) a fragment can point at; one pass of the standard parser."""
+
+    LINKING = {"a", "link", "img", "script", "source"}
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.urls, self.ids = [], set()
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") is not None:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("name") is not None:
+            self.ids.add(attrs["name"])
+        if tag in self.LINKING:
+            self.urls += [(attr, attrs[attr]) for attr in ("href", "src") if attrs.get(attr)]

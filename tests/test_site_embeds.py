@@ -3,7 +3,6 @@ notebooks pages, notebook pages, the re-run box, links derived from mkdocs.yml."
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlparse
@@ -13,7 +12,7 @@ import yaml
 from bs4 import BeautifulSoup
 from mkdocs.exceptions import PluginError
 
-from built_site import VERIFIED_NOTEBOOK, build_copy, site_copy
+from built_site import VERIFIED_NOTEBOOK, LinksAndIds, build_copy, site_copy
 from journal import nbfile, paths
 from journal.site import repository, stamps
 from journal.site.plugin import JournalPlugin
@@ -159,32 +158,16 @@ def test_post_ends_with_a_closed_rerun_box(site, reports_dir):
     assert download.endswith(".ipynb") and resolve(site, POST_URL, download).is_file()
 
 
-class LinkTargets(HTMLParser):
-    """The href of every <a> on a page: one pass of the standard parser, a
-    fifth of the time BeautifulSoup takes to build the tree of every page."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self.hrefs += [value for key, value in attrs
-                           if key == "href" and value is not None]
-
-
 def test_links_to_the_repository_derive_from_mkdocs_yml(site):
     repo = CONFIG["repo_url"].rstrip("/")
     name = repository.folder_name(repo)
     assert "example" not in CONFIG["site_url"] + repo
     article = page(site, POST_URL).select_one("article")
     assert article.select_one(f'a[href="{repo}/blob/main/journal/datasets.py"]')
-    assert f"{repo}/blob/main/journal/datasets.py" in \
-        LinkTargets((site / POST_URL / "index.html").read_text()).hrefs
+    assert ("href", f"{repo}/blob/main/journal/datasets.py") in \
+        LinksAndIds((site / POST_URL / "index.html").read_text()).urls
     for html_file in site.rglob("*.html"):
-        for href in LinkTargets(html_file.read_text()).hrefs:
+        for _, href in LinksAndIds(html_file.read_text()).urls:
             host = urlparse(href).hostname or ""
             assert "example" not in host, f"{html_file}: {href}"
             # Another project on the forge may be cited; this journal's own

@@ -151,7 +151,6 @@ class BuildCache:
         # last build's and this one's (the build never changes one in place).
         self.parsed: dict[str, nbformat.NotebookNode] = {}
         self.parsed_now: set[str] = set()
-        self.parsed_keys: dict[int, str] = {}  # id of a parsed notebook -> its key
         self.fence_settings: "weakref.WeakKeyDictionary[object, str]" = \
             weakref.WeakKeyDictionary()
 
@@ -193,7 +192,6 @@ class BuildCache:
         self.file_digests.clear()
         self.notebooks.clear()
         self.parsed = {k: nb for k, nb in self.parsed.items() if k in self.parsed_now}
-        self.parsed_keys = {id(nb): k for k, nb in self.parsed.items()}
         self.parsed_now = set()
         for found in self.stores.values():
             found.used, found.changed = set(), False
@@ -343,7 +341,8 @@ class BuildCache:
         the local names it looks for."""
         names = safety.local_names() if names is None else names
         # A notebook `read_notebook` parsed is known by its file's content.
-        content = self.parsed_keys.get(id(nb)) or json.dumps(nb)
+        content = next((key for key, parsed in self.parsed.items() if parsed is nb),
+                       None) or json.dumps(nb)
         key = digest(SALT, "safety", name, as_text(names), content)
         found = self.memo("safety", key, lambda: [
             [f.file, f.where, f.kind, f.excerpt]
@@ -359,7 +358,6 @@ class BuildCache:
         text = self.memo("notebook", key, lambda: json.dumps(nbfile.read(path)))
         if key not in self.parsed:
             self.parsed[key] = nbformat.from_dict(json.loads(text))
-            self.parsed_keys[id(self.parsed[key])] = key
         self.parsed_now.add(key)
         return self.parsed[key]
 

@@ -58,8 +58,13 @@ class Live:
         self.pyodide = pyodide
         self.manifest: dict[str, str] = {}
         if self.plans:
+            # Every shipped file is hashed on every build, by `dist.fetch` or
+            # `dist.verify` (no memo that a file of the same size and time could
+            # fool): about 50 MB, a fraction of a second.
             self.pyodide = pyodide or dist.fetch()
             self.manifest = dist.manifest(self.pyodide, dist.SITE_PACKAGES)
+            if pyodide is not None:  # a folder given, not fetched: not checked yet
+                dist.verify(self.pyodide, self.manifest)
         self.download_bytes = sum((self.pyodide / name).stat().st_size
                                   for name in self.manifest) if self.manifest else 0
         # The control names live.js by its digest: a changed script changes the posts.
@@ -175,9 +180,6 @@ class Live:
             found.append(File.generated(config, bundle.bundle_name(rel), content=content))
         for uri, content in data.values():
             found.append(File.generated(config, uri, content=content))
-        # Every shipped file hashed again on every build (no memo that a file of
-        # the same size and time could fool): about 50 MB, a fraction of a second.
-        dist.verify(self.pyodide, self.manifest)
         for name in sorted(self.manifest):
             found.append(File.generated(config, bundle.PYODIDE_DIR + name,
                                         abs_src_path=str(self.pyodide / name)))

@@ -8,13 +8,13 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from bs4 import BeautifulSoup
 import weight as page_weight  # bench/weight.py, for where the search index is
 
+from built_site import LinksAndIds
 from journal import paths
 from journal.site import search
 from sitemap_helpers import post_pages, source_posts
@@ -28,28 +28,6 @@ def target_file(site_dir: Path, page: Path, url_path: str) -> Path:
     if target.is_dir() or url_path.endswith("/"):
         target = target / "index.html"
     return target.resolve()
-
-
-class LinksAndIds(HTMLParser):
-    """The href/src of a page's links, images, scripts and sources, and every
-    id (or <a name>) a fragment can point at; one pass of the standard parser."""
-
-    LINKING = {"a", "link", "img", "script", "source"}
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.urls, self.ids = [], set()
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if attrs.get("id") is not None:
-            self.ids.add(attrs["id"])
-        if tag == "a" and attrs.get("name") is not None:
-            self.ids.add(attrs["name"])
-        if tag in self.LINKING:
-            self.urls += [(attr, attrs[attr]) for attr in ("href", "src") if attrs.get(attr)]
 
 
 def broken_links(site_dir: Path) -> list[str]:
