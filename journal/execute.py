@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -139,14 +140,17 @@ def execute(nb, path: Path, timeout: int = settings.CELL_TIMEOUT_S,
         record_timing=False, allow_errors=False,
         # The kernel runs on this machine for this run only. Its own log (a warning
         # about TCP without encryption on every start; a traceback when a cell that
-        # ran too long is stopped) says nothing the NotebookError below does not.
+        # ran too long is stopped; one from tornado when the shutdown request
+        # races the closing of its sockets) says nothing the NotebookError below
+        # does not; what cells write, to either stream, reaches their outputs.
         extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         log=QUIET,
         on_cell_start=on_cell_start, on_cell_executed=on_cell_executed,
     )
     start = time.perf_counter()
     try:
-        client.execute(env={**os.environ, **runenv.kernel_env(threads)})
+        client.execute(env={**os.environ, **runenv.kernel_env(threads)},
+                       stderr=subprocess.DEVNULL)
     except CellTimeoutError as err:
         raise NotebookError(f"did not finish within {timeout:g} s (per-cell timeout)",
                             at=cell_at(name, cells, current[0])) from err
