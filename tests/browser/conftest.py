@@ -8,6 +8,7 @@ read the built files and always run.
 """
 
 import json
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,9 +26,47 @@ GITHUB_API_ANSWERS = {
 }
 
 
+# A request that carries this header gets a search index without documents
+# (page_visits.py says why): a header, not a route, because routing a request
+# in Playwright turns the browser's cache off for the whole context.
+EMPTY_SEARCH_INDEX = "X-Empty-Search-Index"
+SEARCH_INDEX = "/search/search_index.json"
+
+
+class SearchSwitchHandler(preview.SiteHandler):
+    """The built site's files; the search index emptied on request, and never
+    kept by the browser's cache (which would answer without asking)."""
+
+    empty_index: bytes | None = None
+
+    def end_headers(self):
+        if self.path.endswith(SEARCH_INDEX):
+            self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def do_GET(self):  # noqa: N802 - the name http.server calls
+        if self.headers.get(EMPTY_SEARCH_INDEX) and self.path.endswith(SEARCH_INDEX):
+            body = self.empty_search_index()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def empty_search_index(self) -> bytes:
+        cls = type(self)
+        if cls.empty_index is None:
+            path = Path(self.directory) / "search" / "search_index.json"
+            index = json.loads(path.read_text(encoding="utf-8"))
+            cls.empty_index = json.dumps({**index, "docs": []}).encode()
+        return cls.empty_index
+
+
 @pytest.fixture(scope="session")
 def site_url(site_dir):
-    with preview.serve(site_dir) as url:
+    with preview.serve(site_dir, handler=SearchSwitchHandler) as url:
         yield url
 
 
@@ -40,32 +79,57 @@ document.addEventListener("securitypolicyviolation", (e) => console.error(
 """
 
 
+LOCAL = ("127.0.0.1", "localhost")
+
+
+def answered_off_site(url) -> bool:
+    """Whether an off-site URL is one that `GITHUB_API_ANSWERS` answers."""
+    return url.hostname == "api.github.com" and url.path.startswith("/repos/")
+
+
 class PageProblems:
     """Console errors (CSP violations among them), uncaught exceptions and
-    failed requests of one page."""
+    failed requests of one page, and every request off the page's origin but
+    the GitHub API's while `route` answers it."""
 
     def __init__(self, page):
         self.errors = []
+        self.answering = True  # `route` is in place (see `stop_routing`)
         page.on("console", lambda m: m.type == "error" and self.errors.append(
             f"console: {m.text} ({m.location.get('url', '')})"))
         page.on("pageerror", lambda e: self.errors.append(f"exception: {e}"))
+        page.on("request", self.check_origin)
         page.on("requestfailed", lambda r: self.errors.append(
             f"request failed: {r.url} ({r.failure})"))
         page.on("response", lambda r: r.status >= 400 and self.errors.append(
             f"HTTP {r.status}: {r.url}"))
 
+    def check_origin(self, request):
+        url = urlsplit(request.url)
+        if url.hostname in LOCAL or url.scheme == "data":
+            return
+        if not (self.answering and answered_off_site(url)):
+            self.errors.append(f"off-site request: {request.url}")
+
     def route(self, route):
         """Local requests go through; off-site ones are answered or refused."""
         url = urlsplit(route.request.url)
-        if url.hostname in ("127.0.0.1", "localhost") or url.scheme == "data":
+        if url.hostname in LOCAL or url.scheme == "data":
             return route.continue_()
-        if url.hostname == "api.github.com" and url.path.startswith("/repos/"):
+        if answered_off_site(url):
             rest = url.path.split("/", 4)[4] if url.path.count("/") >= 4 else ""
             answer = GITHUB_API_ANSWERS.get(rest, {})
             return route.fulfill(status=200, content_type="application/json",
                                  body=json.dumps(answer))
-        self.errors.append(f"off-site request: {route.request.url}")
-        return route.abort()
+        return route.abort()  # recorded by `check_origin`
+
+    def stop_routing(self, context):
+        """Requests go straight to the network from now on, and the browser's
+        cache is back on (Playwright turns it off while any route is in place).
+        Material asks GitHub once per tab (it keeps the answer in the tab's
+        session storage); any off-site request after this is a problem."""
+        context.unroute_all()
+        self.answering = False
 
 
 def new_tab(browser, site_url, **options):

@@ -109,7 +109,7 @@ class EveryPageOf:
     def visits(cls, browser, site_url, site_dir, axe_script):
         pages = [p for p in pages_to_visit(site_dir) if in_the_blog(p) == cls.in_the_blog]
         assert pages
-        return visit_every_page(browser, site_url, site_dir, pages, axe_script)
+        return visit_every_page(browser, site_url, pages, axe_script)
 
     def test_no_serious_accessibility_violation_in_either_theme(self, visits):
         found = [v for visit in visits.values() for v in visit.violations]
