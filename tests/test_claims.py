@@ -2,6 +2,7 @@
 planted failures naming post:line, and words that never say more than the runs."""
 
 import math
+import warnings
 
 import pytest
 from hypothesis import given, settings
@@ -49,6 +50,35 @@ def test_welch_interval_matches_r():
     assert verdict.low == pytest.approx(-3.3654832, abs=R_TOL)
     assert verdict.high == pytest.approx(0.2054832, abs=R_TOL)
     assert verdict.df == pytest.approx(17.776, abs=5e-4)
+
+
+@pytest.mark.parametrize("paired", [True, False], ids=["paired", "Welch"])
+def test_intervals_are_scipy_stats_own(paired):
+    """The t quantile comes from scipy.special (scipy.stats is slow to import in
+    a build); the intervals are those of scipy.stats' tests, uneven arms,
+    a constant arm and large metrics included."""
+    import numpy as np
+    from scipy import stats
+
+    rng = np.random.default_rng(0)
+    arms = []
+    for n_a, n_b, scale in [(3, 3, 1e-3), (5, 5, 1.0), (10, 10, 50.0), (4, 7, 0.2),
+                            (6, 3, 0.0)]:
+        n_b = n_a if paired else n_b
+        arms.append((rng.normal(0.9, 0.01, n_a), rng.normal(0.9, 0.01, n_b) * (1 + scale)
+                     if scale else np.full(n_b, 0.93)))
+    arms.append((np.zeros(3), np.array([0.0, 0.0, 5.9e-180])))  # variances underflow
+    for a, b in arms:
+        verdict = claims.judge(claim(">", paired=paired), rec("a", a.tolist()),
+                               rec("b", b.tolist()))
+        with warnings.catch_warnings():  # scipy's precision warning on a constant arm
+            warnings.simplefilter("ignore", RuntimeWarning)
+            test = stats.ttest_rel(a, b) if paired else stats.ttest_ind(a, b, equal_var=False)
+        expected = test.confidence_interval(claims.CONFIDENCE)
+        assert verdict.method == ("paired t" if paired else "Welch t")
+        assert verdict.low == pytest.approx(expected.low, rel=1e-9, abs=1e-12)
+        assert verdict.high == pytest.approx(expected.high, rel=1e-9, abs=1e-12)
+        assert verdict.df == pytest.approx(test.df, rel=1e-12)
 
 
 def test_three_seeds_by_hand():
