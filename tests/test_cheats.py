@@ -7,16 +7,16 @@ edit (`make_notebooks.CHEATS`) to its outputs or markers, never to its code.
 The honest notebook is re-run once, and each cheat is judged in process against
 that run exactly as the pytest plugin judges a cell: each must fail in the
 cell it touched, with a message that says what is wrong. The honest notebook
-is the control: it passes on 1 thread here, and on 4 through the plugin.
+is the control: it passes too, re-run on 4 threads while it was published from
+a run on 1. (The plugin end to end, with its nbval run and its verdicts, is in
+test_realistic_notebooks.py and test_claim_checks.py.)
 
 The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
 """
 
 import runpy
-import shutil
 
 import pytest
-from in_process import run_plugin
 from verdicts import judge, rerun
 
 from journal import errors, nbfile, paths
@@ -54,10 +54,21 @@ EXPECTED = {
 }
 
 
+THREADS = 4  # the honest notebook was published from a run on 1
+
+
 @pytest.fixture(scope="module")
-def honest_rerun():
-    """The honest notebook's code cells as re-executed now (one kernel, 1 thread)."""
-    return rerun(CHEATS / "honest.ipynb")
+def honest_run():
+    """The honest notebook's code cells as re-executed now, in one kernel on
+    `THREADS` threads, and what the kernel said it ran with."""
+    record = {}
+    cells = rerun(CHEATS / "honest.ipynb", threads=THREADS, record=record)
+    return cells, record["kernel"]
+
+
+@pytest.fixture(scope="module")
+def honest_rerun(honest_run):
+    return honest_run[0]
 
 
 def test_every_cheat_is_in_the_corpus():
@@ -75,15 +86,7 @@ def test_cheat_fails_naming_the_cell(honest_rerun, name):
         f"cell {cell}: {message!r} not found in:\n" + "\n".join(found)
 
 
-def test_honest_notebook_passes_on_one_thread(honest_rerun):
-    assert judge(CHEATS / "honest.ipynb", honest_rerun) == []
-
-
-def test_honest_notebook_passes_the_plugin_on_four_threads(pytester, monkeypatch):
-    """The plugin end to end: collection, nbval's run, the verdict, no writes."""
-    copy = shutil.copy(CHEATS / "honest.ipynb", pytester.path)
-    before = open(copy, "rb").read()
-    result = run_plugin(pytester, monkeypatch, "--journal-threads=4", copy)
-    assert result.ret == 0, result.stdout.str()[-3000:]
-    result.assert_outcomes(passed=len(nbfile.code_cells(nbfile.read(copy))))
-    assert open(copy, "rb").read() == before, "verification wrote to the notebook"
+def test_honest_notebook_passes_on_four_threads(honest_run):
+    cells, kernel = honest_run
+    assert kernel["threads"] == THREADS  # as the kernel's `setup` pinned them
+    assert judge(CHEATS / "honest.ipynb", cells) == []

@@ -68,9 +68,10 @@ def test_run_is_quiet_and_stamps_every_notebook(corpus):
 
 
 def test_what_run_wrote_passes_verification(corpus, pytester, monkeypatch):
+    """`journal run` ran each notebook on 1 thread; the check runs them on 2."""
     work, _ = corpus
     notebooks = sorted(work.glob("*.ipynb"))
-    checked = in_process.run_plugin(pytester, monkeypatch, *notebooks)
+    checked = in_process.run_plugin(pytester, monkeypatch, "--journal-threads=2", *notebooks)
     stdout = checked.stdout.str()
     assert checked.ret == 0, stdout[-4000:]
     for name in RUNNABLE:

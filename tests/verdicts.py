@@ -16,10 +16,11 @@ from journal.execute import exemption
 from journal.pytest_notebooks import unverifiable
 
 
-def rerun(path: Path, threads: int = 1) -> list:
-    """The code cells of the notebook at ``path`` as re-executed now (one kernel)."""
+def rerun(path: Path, threads: int = 1, record: dict | None = None) -> list:
+    """The code cells of the notebook at ``path`` as re-executed now (one kernel);
+    ``record`` receives what `journal.execute.execute` records of the run."""
     nb = nbformat.read(path, 4)
-    return nbfile.code_cells(execute.execute(nb, path, threads=threads))
+    return nbfile.code_cells(execute.execute(nb, path, threads=threads, record=record))
 
 
 def judge(path: Path, reran: list) -> list[str]:
