@@ -12,6 +12,7 @@ build adds".
 
 import functools
 import re
+from dataclasses import dataclass
 
 import tinycss2
 
@@ -35,6 +36,26 @@ class Group(list):
     """The kept rules inside a ``@media`` or ``@supports`` rule."""
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A qualified rule, read once per stylesheet: its selector list as written,
+    what each selector needs of a page, and its declarations."""
+
+    prelude: str
+    needs: tuple[tuple[frozenset, frozenset, frozenset], ...]  # classes, ids, elements
+    declarations: tuple[tuple[str, str], ...]  # (name, "name:value[!important]")
+    reads: tuple[frozenset, ...]  # the custom properties each declaration reads
+    text: str  # the block as written (for the animations it names)
+
+
+@dataclass(frozen=True)
+class AtGroup:
+    """A ``@media`` or ``@supports`` rule, its inside read as rules of its own."""
+
+    prelude: str
+    rules: tuple
+
+
 class Page:
     """The classes, ids and element names a page's HTML has."""
 
@@ -43,11 +64,17 @@ class Page:
         self.ids = set(ID_ATTRIBUTE.findall(html))
         self.elements = {e.lower() for e in ELEMENT.findall(html)} | {"html", "body"}
 
-    def may_match(self, selector: str) -> bool:
-        plain = ATTRIBUTE.sub("", PSEUDO.sub("", FUNCTIONAL.sub("", selector)))
-        return (set(CLASS.findall(plain)) <= self.classes
-                and set(ID.findall(plain)) <= self.ids
-                and {t.lower() for t in TYPE.findall(plain)} <= self.elements)
+    def meets(self, needs: tuple[frozenset, frozenset, frozenset]) -> bool:
+        classes, ids, elements = needs
+        return classes <= self.classes and ids <= self.ids and elements <= self.elements
+
+
+def selector_needs(selector: str) -> tuple[frozenset, frozenset, frozenset]:
+    """The classes, ids and element names ``selector`` names outside pseudo-classes
+    and attribute tests: a page lacking one cannot match it."""
+    plain = ATTRIBUTE.sub("", PSEUDO.sub("", FUNCTIONAL.sub("", selector)))
+    return (frozenset(CLASS.findall(plain)), frozenset(ID.findall(plain)),
+            frozenset(t.lower() for t in TYPE.findall(plain)))
 
 
 def selector_list(prelude: str) -> list[str]:
@@ -62,44 +89,62 @@ def selector_list(prelude: str) -> list[str]:
 
 
 @functools.cache
-def _parse(css: str) -> tuple:
-    return tuple(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+def _rules(css: str) -> tuple:
+    """``css`` read once per process: `Rule`, `AtGroup` and other at-rules (kept whole)."""
+    return _read(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
 
 
-def _kept_rules(rules, page: Page) -> list[str]:
-    """The serialized rules of ``rules`` that may apply to ``page``."""
-    kept = []
-    for rule in rules:
-        if rule.type == "qualified-rule":
+def _read(nodes) -> tuple:
+    rules = []
+    for node in nodes:
+        if node.type == "qualified-rule":
             # A selector list is kept whole: a browser drops a list with one
             # selector it cannot parse (::-moz-selection), and so should we.
-            prelude = tinycss2.serialize(rule.prelude).strip()
-            if any(page.may_match(s) for s in selector_list(prelude)):
-                kept.append((prelude, rule.content))
-        elif rule.type == "at-rule" and rule.lower_at_keyword in CUT_INSIDE:
-            inner = tinycss2.parse_rule_list(rule.content or [], skip_comments=True,
-                                             skip_whitespace=True)
-            body = _kept_rules(inner, page)
-            if body:
-                kept.append((f"@{rule.at_keyword} {tinycss2.serialize(rule.prelude).strip()}",
-                             Group(body)))
-        elif rule.type == "at-rule":
+            prelude = tinycss2.serialize(node.prelude).strip()
+            declarations = [d for d in tinycss2.parse_declaration_list(
+                node.content or [], skip_comments=True, skip_whitespace=True)
+                if d.type == "declaration"]
+            values = [tinycss2.serialize(d.value) for d in declarations]
+            rules.append(Rule(
+                prelude, tuple(selector_needs(s) for s in selector_list(prelude)),
+                tuple((d.name, f"{d.name}:{value.strip()}"
+                       + ("!important" if d.important else ""))
+                      for d, value in zip(declarations, values)),
+                tuple(frozenset(VAR.findall(value)) for value in values),
+                tinycss2.serialize(node.content or [])))
+        elif node.type == "at-rule" and node.lower_at_keyword in CUT_INSIDE:
+            inside = tinycss2.parse_rule_list(node.content or [], skip_comments=True,
+                                              skip_whitespace=True)
+            rules.append(AtGroup(f"@{node.at_keyword} "
+                                 f"{tinycss2.serialize(node.prelude).strip()}",
+                                 _read(inside)))
+        elif node.type == "at-rule":
+            rules.append(node)
+    return tuple(rules)
+
+
+def _kept_rules(rules: tuple, page: Page) -> list:
+    """The rules of ``rules`` that may apply to ``page``."""
+    kept = []
+    for rule in rules:
+        if isinstance(rule, Rule):
+            if any(page.meets(needs) for needs in rule.needs):
+                kept.append(rule)
+        elif isinstance(rule, AtGroup):
+            inside = _kept_rules(rule.rules, page)
+            if inside:
+                kept.append((rule.prelude, Group(inside)))
+        else:
             kept.append(rule)
     return kept
 
 
-def _declarations(content) -> list:
-    return [d for d in tinycss2.parse_declaration_list(content or [], skip_comments=True,
-                                                       skip_whitespace=True)
-            if d.type == "declaration"]
-
-
 def _walk(kept):
-    """Every (prelude, content) qualified rule in ``kept``, inside at-rules too."""
+    """Every `Rule` in ``kept``, inside at-rules too."""
     for item in kept:
-        if isinstance(item, tuple) and isinstance(item[1], Group):
+        if isinstance(item, tuple):
             yield from _walk(item[1])
-        elif isinstance(item, tuple):
+        elif isinstance(item, Rule):
             yield item
 
 
@@ -107,19 +152,18 @@ def _needed_properties(kept) -> set[str]:
     """Custom properties the kept rules read, following properties through others."""
     defined: dict[str, set[str]] = {}
     needed: set[str] = set()
-    for _, content in _walk(kept):
-        for d in _declarations(content):
-            refs = set(VAR.findall(tinycss2.serialize(d.value)))
-            if d.name.startswith("--"):
-                defined.setdefault(d.name, set()).update(refs)
+    for rule in _walk(kept):
+        for (name, _), refs in zip(rule.declarations, rule.reads):
+            if name.startswith("--"):
+                defined.setdefault(name, set()).update(refs)
             else:
                 needed |= refs
     for item in kept:  # at-rules kept whole, at the top level or inside groups
-        if not isinstance(item, tuple):
-            needed |= set(VAR.findall(item.serialize()))
-        elif isinstance(item[1], Group):
-            needed |= {v for i in item[1] if not isinstance(i, tuple)
+        if isinstance(item, tuple):
+            needed |= {v for i in item[1] if not isinstance(i, (Rule, tuple))
                        for v in VAR.findall(i.serialize())}
+        elif not isinstance(item, Rule):
+            needed |= set(VAR.findall(item.serialize()))
     todo = list(needed)
     while todo:
         for ref in defined.get(todo.pop(), ()):
@@ -132,23 +176,19 @@ def _needed_properties(kept) -> set[str]:
 def _write(kept, needed: set[str], names_used: str) -> list[str]:
     out = []
     for item in kept:
-        if not isinstance(item, tuple):
-            if not (KEYFRAMES.match(item.lower_at_keyword) and
-                    tinycss2.serialize(item.prelude).strip() not in names_used):
-                out.append(item.serialize())
-            continue
-        prelude, content = item
-        if isinstance(content, Group):
-            body = _write(content, needed, names_used)
+        if isinstance(item, tuple):
+            prelude, group = item
+            body = _write(group, needed, names_used)
             if body:
                 out.append(prelude + "{" + "".join(body) + "}")
-            continue
-        declarations = [f"{d.name}:{tinycss2.serialize(d.value).strip()}"
-                        + ("!important" if d.important else "")
-                        for d in _declarations(content)
-                        if not d.name.startswith("--") or d.name in needed]
-        if declarations:
-            out.append(prelude + "{" + ";".join(declarations) + "}")
+        elif isinstance(item, Rule):
+            declarations = [text for name, text in item.declarations
+                            if not name.startswith("--") or name in needed]
+            if declarations:
+                out.append(item.prelude + "{" + ";".join(declarations) + "}")
+        elif not (KEYFRAMES.match(item.lower_at_keyword) and
+                  tinycss2.serialize(item.prelude).strip() not in names_used):
+            out.append(item.serialize())
     return out
 
 
@@ -157,15 +197,15 @@ def used_by_each(sheets: tuple[str, ...], html: str) -> dict[str, str]:
     ``html`` cannot use, keyed by the stylesheet's text.
 
     The sheets are cut together: a custom property one of them defines may be
-    read by rules of another (a theme's colours). Each sheet is read once.
+    read by rules of another (a theme's colours). Each sheet is read once per
+    process, whatever the number of pages.
     """
     page = Page(html)
-    kept = {css: _kept_rules(_parse(css), page) for css in dict.fromkeys(sheets)}
+    kept = {css: _kept_rules(_rules(css), page) for css in dict.fromkeys(sheets)}
     needed = _needed_properties([rule for rules in kept.values() for rule in rules])
     cut = {}
     for css, rules in kept.items():
-        names_used = " ".join(tinycss2.serialize(content) for _, content in _walk(rules)
-                              if "animation" in tinycss2.serialize(content))
+        names_used = " ".join(rule.text for rule in _walk(rules) if "animation" in rule.text)
         body = "\n".join(_write(rules, needed, names_used))
         cut[css] = body + "\n" if body else ""
     return cut
