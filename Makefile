@@ -28,11 +28,13 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup serve site test bench screenshots lock drift clean
 
-$(STAMP): requirements.lock pyproject.toml journal/live/dist.py
+$(STAMP): requirements.lock pyproject.toml journal/live/dist.py journal/vendor.py
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e '.[test]'
 	$(BIN)/python -m journal.live.dist fetch --quiet
+	@# the browser tests' axe-core (needs npm; without it they say so and skip)
+	-$(BIN)/python -m journal.vendor
 	@touch $@
 
 setup: $(STAMP) ## create .venv and install the locked dependencies
