@@ -36,16 +36,33 @@ class Group(list):
     """The kept rules inside a ``@media`` or ``@supports`` rule."""
 
 
-@dataclass(frozen=True)
 class Rule:
-    """A qualified rule, read once per stylesheet: its selector list as written,
-    what each selector needs of a page, and its declarations."""
+    """A qualified rule, read once per stylesheet: its selector list as written
+    and what each selector needs of a page; its declarations are read when a
+    page first keeps it."""
 
-    prelude: str
-    needs: tuple[tuple[frozenset, frozenset, frozenset], ...]  # classes, ids, elements
-    declarations: tuple[tuple[str, str], ...]  # (name, "name:value[!important]")
-    reads: tuple[frozenset, ...]  # the custom properties each declaration reads
-    text: str  # the block as written (for the animations it names)
+    def __init__(self, prelude: str, content: list):
+        self.prelude = prelude
+        self.needs = tuple(selector_needs(s) for s in selector_list(prelude))
+        self.content = content
+
+    @functools.cached_property
+    def declarations(self) -> tuple[tuple[str, str, frozenset], ...]:
+        """(name, ``name:value[!important]``, the custom properties it reads)."""
+        found = []
+        for d in tinycss2.parse_declaration_list(self.content or [], skip_comments=True,
+                                                 skip_whitespace=True):
+            if d.type == "declaration":
+                value = tinycss2.serialize(d.value)
+                found.append((d.name, f"{d.name}:{value.strip()}"
+                              + ("!important" if d.important else ""),
+                              frozenset(VAR.findall(value))))
+        return tuple(found)
+
+    @functools.cached_property
+    def text(self) -> str:
+        """The block as written (for the animations it names)."""
+        return tinycss2.serialize(self.content or [])
 
 
 @dataclass(frozen=True)
@@ -100,18 +117,7 @@ def _read(nodes) -> tuple:
         if node.type == "qualified-rule":
             # A selector list is kept whole: a browser drops a list with one
             # selector it cannot parse (::-moz-selection), and so should we.
-            prelude = tinycss2.serialize(node.prelude).strip()
-            declarations = [d for d in tinycss2.parse_declaration_list(
-                node.content or [], skip_comments=True, skip_whitespace=True)
-                if d.type == "declaration"]
-            values = [tinycss2.serialize(d.value) for d in declarations]
-            rules.append(Rule(
-                prelude, tuple(selector_needs(s) for s in selector_list(prelude)),
-                tuple((d.name, f"{d.name}:{value.strip()}"
-                       + ("!important" if d.important else ""))
-                      for d, value in zip(declarations, values)),
-                tuple(frozenset(VAR.findall(value)) for value in values),
-                tinycss2.serialize(node.content or [])))
+            rules.append(Rule(tinycss2.serialize(node.prelude).strip(), node.content))
         elif node.type == "at-rule" and node.lower_at_keyword in CUT_INSIDE:
             inside = tinycss2.parse_rule_list(node.content or [], skip_comments=True,
                                               skip_whitespace=True)
@@ -153,7 +159,7 @@ def _needed_properties(kept) -> set[str]:
     defined: dict[str, set[str]] = {}
     needed: set[str] = set()
     for rule in _walk(kept):
-        for (name, _), refs in zip(rule.declarations, rule.reads):
+        for name, _, refs in rule.declarations:
             if name.startswith("--"):
                 defined.setdefault(name, set()).update(refs)
             else:
@@ -182,7 +188,7 @@ def _write(kept, needed: set[str], names_used: str) -> list[str]:
             if body:
                 out.append(prelude + "{" + "".join(body) + "}")
         elif isinstance(item, Rule):
-            declarations = [text for name, text in item.declarations
+            declarations = [text for name, text, _ in item.declarations
                             if not name.startswith("--") or name in needed]
             if declarations:
                 out.append(item.prelude + "{" + ";".join(declarations) + "}")
