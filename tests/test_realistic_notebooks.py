@@ -71,14 +71,19 @@ def test_what_run_wrote_passes_verification(corpus, pytester, monkeypatch):
     """`journal run` ran each notebook on 1 thread; the check runs them on 2."""
     work, _ = corpus
     notebooks = sorted(work.glob("*.ipynb"))
+    before = {path: path.read_bytes() for path in notebooks}
     checked = in_process.run_plugin(pytester, monkeypatch, "--journal-threads=2", *notebooks)
     stdout = checked.stdout.str()
     assert checked.ret == 0, stdout[-4000:]
-    for name in RUNNABLE:
-        count = len(nbfile.code_cells(nbfile.read(work / f"{name}.ipynb")))
+    counts = {name: len(nbfile.code_cells(nbfile.read(work / f"{name}.ipynb")))
+              for name in RUNNABLE}
+    for name, count in counts.items():
         assert f"{work / name}.ipynb: {count} code cells re-executed and matched" \
             in stdout, stdout[-4000:]
     assert "FAILED" not in stdout and "SKIPPED" not in stdout
+    checked.assert_outcomes(passed=sum(counts.values()))
+    assert {path: path.read_bytes() for path in notebooks} == before, \
+        "verification wrote to a notebook"
 
 
 def test_trailing_semicolon_hides_the_result(corpus):

@@ -32,10 +32,6 @@ CUT_INSIDE = {"media", "supports"}
 KEYFRAMES = re.compile(r"^(-[a-z]+-)?keyframes$")
 
 
-class Group(list):
-    """The kept rules inside a ``@media`` or ``@supports`` rule."""
-
-
 class Rule:
     """A qualified rule, read once per stylesheet: its selector list as written
     and what each selector needs of a page; its declarations are read when a
@@ -67,7 +63,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class AtGroup:
-    """A ``@media`` or ``@supports`` rule, its inside read as rules of its own."""
+    """A ``@media`` or ``@supports`` rule, its inside read as rules of its own
+    (in a page's cut, the ones the page keeps)."""
 
     prelude: str
     rules: tuple
@@ -139,18 +136,18 @@ def _kept_rules(rules: tuple, page: Page) -> list:
         elif isinstance(rule, AtGroup):
             inside = _kept_rules(rule.rules, page)
             if inside:
-                kept.append((rule.prelude, Group(inside)))
+                kept.append(AtGroup(rule.prelude, tuple(inside)))
         else:
             kept.append(rule)
     return kept
 
 
 def _walk(kept):
-    """Every `Rule` in ``kept``, inside at-rules too."""
+    """Every `Rule` and every at-rule kept whole in ``kept``, inside groups too."""
     for item in kept:
-        if isinstance(item, tuple):
-            yield from _walk(item[1])
-        elif isinstance(item, Rule):
+        if isinstance(item, AtGroup):
+            yield from _walk(item.rules)
+        else:
             yield item
 
 
@@ -158,18 +155,15 @@ def _needed_properties(kept) -> set[str]:
     """Custom properties the kept rules read, following properties through others."""
     defined: dict[str, set[str]] = {}
     needed: set[str] = set()
-    for rule in _walk(kept):
-        for name, _, refs in rule.declarations:
+    for item in _walk(kept):
+        if not isinstance(item, Rule):  # an at-rule kept whole
+            needed |= set(VAR.findall(item.serialize()))
+            continue
+        for name, _, refs in item.declarations:
             if name.startswith("--"):
                 defined.setdefault(name, set()).update(refs)
             else:
                 needed |= refs
-    for item in kept:  # at-rules kept whole, at the top level or inside groups
-        if isinstance(item, tuple):
-            needed |= {v for i in item[1] if not isinstance(i, (Rule, tuple))
-                       for v in VAR.findall(i.serialize())}
-        elif not isinstance(item, Rule):
-            needed |= set(VAR.findall(item.serialize()))
     todo = list(needed)
     while todo:
         for ref in defined.get(todo.pop(), ()):
@@ -182,11 +176,10 @@ def _needed_properties(kept) -> set[str]:
 def _write(kept, needed: set[str], names_used: str) -> list[str]:
     out = []
     for item in kept:
-        if isinstance(item, tuple):
-            prelude, group = item
-            body = _write(group, needed, names_used)
+        if isinstance(item, AtGroup):
+            body = _write(item.rules, needed, names_used)
             if body:
-                out.append(prelude + "{" + "".join(body) + "}")
+                out.append(item.prelude + "{" + "".join(body) + "}")
         elif isinstance(item, Rule):
             declarations = [text for name, text, _ in item.declarations
                             if not name.startswith("--") or name in needed]
@@ -211,7 +204,8 @@ def used_by_each(sheets: tuple[str, ...], html: str) -> dict[str, str]:
     needed = _needed_properties([rule for rules in kept.values() for rule in rules])
     cut = {}
     for css, rules in kept.items():
-        names_used = " ".join(rule.text for rule in _walk(rules) if "animation" in rule.text)
+        names_used = " ".join(rule.text for rule in _walk(rules)
+                              if isinstance(rule, Rule) and "animation" in rule.text)
         body = "\n".join(_write(rules, needed, names_used))
         cut[css] = body + "\n" if body else ""
     return cut

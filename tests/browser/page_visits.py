@@ -141,8 +141,8 @@ def visit_every_page(browser, site_url, pages: list[str],
     try:
         for number, path in enumerate(pages):
             if number == 1:
-                # The first page is answered GitHub's facts by the tab's route;
-                # the rest go without routing, so the browser's cache works.
+                # The tab's route answered GitHub's API for the first page; the
+                # others load without routing, so the browser's cache works.
                 tab.problems.stop_routing(context)
                 # Material's search worker builds its index on every page load;
                 # the first page gets the real one, the others one without
