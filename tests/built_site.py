@@ -11,10 +11,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
+import prewarmed
 from journal import paths
 
 VERIFIED_NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"
@@ -33,10 +33,8 @@ def build_site(dest: Path, reports: Path, *, allow_unverified: bool = True,
     env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
     if allow_unverified:
         env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
-    mkdocs = str(Path(sys.executable).with_name("mkdocs"))
-    return subprocess.run([mkdocs, "build", *(["--strict"] if strict else []),
-                           "--site-dir", str(dest)], cwd=paths.ROOT,
-                          capture_output=True, text=True, timeout=600, env=env)
+    return prewarmed.run(["-m", "mkdocs", "build", *(["--strict"] if strict else []),
+                          "--site-dir", str(dest)], cwd=paths.ROOT, env=env, timeout=600)
 
 
 def site_copy(root: Path, *, posts=(), projects=()) -> Path:
@@ -77,9 +75,8 @@ def build_copy(root: Path, dest: Path, *, strict: bool = True, reports: Path | N
     env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
     if allow_unverified:
         env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build",
-                           *(["--strict"] if strict else []), "-d", str(dest)],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    return prewarmed.run(["-m", "mkdocs", "build", *(["--strict"] if strict else []),
+                          "-d", str(dest)], cwd=root, env=env, timeout=900)
 
 
 class LinksAndIds(HTMLParser):

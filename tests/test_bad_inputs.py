@@ -26,7 +26,7 @@ FIXTURES = paths.TESTS / "fixtures" / "bad"
 NOTEBOOKS = FIXTURES / "notebooks"
 POSTS = FIXTURES / "posts"
 SOURCE_DIRS = ("posts", "projects", "pages", "snippets", "journal", "tests")
-CELL_TIMEOUT_S = 8   # under `make test` (nbval), per cell
+CELL_TIMEOUT_S = 3   # under `make test` (nbval), per cell
 RUN_TIMEOUT_S = 3    # under `journal run`, for the cell that never finishes
 
 

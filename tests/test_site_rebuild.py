@@ -9,9 +9,8 @@ posts are never edited. How long they take is for ``make bench`` (bench/scale.py
 
 import json
 import os
-import subprocess
-import sys
 
+import prewarmed
 from built_site import site_copy
 from journal import paths
 
@@ -72,9 +71,8 @@ def test_saved_post_is_rebuilt_alone_and_a_new_title_rebuilds_every_page(tmp_pat
                                paths.PROJECTS / "shipping-a-model"])
     env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
            "JOURNAL_ALLOW_UNVERIFIED": "1"}
-    result = subprocess.run([sys.executable, "-c", SERVE, str(tmp_path / "site"),
-                             str(root / POST), TITLE], cwd=root, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = prewarmed.run(["-c", SERVE, str(tmp_path / "site"), str(root / POST), TITLE],
+                           cwd=root, env=env, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
 
