@@ -394,13 +394,13 @@ class HereVenvs(drift.Venvs):
 
 
 def test_real_plugin_records_reproduced_values():
-    fixture = "tests/fixtures/verify/centroids.ipynb"
+    fixture = "tests/fixtures/verify/one-metric.ipynb"
     results = HereVenvs(log=lambda *a: None).verify("here", [fixture])
     col = results[fixture]
     assert col["verdict"] == "passed", col
     rows = [m for c in col["cells"] for m in c["metrics"]]
-    assert [r["name"] for r in rows] == ["test_accuracy"]
-    assert rows[0]["reproduced"] == pytest.approx(0.9133, abs=0.005)
+    assert [r["name"] for r in rows] == ["sample_spread"]
+    assert rows[0]["reproduced"] == pytest.approx(0.9768, abs=0.005)
     assert rows[0]["reproduced_ok"]
 
 
