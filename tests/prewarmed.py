@@ -81,9 +81,11 @@ def _child(args, cwd, env, out, err):
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    # As the interpreter would start: the folder (or "") first, then PYTHONPATH.
+    # As the interpreter would start: the folder (or "") first, then PYTHONPATH,
+    # then the interpreter's own (not the folders the test process added).
     extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    sys.path[:0] = [cwd if args[0] == "-m" else "", *extra]
+    own = [p for p in sys.path if p.startswith((sys.prefix, sys.base_prefix))]
+    sys.path[:] = [cwd if args[0] == "-m" else "", *extra, *own]
     assert "journal" not in sys.modules, "the server imported the journal's code"
     code = 0
     try:

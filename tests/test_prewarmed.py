@@ -3,11 +3,13 @@ journal's code from the folder it runs in, its exit status, what it printed."""
 
 import os
 import subprocess
+import sys
 
 import pytest
 
 import prewarmed
 from built_site import site_copy
+from journal import paths
 
 
 def test_a_copy_builds_with_its_own_journal_code(tmp_path):
@@ -45,3 +47,12 @@ def test_a_child_past_its_time_is_killed(tmp_path):
 def test_only_module_and_code_are_run_forked(tmp_path):
     with pytest.raises(ValueError, match="only -m and -c"):
         prewarmed.run(["script.py"], cwd=tmp_path, env=dict(os.environ), timeout=60)
+
+
+def test_the_test_folders_are_not_on_the_childs_path(tmp_path):
+    result = prewarmed.run(["-c", "import sys; print('\\n'.join(sys.path))"], cwd=tmp_path,
+                           env=dict(os.environ, PYTHONPATH=""), timeout=60)
+    assert result.returncode == 0, result.stderr
+    added = {str(paths.TESTS), str(paths.TESTS / "browser"), str(paths.ROOT / "bench")}
+    assert added & set(sys.path)  # what the test process has
+    assert not added & set(result.stdout.splitlines())
