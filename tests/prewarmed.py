@@ -98,6 +98,8 @@ def _child(args, cwd, env, out, err):
     except SystemExit as stop:
         code = stop.code
     finally:
+        # What a process runs at exit (temporary folders, logging): a
+        # multiprocessing child ends in os._exit, which skips it.
         atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
