@@ -29,12 +29,9 @@ POST_LINK = re.compile(r"\[([^\]]*)\]\((\d{4}-\d{2}-\d{2}-[^)#]+\.md)(#[^)]*)?\)
 
 def build_site(dest: Path, reports: Path, *, allow_unverified: bool = True,
                strict: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "JOURNAL_REPORTS": str(reports)}
-    env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
-    if allow_unverified:
-        env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
-    return prewarmed.run(["-m", "mkdocs", "build", *(["--strict"] if strict else []),
-                          "--site-dir", str(dest)], cwd=paths.ROOT, env=env, timeout=600)
+    """``mkdocs build`` of this checkout into ``dest``, judged by ``reports``."""
+    return _mkdocs_build(paths.ROOT, dest, strict=strict, allow_unverified=allow_unverified,
+                         timeout=600, JOURNAL_REPORTS=str(reports))
 
 
 def site_copy(root: Path, *, posts=(), projects=()) -> Path:
@@ -70,13 +67,19 @@ def build_copy(root: Path, dest: Path, *, strict: bool = True, reports: Path | N
                allow_unverified: bool = True, **env_vars: str) -> subprocess.CompletedProcess:
     """``mkdocs build`` of a `site_copy` into ``dest`` with the copy's own code
     and caches (unverified notebooks allowed unless told otherwise)."""
-    env = {**os.environ, "PYTHONPATH": str(root), "NO_MKDOCS_2_WARNING": "1",
-           "JOURNAL_REPORTS": str(reports or root / "reports"), **env_vars}
+    return _mkdocs_build(root, dest, strict=strict, allow_unverified=allow_unverified,
+                         timeout=900, PYTHONPATH=str(root),
+                         JOURNAL_REPORTS=str(reports or root / "reports"), **env_vars)
+
+
+def _mkdocs_build(root: Path, dest: Path, *, strict: bool, allow_unverified: bool,
+                  timeout: float, **env_vars: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **env_vars}
     env.pop("JOURNAL_ALLOW_UNVERIFIED", None)
     if allow_unverified:
         env["JOURNAL_ALLOW_UNVERIFIED"] = "1"
     return prewarmed.run(["-m", "mkdocs", "build", *(["--strict"] if strict else []),
-                          "-d", str(dest)], cwd=root, env=env, timeout=900)
+                          "--site-dir", str(dest)], cwd=root, env=env, timeout=timeout)
 
 
 class LinksAndIds(HTMLParser):

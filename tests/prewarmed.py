@@ -10,6 +10,7 @@ Standard library only: a child unpickles its work by importing this module.
 """
 
 import atexit
+import functools
 import multiprocessing
 import os
 import runpy
@@ -23,7 +24,7 @@ from pathlib import Path
 # the child, as usual, only slower).
 PRELOAD = [
     "mkdocs.__main__", "mkdocs.commands.build", "mkdocs.config.defaults",
-    "mkdocs.structure.pages", "mkdocs.livereload",
+    "mkdocs.structure.pages",
     "material.plugins.blog.plugin", "material.plugins.search.plugin",
     "material.plugins.tags.plugin", "mkdocs_rss_plugin.plugin",
     "mkdocs_jupyter.plugin", "nbconvert", "nbconvert.exporters", "nbformat",
@@ -37,18 +38,15 @@ PRELOAD = [
     "numpy", "PIL.Image", "tinycss2", "math_core", "packaging.version",
 ]
 
-_context = None
 
-
+@functools.cache
 def _forkserver():
     """The forkserver context, its server started with ``PRELOAD`` imported."""
-    global _context
-    if _context is None:
-        # Read at import by Material's templates (a banner otherwise).
-        os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-        _context = multiprocessing.get_context("forkserver")
-        _context.set_forkserver_preload(PRELOAD)
-    return _context
+    # Read at import by Material's templates (a banner otherwise).
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOAD)
+    return context
 
 
 def run(args: list[str], *, cwd: Path, env: dict[str, str],

@@ -12,7 +12,7 @@ from built_site import site_copy
 from journal import paths
 
 
-def test_a_copy_builds_with_its_own_journal_code(tmp_path):
+def test_a_child_imports_the_journal_from_the_folder_it_runs_in(tmp_path):
     root = site_copy(tmp_path / "repo")
     (root / "journal" / "__init__.py").write_text(
         (root / "journal" / "__init__.py").read_text() + "\nFROM_THE_COPY = True\n")
