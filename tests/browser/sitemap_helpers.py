@@ -1,6 +1,7 @@
 """What the site should contain (read from the sources), and reading the built
 site from disk: post pages by title, every HTML page."""
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +23,24 @@ def heading_text(tag) -> str:
 
 def post_pages(site_dir: Path) -> dict[str, str]:
     """{title: site path} for every blog post page in the built site."""
-    found = {}
-    for html_file in sorted(site_dir.rglob("index.html")):
+    pages = sorted(Path(site_dir).rglob("index.html"))
+    # Parsed once per process for as long as no page changes: several modules ask.
+    return dict(_post_pages(Path(site_dir), tuple(
+        (page, page.stat().st_mtime_ns, page.stat().st_size) for page in pages)))
+
+
+@functools.cache
+def _post_pages(site_dir: Path, pages: tuple) -> tuple[tuple[str, str], ...]:
+    found = []
+    for html_file, _, _ in pages:
         html = html_file.read_text(encoding="utf-8")
         if not all(marker in html for marker in POST_MARKERS):
             continue
         h1 = BeautifulSoup(html, "html.parser").select_one("article h1")
         if h1 is not None:
-            found[heading_text(h1)] = html_file.relative_to(site_dir).parent.as_posix() + "/"
-    return found
+            found.append((heading_text(h1),
+                          html_file.relative_to(site_dir).parent.as_posix() + "/"))
+    return tuple(found)
 
 
 def html_pages(site_dir: Path) -> list[str]:
