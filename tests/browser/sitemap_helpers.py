@@ -36,7 +36,11 @@ def _post_pages(site_dir: Path, pages: tuple) -> tuple[tuple[str, str], ...]:
         html = html_file.read_text(encoding="utf-8")
         if not all(marker in html for marker in POST_MARKERS):
             continue
-        h1 = BeautifulSoup(html, "html.parser").select_one("article h1")
+        # The first <h1> in an <article>: what comes after it cannot change which.
+        start = html.find("<article")
+        end = html.find("</h1>", start) if start >= 0 else -1
+        h1 = None if end < 0 else BeautifulSoup(
+            html[start:end + len("</h1>")], "html.parser").select_one("article h1")
         if h1 is not None:
             found.append((heading_text(h1),
                           html_file.relative_to(site_dir).parent.as_posix() + "/"))
