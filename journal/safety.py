@@ -21,7 +21,7 @@ from pathlib import Path
 
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.plugins.base import RegexBasedDetector
-from detect_secrets.plugins.keyword import REGEX_BY_FILETYPE, KeywordDetector
+from detect_secrets.plugins.keyword import DENYLIST_REGEX, REGEX_BY_FILETYPE, KeywordDetector
 from detect_secrets.util.filetype import FileType
 from nbconvert.filters import strip_ansi
 
@@ -119,6 +119,9 @@ SECRET_DETECTORS = tuple(
 # ``key = value`` and ``key: value`` without quotes, as in a printed environment
 # or config file (the detector's rules for INI files).
 KEYWORD_RULES = REGEX_BY_FILETYPE[FileType.INI]
+# Each of those rules contains the detector's keywords (``password``, ``secret``,
+# ...; a test checks it), so a line without one is not asked: most lines.
+KEYWORDS = re.compile(DENYLIST_REGEX, re.IGNORECASE)
 
 
 # The whole token around what a detector reports (some report only a prefix).
@@ -133,6 +136,8 @@ def _secrets(line: str):
     """
     for detector in SECRET_DETECTORS:
         keyword = isinstance(detector, KeywordDetector)
+        if keyword and not KEYWORDS.search(line):
+            continue
         values = (detector.analyze_string(line, KEYWORD_RULES) if keyword
                   else detector.analyze_string(line))
         for value in values:

@@ -130,6 +130,14 @@ def test_a_secret_is_named_by_its_first_characters_only():
     assert token[4:] not in str(found)
 
 
+def test_a_line_without_a_keyword_cannot_match_a_keyword_rule():
+    """Why `safety.KEYWORDS` may decide which lines the keyword detector reads."""
+    for rule in safety.KEYWORD_RULES:
+        assert safety.DENYLIST_REGEX in rule.pattern, rule.pattern
+    assert safety.scan_text("db_pass: Q7w8Q7w8Q7w8", names=NO_NAMES) == [
+        ("Secret Keyword", "Q7w8… (12 characters)")]
+
+
 def test_terminal_colour_codes_do_not_hide_a_path():
     coloured = "File \x1b[0;32m/home/alice/x.py\x1b[0m, in \x1b[0;36mmain\x1b[0m"
     assert safety.scan_text(coloured, names=NO_NAMES) == [
