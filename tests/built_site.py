@@ -16,6 +16,7 @@ from pathlib import Path
 
 import prewarmed
 from journal import paths
+from journal.live import bundle
 
 VERIFIED_NOTEBOOK = paths.PROJECTS / "digits-baselines" / "digits-baselines.ipynb"
 
@@ -50,6 +51,10 @@ def site_copy(root: Path, *, posts=(), projects=()) -> Path:
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.egg-info"))
         else:
             shutil.copy2(source, target)
+    # The datasets' files for browser runs, kept as a checkout that has built
+    # once keeps them: reading the MNIST subset and compressing it takes seconds.
+    if bundle.DATA_CACHE.is_dir():
+        shutil.copytree(bundle.DATA_CACHE, root / bundle.DATA_CACHE.relative_to(paths.ROOT))
     (root / "posts").mkdir()
     posts = [Path(post) for post in posts]
     kept = {post.name for post in posts}

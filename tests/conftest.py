@@ -16,7 +16,7 @@ from hypothesis import settings
 from xdist.scheduler import LoadScopeScheduling
 
 from journal import paths
-from journal.live import bundle, dist
+from journal.live import dist
 
 # The page-weight budget and the local server live with the benchmarks, which
 # use them too (bench/weight.py, bench/preview.py).
@@ -38,8 +38,6 @@ collect_ignore_glob = ["fixtures/*"]
 # Sites that tests build from copies of the repository take the pinned Pyodide
 # from this checkout's cache (`make setup` fetched it) instead of fetching again.
 os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
-# Their datasets' files for the browser runs come from this checkout's cache too.
-os.environ.setdefault(bundle.DATA_CACHE_ENV, str(bundle.data_cache()))
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist

