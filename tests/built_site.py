@@ -53,8 +53,11 @@ def site_copy(root: Path, *, posts=(), projects=()) -> Path:
             shutil.copy2(source, target)
     # The datasets' files for browser runs, kept as a checkout that has built
     # once keeps them: reading the MNIST subset and compressing it takes seconds.
-    if bundle.DATA_CACHE.is_dir():
-        shutil.copytree(bundle.DATA_CACHE, root / bundle.DATA_CACHE.relative_to(paths.ROOT))
+    # Finished files only: a build may be writing the next one beside them.
+    kept = root / bundle.DATA_CACHE.relative_to(paths.ROOT)
+    for data in bundle.DATA_CACHE.glob("*.npz"):
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(data, kept / data.name)
     (root / "posts").mkdir()
     posts = [Path(post) for post in posts]
     kept = {post.name for post in posts}

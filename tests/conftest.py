@@ -106,15 +106,18 @@ def pytest_collection_modifyitems(items):
             return (0, *group)
         return (2 if "reports_dir" in getattr(item, "fixturenames", ()) else 1, 0, 0)
 
-    def module(item):
-        return item.nodeid.split("::")[0]
+    ranks = {item.nodeid: rank(item) for item in items}
+    modules = {}  # module -> the rank of its test that waits longest
+    for nodeid, own in ranks.items():
+        if own[0]:  # not a browser group
+            module = nodeid.split("::")[0]
+            modules[module] = max(modules.get(module, own), own)
 
-    places = {}
-    for item in items:
-        if browser_group(item.nodeid) is None:
-            places[module(item)] = max(places.get(module(item), rank(item)), rank(item))
-    items.sort(key=lambda item: rank(item) if browser_group(item.nodeid) is not None
-               else places[module(item)])
+    def place(item):
+        own = ranks[item.nodeid]
+        return own if own[0] == 0 else modules[item.nodeid.split("::")[0]]
+
+    items.sort(key=place)
 
 
 def made_once(tmp_path_factory, name: str, make) -> Path:

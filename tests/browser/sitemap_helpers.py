@@ -25,8 +25,9 @@ def post_pages(site_dir: Path) -> dict[str, str]:
     """{title: site path} for every blog post page in the built site."""
     pages = sorted(Path(site_dir).rglob("index.html"))
     # Parsed once per process for as long as no page changes: several modules ask.
+    stats = (page.stat() for page in pages)
     return dict(_post_pages(Path(site_dir), tuple(
-        (page, page.stat().st_mtime_ns, page.stat().st_size) for page in pages)))
+        (page, stat.st_mtime_ns, stat.st_size) for page, stat in zip(pages, stats))))
 
 
 @functools.cache
