@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 # Notebooks are spread over worker processes (one kernel thread each; `auto`
-# is two per CPU, tests/conftest.py says why); nbval
+# is one per CPU and one more, tests/conftest.py says why); nbval
 # needs every cell of a notebook on the same worker, hence --dist loadscope
 # (tests/conftest.py puts the browser tests in two such scopes).
 # --no-loadscope-reorder keeps the order tests/conftest.py gives: the shared

@@ -42,12 +42,14 @@ os.environ.setdefault(dist.CACHE_ENV, str(dist.default_cache()))
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto`` (``make test``): two workers per CPU. Most tests spend their
-    time waiting on another process (a kernel, a build, the browser), and a
-    notebook's kernel uses one thread, so one worker per CPU leaves CPUs idle."""
+    """``-n auto`` (``make test``): one worker per CPU, and one more. While one
+    worker builds the shared site, another waits for it (the second browser
+    group), and a few tests wait out a timeout: the extra worker keeps the CPUs
+    busy meanwhile. More cost more than they give: each worker imports torch,
+    scikit-learn and the site's libraries again and starts its own Chromium."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else os.cpu_count() or 1  # macOS has no affinity
-    return 2 * cpus
+    return cpus + 1
 
 
 # The browser tests run in two groups, each on one worker with one Chromium
