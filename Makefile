@@ -16,9 +16,9 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 
 # The suite starts Python well over a hundred times (kernels, builds, the
-# command line): each compiles the journal's modules once and keeps the
-# bytecode in __pycache__/ (ignored by git), even where the environment asks
-# Python not to write it.
+# command line): all of them read the journal's bytecode from __pycache__/
+# (ignored by git; `make setup` compiles it, Python refreshes what changes),
+# even where the environment asks Python not to write it.
 unexport PYTHONDONTWRITEBYTECODE
 
 # Material for MkDocs prints an end-of-life banner about MkDocs 2 on every run.
@@ -35,6 +35,9 @@ $(STAMP): requirements.lock pyproject.toml journal/live/dist.py journal/vendor.p
 	$(BIN)/python -m journal.live.dist fetch --quiet
 	@# the browser tests' axe-core (needs npm; without it they say so and skip)
 	-$(BIN)/python -m journal.vendor
+	@# bytecode of the code this checkout runs (an editable install compiles none):
+	@# otherwise the first `make test` compiles it in every process it starts at once
+	$(BIN)/python -m compileall -q journal snippets tests bench
 	@touch $@
 
 setup: $(STAMP) ## create .venv and install the locked dependencies
