@@ -54,10 +54,10 @@ def site_copy(root: Path, *, posts=(), projects=()) -> Path:
     # The datasets' files for browser runs, kept as a checkout that has built
     # once keeps them: reading the MNIST subset and compressing it takes seconds.
     # Finished files only: a build may be writing the next one beside them.
-    kept = root / bundle.DATA_CACHE.relative_to(paths.ROOT)
+    data_cache = root / bundle.DATA_CACHE.relative_to(paths.ROOT)
+    data_cache.mkdir(parents=True)
     for data in bundle.DATA_CACHE.glob("*.npz"):
-        kept.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(data, kept / data.name)
+        shutil.copy2(data, data_cache / data.name)
     (root / "posts").mkdir()
     posts = [Path(post) for post in posts]
     kept = {post.name for post in posts}

@@ -46,7 +46,8 @@ def pytest_xdist_auto_num_workers(config):
     worker builds the shared site, another waits for it (the second browser
     group), and a few tests wait out a timeout: the extra worker keeps the CPUs
     busy meanwhile. More cost more than they give: each worker imports torch,
-    scikit-learn and the site's libraries again and starts its own Chromium."""
+    scikit-learn and the site's libraries again, and for browser tests starts
+    its own Chromium."""
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else os.cpu_count() or 1  # macOS has no affinity
     return cpus + 1

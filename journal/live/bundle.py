@@ -87,7 +87,11 @@ def data_file(name: str, cache: Path | None = DATA_CACHE) -> tuple[str, bytes]:
         # Builds running side by side may write it at once: each into a file of its own.
         with tempfile.NamedTemporaryFile(dir=kept.parent, prefix=kept.name,
                                          suffix=".partial", delete=False) as partial:
-            partial.write(content)
+            try:
+                partial.write(content)
+            except BaseException:
+                Path(partial.name).unlink()
+                raise
         Path(partial.name).replace(kept)
     return uri, content
 
