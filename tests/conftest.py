@@ -54,14 +54,19 @@ def pytest_xdist_auto_num_workers(config):
 
 
 # The browser tests run in two groups, each on one worker with one Chromium
-# (starting one costs seconds of CPU). The two sweeps of every page
-# (test_pages.py) are the longest tests of all, so each leads a group; a nodeid
-# belongs to the group of the first prefix it starts with.
+# (starting one, with Playwright's driver, costs seconds of CPU): every module
+# with a test that opens a browser is in one of them, so no other worker starts
+# its own (pytest_collection_modifyitems refuses one that is not). The two
+# sweeps of every page (test_pages.py) are the longest tests of all, so each
+# group has one; the hostile site comes first in the second group, whose worker
+# builds it while the first makes the shared site. A nodeid belongs to the
+# group of the first prefix it starts with.
 BROWSER_GROUPS = {
     "browser: the blog": ("tests/browser/test_pages.py::TestTheBlog",
                           "tests/browser/test_run_in_browser.py",
                           "tests/browser/test_page_weight.py"),
-    "browser: the other pages": ("tests/browser/test_pages.py::TestTheOtherPages",
+    "browser: the other pages": ("tests/test_site_hostile.py",
+                                 "tests/browser/test_pages.py::TestTheOtherPages",
                                  "tests/browser/test_pages.py",
                                  "tests/browser/test_themes.py"),
 }
@@ -108,6 +113,14 @@ def pytest_collection_modifyitems(items):
         if group is not None:
             return (0, *group)
         return (2 if "reports_dir" in getattr(item, "fixturenames", ()) else 1, 0, 0)
+
+    outside = [item.nodeid for item in items if "browser" in getattr(item, "fixturenames", ())
+               and browser_group(item.nodeid) is None]
+    if outside:
+        raise pytest.UsageError(
+            f"{outside[0]} opens a browser but is in no group of tests/conftest.py's "
+            f"BROWSER_GROUPS ({len(outside)} in all): its worker would start a "
+            "Chromium of its own")
 
     ranks = {item.nodeid: rank(item) for item in items}
     modules = {}  # module -> the rank of its test that waits longest
