@@ -106,23 +106,26 @@ def pytest_collection_modifyitems(items):
     it last: while one worker makes the site, the others run the rest instead
     of waiting for it (``make test`` keeps this order with xdist's
     ``--no-loadscope-reorder``). xdist hands out whole modules, so a module is
-    placed by its tests that wait longest."""
+    placed by its tests that wait longest. A test that opens a browser outside
+    `BROWSER_GROUPS` is refused: its worker would start a Chromium of its own."""
+    outside = []  # tests that open a browser outside the groups
 
     def rank(item):
+        fixtures = getattr(item, "fixturenames", ())
         group = browser_group(item.nodeid)
         if group is not None:
             return (0, *group)
-        return (2 if "reports_dir" in getattr(item, "fixturenames", ()) else 1, 0, 0)
+        if "browser" in fixtures:
+            outside.append(item.nodeid)
+        return (2 if "reports_dir" in fixtures else 1, 0, 0)
 
-    outside = [item.nodeid for item in items if "browser" in getattr(item, "fixturenames", ())
-               and browser_group(item.nodeid) is None]
+    ranks = {item.nodeid: rank(item) for item in items}
     if outside:
         raise pytest.UsageError(
             f"{outside[0]} opens a browser but is in no group of tests/conftest.py's "
             f"BROWSER_GROUPS ({len(outside)} in all): its worker would start a "
             "Chromium of its own")
 
-    ranks = {item.nodeid: rank(item) for item in items}
     modules = {}  # module -> the rank of its test that waits longest
     for nodeid, own in ranks.items():
         if own[0]:  # not a browser group
