@@ -8,7 +8,10 @@ The honest notebook is re-run once, and each cheat is judged in process against
 that run exactly as the pytest plugin judges a cell: each must fail in the
 cell it touched, with a message that says what is wrong. The honest notebook
 is the control: it passes too, re-run on 4 threads while it was published from
-a run on 1. (The plugin end to end, with its nbval run and its verdicts, is in
+a run on 1. Against the same run, copies whose values were moved with their
+markers left alone, as an author editing a number consistently would: a metric
+passes within its tolerance and fails beyond it, and a printed count is exact.
+(The plugin end to end, with its nbval run and its verdicts, is in
 test_realistic_notebooks.py and test_claim_checks.py.)
 
 The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
@@ -16,10 +19,11 @@ The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
 
 import runpy
 
+import nbformat
 import pytest
 from verdicts import judge, rerun
 
-from journal import errors, nbfile, paths
+from journal import errors, nbfile, paths, report
 
 CHEATS = paths.TESTS / "fixtures" / "cheats"
 
@@ -90,3 +94,54 @@ def test_honest_notebook_passes_on_four_threads(honest_run):
     cells, kernel = honest_run
     assert kernel["threads"] == THREADS  # as the kernel's `setup` pinned them
     assert judge(CHEATS / "honest.ipynb", cells) == []
+
+
+# -- values moved, markers left alone --------------------------------------------
+
+ACCURACY_CELL, COUNT_CELL = 1, 3  # test_accuracy (±0.005), "N of M test images wrong"
+
+
+def edited_copy(tmp_path, edit):
+    """A copy of the honest notebook with ``edit`` applied to its outputs."""
+    nb = nbformat.read(CHEATS / "honest.ipynb", 4)
+    edit(nbfile.code_cells(nb))
+    path = tmp_path / "edited.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def accuracy(cells) -> float:
+    return report.records_in(cells[ACCURACY_CELL].outputs[0])[0]["value"]
+
+
+def move_accuracy(delta: float):
+    """Move the published test accuracy by ``delta``: its record and its text."""
+    def edit(cells):
+        output = cells[ACCURACY_CELL].outputs[0]
+        output.data[report.MIME]["metrics"][0]["value"] += delta
+        output.data["text/plain"] = report.render(output.data[report.MIME])
+    return edit
+
+
+def test_a_metric_moved_within_its_tolerance_passes(honest_rerun, tmp_path):
+    assert judge(edited_copy(tmp_path, move_accuracy(+0.004)), honest_rerun) == []
+
+
+def test_a_metric_moved_beyond_its_tolerance_fails_with_both_values(honest_rerun, tmp_path):
+    path = edited_copy(tmp_path, move_accuracy(+0.02))
+    published = accuracy(nbfile.code_cells(nbformat.read(path, 4)))
+    lead = (f"cell {ACCURACY_CELL}: test_accuracy published {published:.6g}, "
+            f"reproduced {accuracy(honest_rerun):.6g}, tolerance ±0.005")
+    found = judge(path, honest_rerun)
+    assert [f for f in found if f.startswith(lead)] and len(found) == 1, found
+
+
+def test_an_edited_count_fails(honest_rerun, tmp_path):
+    def one_fewer_wrong(cells):
+        output = cells[COUNT_CELL].outputs[0]
+        wrong = int(output.text.split()[0])
+        output.text = output.text.replace(f"{wrong} of", f"{wrong - 1} of", 1)
+
+    found = judge(edited_copy(tmp_path, one_fewer_wrong), honest_rerun)
+    assert found and all(f.startswith(f"cell {COUNT_CELL}: stream stdout differs: "
+                                      "published '") for f in found), found

@@ -1,9 +1,9 @@
 """A real project notebook, re-run by the plugin, passes and is recorded as such.
 
 The run is the one the site tests share (``reports_dir`` in conftest.py). How
-an edited output fails is shown on small notebooks: test_tolerance_fixtures.py
-(an edited count, a metric beyond its tolerance, a changed figure) and the
-cheat corpus (test_cheats.py).
+an edited output fails is shown on a small notebook, the cheat corpus's
+(test_cheats.py: a changed figure, an edited count, a metric beyond its
+tolerance, every dishonest edit).
 """
 
 import json
