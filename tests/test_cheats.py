@@ -8,9 +8,9 @@ The honest notebook is re-run once, and each cheat is judged in process against
 that run exactly as the pytest plugin judges a cell: each must fail in the
 cell it touched, with a message that says what is wrong. The honest notebook
 is the control: it passes too, re-run on 4 threads while it was published from
-a run on 1. Against the same run, copies whose values were moved with their
-markers left alone, as an author editing a number consistently would: a metric
-passes within its tolerance and fails beyond it, and a printed count is exact.
+a run on 1. The same run also judges copies whose values an author moved
+consistently, markers left alone: a metric passes within its tolerance and
+fails beyond it, and a printed count must match exactly.
 (The plugin end to end, with its nbval run and its verdicts, is in
 test_realistic_notebooks.py and test_claim_checks.py.)
 
@@ -133,7 +133,7 @@ def test_a_metric_moved_beyond_its_tolerance_fails_with_both_values(honest_rerun
     lead = (f"cell {ACCURACY_CELL}: test_accuracy published {published:.6g}, "
             f"reproduced {accuracy(honest_rerun):.6g}, tolerance ±0.005")
     found = judge(path, honest_rerun)
-    assert [f for f in found if f.startswith(lead)] and len(found) == 1, found
+    assert len(found) == 1 and found[0].startswith(lead), found
 
 
 def test_an_edited_count_fails(honest_rerun, tmp_path):
