@@ -1,11 +1,12 @@
 """Notebooks as people write them: what `journal run` publishes, the check verifies.
 
-tests/fixtures/realistic/ holds one notebook per common habit
-(`make_realistic.PATTERNS`). Copies of them go through one `journal run`, then
-one verification run of the plugin (what `journal check` runs): every cell must
-match, with no false alarm. The refusals are checked apart: a published
-notebook without the set-up cell, a notebook saved with a cell never run, and
-a cell that raises without saying it should.
+tests/fixtures/realistic/ holds the common habits of people who write
+notebooks (`make_realistic.HABITS`), one section each in one notebook, and a
+notebook saved with a cell never run. Copies of them go through one `journal
+run`, then one verification run of the plugin (what `journal check` runs):
+every cell must match, with no false alarm. The refusals are checked apart: a
+published notebook without the set-up cell, a notebook saved with a cell never
+run, and a cell that raises without saying it should.
 """
 
 import argparse
@@ -22,8 +23,9 @@ from built_site import build_copy, site_copy
 from journal import cli, compare, errors, execute, nbfile, paths
 
 CORPUS = paths.TESTS / "fixtures" / "realistic"
-RUNNABLE = ["semicolons", "pandas-tables", "display-several", "progress-stderr",
-            "warnings", "raises-on-purpose", "unexecuted-cell"]
+RUNNABLE = ["habits", "unexecuted-cell"]
+HABITS = ["semicolons", "pandas-tables", "display-several", "progress-stderr",
+          "warnings", "raises-on-purpose"]
 
 
 def journal(*args, cwd=paths.ROOT):
@@ -40,8 +42,14 @@ def verify(notebooks, cwd, report):
         cwd=cwd, capture_output=True, text=True, timeout=600)
 
 
-def outputs(path) -> list[list]:
-    return [c.outputs for c in nbfile.code_cells(nbfile.read(path))]
+def habit_cells(nb, habit: str) -> list:
+    """The code cells of one habit (their ids are ``<habit>-<step>``), in order."""
+    return [c for c in nbfile.code_cells(nb) if c.id.startswith(f"{habit}-")]
+
+
+def outputs(work, habit: str) -> list[list]:
+    """The outputs `journal run` wrote for each code cell of ``habit``."""
+    return [c.outputs for c in habit_cells(nbfile.read(work / "habits.ipynb"), habit)]
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +61,13 @@ def corpus(tmp_path_factory):
     return work, ran
 
 
-def test_every_pattern_is_in_the_corpus():
+def test_every_habit_is_in_the_corpus():
     notebooks = {p.stem for p in CORPUS.glob("*.ipynb")}
     assert notebooks == set(RUNNABLE) | {"no-setup"}
+    nb = nbfile.read(CORPUS / "habits.ipynb")
+    sections = [c.id for c in nb.cells if c.cell_type == "markdown"]
+    assert sections == HABITS
+    assert all(habit_cells(nb, habit) for habit in HABITS)
 
 
 def test_run_is_quiet_and_stamps_every_notebook(corpus):
@@ -88,16 +100,16 @@ def test_what_run_wrote_passes_verification(corpus, pytester, monkeypatch):
 
 def test_trailing_semicolon_hides_the_result(corpus):
     work, _ = corpus
-    cells = outputs(work / "semicolons.ipynb")
+    cells = outputs(work, "semicolons")
     kinds = [[o.output_type for o in outs] for outs in cells]
     # plot;  ->  the figure only; len(x); -> nothing; len(x) -> its value
-    assert kinds[2:] == [["display_data"], ["display_data"], [], ["execute_result"]]
-    assert "image/png" in cells[2][0].data
+    assert kinds[1:] == [["display_data"], ["display_data"], [], ["execute_result"]]
+    assert "image/png" in cells[1][0].data
 
 
 def test_display_keeps_every_object_in_order(corpus):
     work, _ = corpus
-    first, rich, interleaved = outputs(work / "display-several.ipynb")
+    first, rich, interleaved = outputs(work, "display-several")
     assert [o.data.get("text/markdown", o.data["text/plain"]) for o in first] == \
         ["**Two tables**", "42", "[1, 2, 3]"]
     assert [o.output_type for o in rich] == ["display_data"] * 2 + ["execute_result"]
@@ -108,14 +120,14 @@ def test_display_keeps_every_object_in_order(corpus):
 
 def test_pandas_tables_are_published_as_html_and_text(corpus):
     work, _ = corpus
-    for outs in outputs(work / "pandas-tables.ipynb"):
+    for outs in outputs(work, "pandas-tables"):
         assert [o.output_type for o in outs] == ["execute_result"]
         assert {"text/html", "text/plain"} <= set(outs[0].data)
 
 
 def test_progress_bar_keeps_what_was_drawn_last(corpus):
     work, _ = corpus
-    loop, _ = outputs(work / "progress-stderr.ipynb")
+    loop, _ = outputs(work, "progress-stderr")
     stderr = "".join(o.text for o in loop if o.get("name") == "stderr")
     assert "\r" not in stderr
     assert stderr.endswith("[####################] epoch 20/20 loss 0.0115\n")
@@ -125,7 +137,7 @@ def test_progress_bar_keeps_what_was_drawn_last(corpus):
 
 def test_warnings_are_shown_on_stderr(corpus):
     work, _ = corpus
-    numpy_warning, own_warning, _ = outputs(work / "warnings.ipynb")
+    numpy_warning, own_warning, _ = outputs(work, "warnings")
     assert any("RuntimeWarning: divide by zero" in o.get("text", "")
                for o in numpy_warning if o.get("name") == "stderr")
     assert any("FutureWarning: this option will change" in o.get("text", "")
@@ -134,21 +146,23 @@ def test_warnings_are_shown_on_stderr(corpus):
 
 def test_error_on_purpose_is_published_and_verified(corpus):
     work, _ = corpus
-    _, raised, after = outputs(work / "raises-on-purpose.ipynb")
+    _, raised, after = outputs(work, "raises-on-purpose")
     assert [(o.output_type, o.ename) for o in raised] == [("error", "ValueError")]
     assert after[0].output_type == "execute_result"
 
 
 def test_error_not_declared_stops_the_run_naming_the_cell(tmp_path, capsys):
-    path = shutil.copy(CORPUS / "raises-on-purpose.ipynb", tmp_path)
-    nb = nbformat.read(path, 4)
-    nb.cells[2].metadata["tags"] = []
+    """The habit's own cells only, its `raises-exception` tag taken off."""
+    path = tmp_path / "raises.ipynb"
+    nb = nbformat.read(CORPUS / "habits.ipynb", 4)
+    nb.cells = habit_cells(nb, "raises-on-purpose")
+    nb.cells[1].metadata["tags"] = []
     nbformat.write(nb, path)
     before = open(path, "rb").read()
     status, _, err = in_process.journal(capsys, "run", path)
     assert status == 1
-    assert (f"{path}, code cell 2 of 3 (id step-2): raised ValueError: expected a "
-            f"matrix, got shape (3, 4, 5)") in err
+    assert (f"{path}, code cell 2 of 3 (id raises-on-purpose-2): raised ValueError: "
+            f"expected a matrix, got shape (3, 4, 5)") in err
     assert err.count("raised ValueError") == 1  # shown once
     assert open(path, "rb").read() == before
 
@@ -187,7 +201,7 @@ def test_published_notebook_without_setup_cell_is_refused_before_running(
 def test_published_notebook_needs_title_and_one_line_summary(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "PROJECTS", tmp_path)
     path = tmp_path / "p" / "p.ipynb"
-    nb = nbfile.read(CORPUS / "semicolons.ipynb")
+    nb = nbfile.read(CORPUS / "habits.ipynb")
     execute.check_rules(nb, path)
     nb.metadata["journal"]["summary"] = ""
     with pytest.raises(errors.NotebookError, match="a title and a one-line summary"):
@@ -223,16 +237,22 @@ def test_the_site_renders_what_run_wrote(corpus):
     from mkdocs_jupyter.convert import nb2html  # deferred: only this test needs it
 
     work, _ = corpus
-    pages = {name: nb2html(str(work / f"{name}.ipynb"))  # the strict build converts all
-             for name in ("semicolons", "progress-stderr", "raises-on-purpose")}
-    assert pages["semicolons"].count("<img") == 2
+    nb = nbfile.read(work / "habits.ipynb")
+    page = nb2html(str(work / "habits.ipynb"))  # as the strict build converts it
+    assert page.count("<img") == 2  # the two plots, once each
     # In [k] is code cell k (every cell ran once, in order, counted as Jupyter
-    # counts), and only the cell without `;` has an Out[k]
-    page = pages["semicolons"]
-    assert re.findall(r"In\xa0\[(\d+)\]", page) == list("123456")
-    assert re.findall(r"Out\[(\d+)\]:", page) == ["6"]
-    assert "\r" not in pages["progress-stderr"]
-    assert "ValueError" in pages["raises-on-purpose"]
+    # counts); Out[k] only for the cells with a result, and of the plots and
+    # lengths only for the one cell without `;`
+    cells = nbfile.code_cells(nb)
+    number = {cell.id: str(k) for k, cell in enumerate(cells, 1)}
+    assert re.findall(r"In\xa0\[(\d+)\]", page) == list(number.values())
+    shown = re.findall(r"Out\[(\d+)\]:", page)
+    assert shown == [number[c.id] for c in cells
+                     if any(o.output_type == "execute_result" for o in c.outputs)]
+    plots = {number[c.id] for c in habit_cells(nb, "semicolons")}
+    assert [n for n in shown if n in plots] == [number["semicolons-5"]]
+    assert "\r" not in page
+    assert "ValueError" in page
 
 
 def test_the_corpus_builds_strictly_without_a_warning(corpus, tmp_path):
