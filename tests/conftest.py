@@ -23,6 +23,7 @@ from journal.live import dist
 # use them too (bench/weight.py, bench/preview.py).
 sys.path.insert(0, str(paths.ROOT / "bench"))
 
+import prewarmed  # noqa: E402
 from built_site import VERIFIED_NOTEBOOK, build_site  # noqa: E402
 
 pytest_plugins = ["pytester"]
@@ -35,9 +36,9 @@ settings.load_profile("journal")
 
 # Each test process holds torch, scikit-learn, MkDocs and parsed sites: with
 # Python's default thresholds its garbage collector walks that heap hundreds of
-# times a run (about 7 s of CPU over three workers, 2 s like this). Collection
-# still runs, only less often; what the tests compute does not change.
-gc.set_threshold(20_000, 50, 100)
+# times a run (about 7 s of CPU over three workers, 2 s like this; the builds'
+# children do the same, tests/prewarmed.py).
+gc.set_threshold(*prewarmed.GC_THRESHOLD)
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
 collect_ignore_glob = ["fixtures/*"]
