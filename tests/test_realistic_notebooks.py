@@ -11,6 +11,7 @@ run, and a cell that raises without saying it should.
 
 import argparse
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -24,8 +25,6 @@ from journal import cli, compare, errors, execute, nbfile, paths
 
 CORPUS = paths.TESTS / "fixtures" / "realistic"
 RUNNABLE = ["habits", "unexecuted-cell"]
-HABITS = ["semicolons", "pandas-tables", "display-several", "progress-stderr",
-          "warnings", "raises-on-purpose"]
 
 
 def journal(*args, cwd=paths.ROOT):
@@ -62,12 +61,14 @@ def corpus(tmp_path_factory):
 
 
 def test_every_habit_is_in_the_corpus():
+    builder = runpy.run_path(str(CORPUS.parent / "make_realistic.py"),
+                             run_name="make_realistic")  # its main() is not run
     notebooks = {p.stem for p in CORPUS.glob("*.ipynb")}
-    assert notebooks == set(RUNNABLE) | {"no-setup"}
+    assert notebooks == set(RUNNABLE) | set(builder["NOTEBOOKS"])
     nb = nbfile.read(CORPUS / "habits.ipynb")
     sections = [c.id for c in nb.cells if c.cell_type == "markdown"]
-    assert sections == HABITS
-    assert all(habit_cells(nb, habit) for habit in HABITS)
+    assert sections == list(builder["HABITS"])
+    assert all(habit_cells(nb, habit) for habit in sections)
 
 
 def test_run_is_quiet_and_stamps_every_notebook(corpus):
