@@ -34,10 +34,9 @@ pytest_plugins = ["pytester"]
 settings.register_profile("journal", deadline=None)
 settings.load_profile("journal")
 
-# Each test process holds torch, scikit-learn, MkDocs and parsed sites: with
-# Python's default thresholds its garbage collector walks that heap hundreds of
-# times a run (about 7 s of CPU over three workers, 2 s like this; the builds'
-# children do the same, tests/prewarmed.py).
+# The garbage collector's thresholds of the builds' children (tests/prewarmed.py
+# says why): over three workers, 7 s of CPU in the collector with Python's
+# defaults, 2 s like this.
 gc.set_threshold(*prewarmed.GC_THRESHOLD)
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
