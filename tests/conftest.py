@@ -34,9 +34,9 @@ pytest_plugins = ["pytester"]
 settings.register_profile("journal", deadline=None)
 settings.load_profile("journal")
 
-# The garbage collector's thresholds of the builds' children (tests/prewarmed.py
-# says why): over three workers, 7 s of CPU in the collector with Python's
-# defaults, 2 s like this.
+# The test processes collect garbage with the thresholds of the builds' children
+# (tests/prewarmed.py says why): over three workers, 7 s of CPU in the collector
+# with Python's defaults, 2 s like this.
 gc.set_threshold(*prewarmed.GC_THRESHOLD)
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.

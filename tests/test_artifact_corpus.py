@@ -11,7 +11,6 @@ registry, and one refusal of each exit status through a process of its own.
 
 import builtins
 import hashlib
-import importlib.util
 import io
 import os
 import shutil
@@ -24,6 +23,7 @@ import numpy as np
 import pytest
 import torch
 
+import fixture_builders
 from digits_artifact import save_random_digits
 
 from journal import paths
@@ -31,19 +31,8 @@ from snippets import artifact, predict
 from snippets.artifact import (MAX_BYTES, PICKLE, WEIGHTS, ArtifactError,
                                CodeChangedWarning, Predictor)
 
-FIXTURES = paths.TESTS / "fixtures"
 
-
-def _import_builder():
-    spec = importlib.util.spec_from_file_location(
-        "make_artifacts", FIXTURES / "make_artifacts.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # inspect.getsource finds TinyNet through it
-    spec.loader.exec_module(module)
-    return module
-
-
-builder = _import_builder()
+builder = fixture_builders.load("make_artifacts")
 CORPUS, REGISTRY, MARKER = builder.CORPUS, builder.REGISTRY, builder.MARKER
 INPUTS = CORPUS / builder.INPUTS
 CHANGED = "the file was changed or damaged after the artifact was saved"

@@ -17,8 +17,8 @@ test_realistic_notebooks.py and test_claim_checks.py.)
 The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
 """
 
-import runpy
 
+import fixture_builders
 import nbformat
 import pytest
 from verdicts import judge, rerun
@@ -76,9 +76,7 @@ def honest_rerun(honest_run):
 
 
 def test_every_cheat_is_in_the_corpus():
-    builder = runpy.run_path(str(paths.TESTS / "fixtures" / "make_notebooks.py"),
-                             run_name="make_notebooks")  # its main() is not run
-    assert set(builder["CHEATS"]) == set(EXPECTED)
+    assert set(fixture_builders.load("make_notebooks").CHEATS) == set(EXPECTED)
     assert {p.stem for p in CHEATS.glob("*.ipynb")} == set(EXPECTED) | {"honest"}
 
 

@@ -11,11 +11,11 @@ run, and a cell that raises without saying it should.
 
 import argparse
 import re
-import runpy
 import shutil
 import subprocess
 import sys
 
+import fixture_builders
 import in_process
 import nbformat
 import pytest
@@ -61,13 +61,12 @@ def corpus(tmp_path_factory):
 
 
 def test_every_habit_is_in_the_corpus():
-    builder = runpy.run_path(str(CORPUS.parent / "make_realistic.py"),
-                             run_name="make_realistic")  # its main() is not run
+    builder = fixture_builders.load("make_realistic")
     notebooks = {p.stem for p in CORPUS.glob("*.ipynb")}
-    assert notebooks == set(RUNNABLE) | set(builder["NOTEBOOKS"])
+    assert notebooks == set(RUNNABLE) | set(builder.NOTEBOOKS)
     nb = nbfile.read(CORPUS / "habits.ipynb")
     sections = [c.id for c in nb.cells if c.cell_type == "markdown"]
-    assert sections == list(builder["HABITS"])
+    assert sections == list(builder.HABITS)
     assert all(habit_cells(nb, habit) for habit in sections)
 
 
