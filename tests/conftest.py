@@ -35,8 +35,8 @@ settings.register_profile("journal", deadline=None)
 settings.load_profile("journal")
 
 # The test processes collect garbage with the thresholds of the builds' children
-# (tests/prewarmed.py says why): over three workers, 7 s of CPU in the collector
-# with Python's defaults, 2 s like this.
+# (tests/prewarmed.py says why): over three workers, about 6 s of CPU in the
+# collector with Python's defaults, under 2 s like this.
 gc.set_threshold(*prewarmed.GC_THRESHOLD)
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.

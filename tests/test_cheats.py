@@ -17,7 +17,6 @@ test_realistic_notebooks.py and test_claim_checks.py.)
 The posts' half of the corpus (numbers typed in prose) is in test_bad_inputs.py.
 """
 
-
 import fixture_builders
 import nbformat
 import pytest
