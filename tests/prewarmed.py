@@ -42,9 +42,11 @@ PRELOAD = [
 
 # The garbage collector's thresholds in the test processes and in each child:
 # higher than Python's default, which walks the heap of torch, scikit-learn or
-# MkDocs hundreds of times a run. A small copy's build, without its cache, spent
-# 0.14-0.16 s of its 1.7 s of CPU in the collector, 0.06-0.07 s like this.
-# Collection still runs, only less often: what runs computes the same.
+# MkDocs hundreds of times a run. A small copy's build, without its cache, spends
+# 7-10% of its CPU time in the collector with Python's defaults, about 4% like
+# this (0.10-0.16 s against 0.04-0.07 s on one 2-core machine; the seconds vary
+# with the machine). Collection still runs, only less often: what runs computes
+# the same.
 GC_THRESHOLD = (20_000, 50, 100)
 
 
