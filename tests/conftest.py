@@ -37,7 +37,7 @@ settings.load_profile("journal")
 # The test processes collect garbage with the thresholds of the builds' children
 # (tests/prewarmed.py says why): over three workers the collector takes a quarter
 # to a third of the CPU time it takes with Python's defaults (on one 2-core
-# machine, 2.6-2.8 s against 8.6-9.6 s; the seconds vary with the machine).
+# machine, 2.6-3.1 s against 8.6-10.1 s; the seconds vary with the machine).
 gc.set_threshold(*prewarmed.GC_THRESHOLD)
 
 # Notebooks kept as bad-input fixtures are data, not project notebooks.
